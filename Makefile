@@ -1,0 +1,48 @@
+# Health Score Calibrator: `make run` opens the app on the demo data, `make test` runs every check.
+# Both create .venv and install everything on first use (re-installs when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: install run test lint format bench system-deps demo-data schema screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@echo "Health Score Calibrator on http://127.0.0.1:$(PORT) (demo data loaded; Ctrl+C stops)"
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false --server.address 127.0.0.1
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) system-deps lint
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "ERROR: pytest collected no tests: treating as failure"; fi; \
+	exit $$rc
+
+bench: $(STAMP)
+	$(BIN)/python -m calibration bench
+
+demo-data: $(STAMP)
+	$(BIN)/python data/generate_demo.py
+
+schema: $(STAMP)
+	$(BIN)/python -m calibration schema
+
+screenshots: $(STAMP) system-deps
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -1,0 +1,459 @@
+"""Load account data (CSV, Parquet, SQL), map column roles, and report data quality.
+
+Nothing is dropped silently: every excluded or unreadable row is counted and listed in the
+:class:`QualityReport`, with row numbers as a spreadsheet shows them (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from calibration.config import (
+    BooleanRule,
+    ColumnRoles,
+    Config,
+    MappingRule,
+)
+from calibration.values import as_boolean, as_number, is_blank, normalise_text
+
+MAX_LISTED_ROWS = 20
+Severity = Literal["error", "warning", "info"]
+OUTCOMES = ("churned", "renewed", "open")
+REFERENCE_WORDS = {
+    "known_healthy": "known_healthy", "healthy": "known_healthy", "good": "known_healthy",
+    "known_struggling": "known_struggling", "struggling": "known_struggling",
+    "at risk": "known_struggling", "at_risk": "known_struggling", "unhealthy": "known_struggling",
+}
+
+
+# --------------------------------------------------------------------------- report
+@dataclass(frozen=True)
+class Issue:
+    """One data problem: what, where (column, rows) and what happens to those rows."""
+
+    severity: Severity
+    message: str
+    column: str | None = None
+    rows: tuple[int, ...] = ()
+    n_rows: int = 0
+
+    def describe(self) -> str:
+        """One line: message plus the first listed rows."""
+        where = f"column {self.column!r}: " if self.column else ""
+        listed = ""
+        if self.rows:
+            more = f" and {self.n_rows - len(self.rows):,} more" if self.n_rows > len(
+                self.rows) else ""
+            listed = f" (rows {', '.join(str(r) for r in self.rows)}{more})"
+        return f"{self.severity.upper()}: {where}{self.message}{listed}"
+
+
+@dataclass
+class QualityReport:
+    """Everything found while loading: errors block use, warnings and notes inform."""
+
+    source: str
+    n_rows_read: int = 0
+    n_rows_used: int = 0
+    n_accounts: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Issues that make the data unusable until fixed."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
+
+    def add(self, severity: Severity, message: str, column: str | None = None,
+            mask: np.ndarray | None = None, row_numbers: np.ndarray | None = None) -> None:
+        """Record an issue; ``mask`` selects the affected rows of ``row_numbers``."""
+        rows: tuple[int, ...] = ()
+        n_rows = 0
+        if mask is not None and row_numbers is not None:
+            hit = row_numbers[mask]
+            n_rows = int(hit.size)
+            rows = tuple(int(r) for r in hit[:MAX_LISTED_ROWS])
+        self.issues.append(Issue(severity, message, column, rows, n_rows))
+
+    def describe(self) -> str:
+        """Plain-text report for the CLI."""
+        head = (f"{self.source}: {self.n_rows_read:,} rows read, {self.n_rows_used:,} used, "
+                f"{self.n_accounts:,} accounts")
+        return "\n".join([head, *(f"  {i.describe()}" for i in self.issues)])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "source": self.source, "n_rows_read": self.n_rows_read,
+            "n_rows_used": self.n_rows_used, "n_accounts": self.n_accounts,
+            "issues": [
+                {"severity": i.severity, "column": i.column, "message": i.message,
+                 "rows": list(i.rows), "n_rows": i.n_rows} for i in self.issues
+            ],
+        }
+
+
+class DataError(ValueError):
+    """Data that cannot be used; carries the full report."""
+
+    def __init__(self, report: QualityReport) -> None:
+        self.report = report
+        super().__init__(report.describe())
+
+
+def _fail(source: str, message: str, column: str | None = None) -> DataError:
+    report = QualityReport(source)
+    report.add("error", message, column)
+    return DataError(report)
+
+
+# --------------------------------------------------------------------------- reading files
+def read_table(source: str | Path | bytes | io.IOBase, name: str | None = None) -> pd.DataFrame:
+    """Read a CSV (delimiter and encoding detected) or Parquet file into a DataFrame.
+
+    Raises :class:`DataError` with a specific message for unreadable input.
+    """
+    label = name or (str(source) if isinstance(source, str | Path) else "upload")
+    raw = _read_bytes(source, label)
+    if not raw.strip():
+        raise _fail(label, "the file is empty")
+    if raw[:4] == b"PAR1" or label.lower().endswith((".parquet", ".pq")):
+        return _read_parquet(raw, label)
+    return _read_csv(raw, label)
+
+
+def _read_bytes(source: Any, label: str) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | Path):
+        try:
+            return Path(source).read_bytes()
+        except OSError as error:
+            raise _fail(label, f"cannot read the file: {error.strerror}") from None
+    return source.read()
+
+
+def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(raw))
+    except Exception as error:  # pyarrow raises several unrelated types
+        raise _fail(label, f"not a readable Parquet file ({type(error).__name__}: {error})") \
+            from None
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+            "utf-8-sig",):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _read_csv(raw: bytes, label: str) -> pd.DataFrame:
+    text, encoding = _decode(raw)
+    sample = text[:65536]
+    try:
+        delimiter = csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n", ",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, low_memory=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise _fail(label, f"not a readable CSV file: {error}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["encoding"] = encoding
+    frame.attrs["delimiter"] = delimiter
+    return frame
+
+
+def read_sql(connection_uri: str, query: str) -> pd.DataFrame:
+    """Run a query through DuckDB (which reads files and attaches Postgres/SQLite/MySQL)."""
+    import duckdb
+
+    try:
+        with duckdb.connect(connection_uri if connection_uri else ":memory:") as con:
+            return con.execute(query).df()
+    except duckdb.Error as error:
+        raise _fail("SQL", f"query failed: {error}") from None
+
+
+# --------------------------------------------------------------------------- prepared table
+@dataclass(frozen=True)
+class AccountTable:
+    """Validated account rows with their roles resolved.
+
+    ``frame`` keeps the user's columns (excluded rows removed, index 0..n-1); the role arrays
+    are aligned with it.
+    """
+
+    frame: pd.DataFrame
+    roles: ColumnRoles
+    report: QualityReport
+    account_id: np.ndarray
+    snapshot_date: np.ndarray  # datetime64[ns], all NaT for single-snapshot data
+    renewal_date: np.ndarray  # datetime64[ns]
+    outcome: np.ndarray  # "churned" / "renewed" / "open"
+    arr: np.ndarray  # float (NaN unknown)
+    reference: np.ndarray  # "known_healthy" / "known_struggling" / ""
+    row_number: np.ndarray  # spreadsheet row number of each row (header = 1)
+
+    @property
+    def cross_sectional(self) -> bool:
+        """True when there are no snapshot dates (one row per account, no history)."""
+        return bool(np.isnat(self.snapshot_date).all())
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def canonical(self) -> pd.DataFrame:
+        """Role columns under fixed names (account_id, snapshot_date, renewal_date,
+        outcome, arr, reference_label) for history and metrics code."""
+        return pd.DataFrame({
+            "account_id": self.account_id, "snapshot_date": self.snapshot_date,
+            "renewal_date": self.renewal_date, "outcome": self.outcome, "arr": self.arr,
+            "reference_label": self.reference,
+        })
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Rows, accounts, period and a content hash: identifies the data behind evidence."""
+        digest = hashlib.sha256(
+            pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes()
+        ).hexdigest()[:16]
+        dates = self.snapshot_date[~np.isnat(self.snapshot_date)]
+        period = None if dates.size == 0 else [str(dates.min())[:10], str(dates.max())[:10]]
+        return {"source": self.report.source, "rows": len(self), "accounts":
+                int(pd.unique(self.account_id).size), "period": period, "sha256": digest}
+
+
+def prepare(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None = None,
+            source: str = "data") -> AccountTable:
+    """Map roles, validate and build an :class:`AccountTable`.
+
+    Raises :class:`DataError` when the data cannot be used (the report lists every problem).
+    """
+    report = QualityReport(source, n_rows_read=len(frame))
+    row_number = np.arange(len(frame)) + 2
+    _check_role_columns(frame, roles, config, report)
+    if not report.ok:
+        raise DataError(report)
+    keep = np.ones(len(frame), dtype=bool)
+
+    ids = normalise_ids(frame[roles.account_id])
+    blank_id = ids == ""
+    if blank_id.any():
+        report.add("warning", "blank account id: rows excluded", roles.account_id, blank_id,
+                   row_number)
+        keep &= ~blank_id
+
+    snapshot = _dates(frame, roles.snapshot_date, report, row_number, "snapshot date")
+    bad_snapshot = np.isnat(snapshot) & ~_blank_column(frame, roles.snapshot_date)
+    keep &= ~bad_snapshot
+    undated = np.isnat(snapshot) & ~bad_snapshot & keep
+    if undated.any() and (~np.isnat(snapshot[keep])).any():
+        report.add("warning", "blank snapshot date in dated data: rows excluded (each row "
+                   "must say when it was observed)", roles.snapshot_date, undated, row_number)
+        keep &= ~undated
+    if roles.snapshot_date and np.isnat(snapshot[keep]).all() and keep.any():
+        report.add("info", "no snapshot dates: single-snapshot (cross-sectional) data, "
+                   "validated without a horizon or history", roles.snapshot_date)
+    renewal = _dates(frame, roles.renewal_date, report, row_number, "renewal date")
+    outcome = _outcomes(frame, roles, report, row_number)
+    arr = _arr(frame, roles.arr, report, row_number)
+    reference = _reference(frame, roles.reference_label, report, row_number)
+
+    dupes = _duplicates(ids, snapshot) & keep
+    if dupes.any():
+        report.add("warning", "duplicate account + snapshot date: kept the first row of each, "
+                   "later duplicates excluded", roles.account_id, dupes, row_number)
+        keep &= ~dupes
+    if config is not None:
+        _check_factor_values(frame, config, report, row_number, keep)
+    report.n_rows_used = int(keep.sum())
+    report.n_accounts = int(pd.unique(ids[keep]).size)
+    if report.n_rows_used == 0:
+        report.add("error", "no usable rows left after the exclusions above")
+    if not report.ok:
+        raise DataError(report)
+    rows = np.flatnonzero(keep)
+    return AccountTable(
+        frame=frame.iloc[rows].reset_index(drop=True), roles=roles, report=report,
+        account_id=ids[rows], snapshot_date=snapshot[rows], renewal_date=renewal[rows],
+        outcome=outcome[rows], arr=arr[rows], reference=reference[rows],
+        row_number=row_number[rows],
+    )
+
+
+def _check_role_columns(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None,
+                        report: QualityReport) -> None:
+    available = list(frame.columns)
+    for role in ("account_id", "snapshot_date", "segment", "arr", "outcome", "renewal_date",
+                 "reference_label", "account_name"):
+        column = getattr(roles, role)
+        if column is not None and column not in frame.columns:
+            close = _closest(column, available)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            report.add("error", f"the {role.replace('_', ' ')} column {column!r} is not in the "
+                       f"file{hint}; columns found: {', '.join(available[:30])}")
+    if config is not None:
+        from calibration.config import check_columns
+
+        for problem in check_columns(config, frame.columns):
+            report.add("error", problem)
+
+
+def _closest(name: str, options: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name.casefold(), [o.casefold() for o in options], n=1)
+    if not match:
+        return None
+    return next(o for o in options if o.casefold() == match[0])
+
+
+def normalise_ids(values: pd.Series) -> np.ndarray:
+    """Account ids as stripped strings ('' for blank); whole-number floats lose '.0'."""
+    text = normalise_text(values) if pd.api.types.is_numeric_dtype(values.dtype) else (
+        values.astype("string").str.strip())
+    return np.asarray(pd.Series(text).fillna("").astype(object).to_numpy(), dtype=object)
+
+
+def _blank_column(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.ones(len(frame), dtype=bool)
+    return is_blank(frame[column])
+
+
+def _dates(frame: pd.DataFrame, column: str | None, report: QualityReport,
+           row_number: np.ndarray, what: str) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = pd.to_datetime(values).dt.tz_localize(None) if getattr(
+            values.dt, "tz", None) else pd.to_datetime(values)
+        return parsed.to_numpy(dtype="datetime64[ns]")
+    text = values.astype("string").str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & ~pd.Series(is_blank(values), index=values.index)
+    if retry.any():
+        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
+        report.add("info", f"{what}s in more than one format: non-ISO dates were read as "
+                   "month/day/year where ambiguous; use YYYY-MM-DD to be sure", column,
+                   retry.to_numpy() & parsed.notna().to_numpy(), row_number)
+    bad = parsed.isna().to_numpy() & ~is_blank(values)
+    if bad.any():
+        report.add("warning", f"unreadable {what}: rows excluded (expected a date such as "
+                   "2026-03-31)", column, bad, row_number)
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _outcomes(frame: pd.DataFrame, roles: ColumnRoles, report: QualityReport,
+              row_number: np.ndarray) -> np.ndarray:
+    if roles.outcome is None:
+        return np.full(len(frame), "open", dtype=object)
+    text = normalise_text(frame[roles.outcome]).fillna("")
+    lookup = {}
+    for label, values in (("churned", roles.churned_values), ("renewed", roles.renewed_values),
+                          ("open", roles.open_values)):
+        lookup.update({v.strip().casefold(): label for v in values})
+    mapped = text.map(lookup)
+    unknown = mapped.isna().to_numpy()
+    if unknown.any():
+        labels = pd.Series(frame[roles.outcome][unknown]).astype(str).value_counts().head(8)
+        listing = ", ".join(f"{k!r} ({v})" for k, v in labels.items())
+        report.add("error", f"unknown outcome label(s): {listing}; expected churned values "
+                   f"{roles.churned_values}, renewed values {roles.renewed_values} or open "
+                   f"values {roles.open_values} (map them on the Data page or in "
+                   "columns.churned_values / renewed_values)", roles.outcome, unknown,
+                   row_number)
+    return mapped.fillna("open").to_numpy(dtype=object)
+
+
+def _arr(frame: pd.DataFrame, column: str | None, report: QualityReport,
+         row_number: np.ndarray) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), np.nan)
+    numbers, bad = as_number(frame[column])
+    if bad.any():
+        report.add("warning", "ARR is not a number: revenue treated as unknown for these rows",
+                   column, bad, row_number)
+    negative = numbers < 0
+    if negative.any():
+        report.add("warning", "negative ARR: treated as unknown", column, negative, row_number)
+        numbers = np.where(negative, np.nan, numbers)
+    return numbers
+
+
+def _reference(frame: pd.DataFrame, column: str | None, report: QualityReport,
+               row_number: np.ndarray) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), "", dtype=object)
+    text = normalise_text(frame[column]).fillna("")
+    mapped = text.map(lambda v: REFERENCE_WORDS.get(v.replace("-", " "), "" if v == "" else None))
+    unknown = mapped.isna().to_numpy()
+    if unknown.any():
+        report.add("warning", "reference label not recognised (expected known_healthy or "
+                   "known_struggling): treated as no label", column, unknown, row_number)
+    return mapped.fillna("").to_numpy(dtype=object)
+
+
+def _duplicates(ids: np.ndarray, snapshot: np.ndarray) -> np.ndarray:
+    keys = pd.DataFrame({"id": ids, "at": snapshot})
+    return keys.duplicated(keep="first").to_numpy()
+
+
+def _check_factor_values(frame: pd.DataFrame, config: Config, report: QualityReport,
+                         row_number: np.ndarray, keep: np.ndarray) -> None:
+    for factor in config.factors:
+        values = frame[factor.column]
+        rule = factor.rule
+        policy = ("scored as missing (factor left out, weights renormalised)"
+                  if factor.missing == "skip" else
+                  f"scored as missing ({factor.missing_points:g} points)")
+        if isinstance(rule, MappingRule):
+            known = {k.strip().casefold() for k in rule.points}
+            text = normalise_text(values)
+            unmapped = (text.notna() & ~text.isin(known)).to_numpy(dtype=bool) & keep
+            if unmapped.any():
+                seen = ", ".join(repr(v) for v in pd.unique(values[unmapped].astype(str))[:6])
+                fate = (f"given {rule.default:g} points" if rule.default is not None
+                        else policy)
+                report.add("warning", f"factor {factor.name!r}: categories {seen} are not in "
+                           f"the mapping: {fate}", factor.column, unmapped, row_number)
+            continue
+        if isinstance(rule, BooleanRule):
+            _, bad = as_boolean(values)
+            what = "not yes/no"
+        else:
+            _, bad = as_number(values)
+            what = "text in a numeric column"
+        bad &= keep
+        if bad.any():
+            report.add("warning", f"factor {factor.name!r}: {what}: {policy}", factor.column,
+                       bad, row_number)
+        missing = is_blank(values) & keep
+        share = missing.sum() / max(keep.sum(), 1)
+        if share > 0:
+            report.add("info", f"factor {factor.name!r}: {share:.0%} of rows have no value: "
+                       f"{policy}", factor.column)
+
+
+def load_accounts(path: str | Path, config: Config, name: str | None = None) -> AccountTable:
+    """Read a file and prepare it with the config's column roles."""
+    frame = read_table(path, name)
+    return prepare(frame, config.columns, config, source=name or str(path))

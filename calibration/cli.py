@@ -1,0 +1,99 @@
+"""Command line: ``python -m calibration <command>``.
+
+Every failure prints a specific message (which file, column, rows) and exits non-zero; no
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from calibration.accounts import DataError, load_accounts
+from calibration.config import ConfigError, load_config
+
+EXIT_USAGE, EXIT_BAD_INPUT = 2, 1
+
+
+def _score(args: argparse.Namespace) -> int:
+    from calibration.export import write_csv
+    from calibration.scored import scored_table
+    from calibration.scoring import score_frame
+
+    config = load_config(args.config)
+    table = load_accounts(args.data, config)
+    _print_report(table.report)
+    result = score_frame(table.frame, config).result
+    rows = None
+    if args.horizon_days is not None:
+        from calibration.validation import judged_rows
+
+        judged = judged_rows(table, args.horizon_days)
+        rows = judged.rows
+        print(judged.describe(), file=sys.stderr)
+    frame = scored_table(table, config, result, rows)
+    write_csv(frame, args.out, overwrite=args.force)
+    print(f"wrote {len(frame):,} scored rows to {args.out} (config {config.fingerprint()})",
+          file=sys.stderr)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from calibration.config import write_json_schema
+
+    print(f"wrote {write_json_schema()}")
+    return 0
+
+
+def _print_report(report) -> None:
+    if report.issues:
+        print(report.describe(), file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-command per task)."""
+    parser = argparse.ArgumentParser(prog="python -m calibration",
+                                     description="Health Score Calibrator")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    score = sub.add_parser("score", help="score every account with a config")
+    score.add_argument("--data", required=True, help="CSV or Parquet account file")
+    score.add_argument("--config", required=True, help="config JSON/YAML file")
+    score.add_argument("--out", required=True, help="output CSV")
+    score.add_argument("--horizon-days", type=int, default=None,
+                       help="write only the rows validation judges: each decided account as "
+                            "it stood N days before its renewal (with its outcome)")
+    score.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    score.set_defaults(run=_score)
+
+    schema = sub.add_parser("schema", help="regenerate calibration/config.schema.json")
+    schema.set_defaults(run=_schema)
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (ConfigError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileExistsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileNotFoundError as error:
+        print(f"error: file not found: {error.filename}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0
+
+
+__all__ = ["Path", "main"]

@@ -1,0 +1,46 @@
+"""The scored-accounts table: one row per account snapshot with score, band and why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from calibration.accounts import AccountTable
+from calibration.config import Config
+from calibration.scoring import ScoreResult, band_names
+
+
+def scored_table(table: AccountTable, config: Config, result: ScoreResult,
+                 rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Account id, snapshot, outcome, score, band, guardrail, segment, config hash, and
+    the points each factor adds (``points: <factor>``) and sub-scores (``sub-score: <group>``).
+    """
+    rows = np.arange(len(table)) if rows is None else rows
+    segment_names = np.array([s.name for s in config.segments] + ["Default"], dtype=object)
+    guard_names = np.array([g.name for g in config.guardrails] + [""], dtype=object)
+    columns: dict[str, object] = {
+        "account_id": table.account_id[rows],
+        "snapshot_date": table.snapshot_date[rows],
+        "outcome": table.outcome[rows],
+        "renewal_date": table.renewal_date[rows],
+        "score": np.round(result.score[rows], 6),
+        "band": band_names(result.band[rows]),
+        "guardrail": guard_names[result.guardrail[rows]],
+        "segment_config": segment_names[result.segment[rows]],
+        "config_hash": config.fingerprint(),
+    }
+    if table.roles.account_name:
+        columns["account_name"] = table.frame[table.roles.account_name].to_numpy()[rows]
+    if result.contributions is not None:
+        for k, name in enumerate(config.factor_names):
+            columns[f"points: {name}"] = np.round(result.contributions[rows, k], 6)
+        columns["points: guardrail"] = np.round(result.guardrail_points[rows], 6)
+    if result.subscores is not None:
+        for g, name in enumerate(config.group_names()):
+            columns[f"sub-score: {name}"] = np.round(result.subscores[rows, g], 6)
+    frame = pd.DataFrame(columns)
+    if table.cross_sectional:
+        frame = frame.drop(columns=["snapshot_date"])
+    if np.isnat(table.renewal_date).all():
+        frame = frame.drop(columns=["renewal_date"])
+    return frame

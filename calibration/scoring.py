@@ -1,0 +1,355 @@
+"""Health scoring: factor points, composite score, bands, guardrails, contributions.
+
+The pipeline is split where the app needs it to be fast::
+
+    frame + rules   -> FactorMatrix        (cache: changes only when rules/data change)
+    frame + config  -> segment ids, GuardrailHits
+    FactorMatrix + weights + bands -> ScoreResult   (a weight change redoes only this)
+
+Every step is vectorised over numpy arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calibration.config import (
+    BAND_NAMES,
+    BooleanRule,
+    Config,
+    ConfigError,
+    Factor,
+    LinearRule,
+    MappingRule,
+    PercentileRule,
+    StepsRule,
+    check_columns,
+)
+from calibration.values import as_boolean, as_number, is_blank, normalise_text
+
+RED, YELLOW, GREEN, UNSCORED = 0, 1, 2, -1
+NO_CAP = 2
+
+
+# --------------------------------------------------------------------------- factor points
+def rule_points(values: pd.Series, factor: Factor, rule=None) -> np.ndarray:
+    """Points 0-100 for one factor's raw values (NaN where the value is missing/unreadable).
+
+    Missing-data policy is *not* applied here; see :func:`factor_points`.
+    """
+    rule = rule or factor.rule
+    if isinstance(rule, MappingRule):
+        return _mapping_points(values, rule)
+    if isinstance(rule, BooleanRule):
+        flags, _ = as_boolean(values)
+        return np.where(flags == 1.0, rule.true_points,
+                        np.where(flags == 0.0, rule.false_points, np.nan))
+    numbers, _ = as_number(values)
+    return numeric_rule_points(numbers, rule, factor.direction)
+
+
+def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray:
+    """Points for numeric values under a linear, steps or percentile rule."""
+    if isinstance(rule, LinearRule):
+        points = np.clip((numbers - rule.lo) / (rule.hi - rule.lo), 0.0, 1.0) * 100.0
+    elif isinstance(rule, PercentileRule):
+        points = np.interp(numbers, rule.values, rule.percentiles)
+    elif isinstance(rule, StepsRule):
+        index = np.searchsorted(np.asarray(rule.cutoffs), numbers, side="right")
+        table = np.asarray(rule.points, dtype=float)
+        points = table[np.minimum(index, len(table) - 1)]
+        return np.where(np.isnan(numbers), np.nan, points)
+    else:  # pragma: no cover - the config model admits no other kind
+        raise TypeError(f"rule {rule!r} does not score numbers")
+    if direction == "lower_is_better":
+        points = 100.0 - points
+    return np.where(np.isnan(numbers), np.nan, points)
+
+
+def _mapping_points(values: pd.Series, rule: MappingRule) -> np.ndarray:
+    table = {key.strip().casefold(): float(points) for key, points in rule.points.items()}
+    default = np.nan if rule.default is None else float(rule.default)
+    codes, uniques = pd.factorize(normalise_text(values), use_na_sentinel=True)
+    lookup = np.array([table.get(u, default) for u in uniques] + [np.nan], dtype=float)
+    return lookup[codes]  # code -1 (missing) picks the trailing NaN
+
+
+@dataclass(frozen=True)
+class FactorMatrix:
+    """Factor points for every row: N x K, 0-100, NaN where a skipped factor is missing."""
+
+    points: np.ndarray
+    names: list[str]
+
+    @property
+    def present(self) -> np.ndarray:
+        """N x K mask of factors that count for each row."""
+        return ~np.isnan(self.points)
+
+
+def assign_segments(frame: pd.DataFrame, config: Config) -> np.ndarray:
+    """Index of the first matching segment per row (-1 = default config)."""
+    segment = np.full(len(frame), -1, dtype=np.int16)
+    for index, seg in enumerate(config.segments):
+        wanted = [v.strip().casefold() for v in seg.match.values]
+        hit = normalise_text(frame[seg.match.column]).isin(wanted).to_numpy(dtype=bool)
+        segment[(segment == -1) & hit] = index
+    return segment
+
+
+def factor_points(
+    frame: pd.DataFrame, config: Config, segments: np.ndarray | None = None
+) -> FactorMatrix:
+    """Points for every factor and row, with segment rule overrides and missing policies."""
+    _require_columns(frame, config)
+    if segments is None:
+        segments = assign_segments(frame, config)
+    points = np.empty((len(frame), len(config.factors)), dtype=float)
+    for k, factor in enumerate(config.factors):
+        column = frame[factor.column]
+        points[:, k] = rule_points(column, factor)
+        for index, seg in enumerate(config.segments):
+            rule = seg.rules.get(factor.name)
+            rows = segments == index
+            if rule is not None and rows.any():
+                points[rows, k] = rule_points(column[rows], factor, rule)
+        if factor.missing == "points":
+            np.nan_to_num(points[:, k], copy=False, nan=factor.missing_points)
+    return FactorMatrix(points=points, names=config.factor_names)
+
+
+def _require_columns(frame: pd.DataFrame, config: Config) -> None:
+    problems = check_columns(config, frame.columns)
+    if problems:
+        raise ConfigError(problems, "config vs data")
+
+
+# --------------------------------------------------------------------------- guardrails
+@dataclass(frozen=True)
+class GuardrailHits:
+    """Per-row band cap (0 red, 1 yellow, 2 none) and which guardrail set it (-1 none)."""
+
+    cap: np.ndarray
+    rule: np.ndarray
+    names: list[str]
+
+
+def guardrail_hits(frame: pd.DataFrame, config: Config) -> GuardrailHits:
+    """Evaluate every guardrail; the most severe cap wins (first listed on ties)."""
+    cap = np.full(len(frame), NO_CAP, dtype=np.int8)
+    rule = np.full(len(frame), -1, dtype=np.int16)
+    for index, rail in enumerate(config.guardrails):
+        if not rail.enabled:
+            continue
+        level = BAND_NAMES.index(rail.cap)
+        hit = guardrail_condition(frame[rail.column], rail.operator, rail.value)
+        tighter = hit & (level < cap)
+        cap[tighter] = level
+        rule[tighter] = index
+    return GuardrailHits(cap=cap, rule=rule, names=[g.name for g in config.guardrails])
+
+
+def guardrail_condition(values: pd.Series, operator: str, value) -> np.ndarray:
+    """Rows where ``values <operator> value`` holds; missing values never match
+    (except for ``is_missing``)."""
+    if operator == "is_missing":
+        return is_blank(values)
+    if isinstance(value, bool):
+        flags, _ = as_boolean(values)
+        known = ~np.isnan(flags)
+        equal = flags == float(value)
+        return known & (equal if operator == "==" else ~equal)
+    if isinstance(value, int | float):
+        numbers, _ = as_number(values)
+        with np.errstate(invalid="ignore"):
+            result = {
+                "==": numbers == value, "!=": numbers != value, "<": numbers < value,
+                "<=": numbers <= value, ">": numbers > value, ">=": numbers >= value,
+            }[operator]
+        return result & ~np.isnan(numbers)
+    text = normalise_text(values)
+    known = text.notna().to_numpy(dtype=bool)
+    equal = (text == str(value).strip().casefold()).fillna(False).to_numpy(dtype=bool)
+    return known & (equal if operator == "==" else ~equal)
+
+
+# --------------------------------------------------------------------------- composite
+@dataclass(frozen=True)
+class Plan:
+    """Resolved weights for the default config or one segment."""
+
+    factor_weight: np.ndarray  # K, raw factor weights (within group)
+    group_of: np.ndarray  # K, group index per factor
+    group_weight: np.ndarray  # G
+    red_max: float
+    yellow_max: float
+
+    @property
+    def flat_weights(self) -> np.ndarray:
+        """Effective share of each factor in the overall score when nothing is missing."""
+        onehot = np.eye(len(self.group_weight))[self.group_of]
+        group_total = self.factor_weight @ onehot
+        used = (group_total > 0) & (self.group_weight > 0)
+        group_share = np.where(used, self.group_weight, 0.0)
+        group_share = group_share / group_share.sum()
+        within = self.factor_weight / np.where(group_total > 0, group_total, 1.0)[self.group_of]
+        return group_share[self.group_of] * within
+
+
+def plans(config: Config) -> list[Plan]:
+    """Default plan followed by one plan per segment (same order as ``config.segments``)."""
+    groups = config.group_names()
+    group_of = np.array([groups.index(f.group) for f in config.factors])
+    base_factor = np.array([f.weight for f in config.factors], dtype=float)
+    base_group = np.array([config.group_weight(g) for g in groups], dtype=float)
+    result = [Plan(base_factor, group_of, base_group, config.bands.red_max,
+                   config.bands.yellow_max)]
+    for seg in config.segments:
+        factor_w = np.array([seg.weights.get(f.name, f.weight) for f in config.factors], float)
+        group_w = np.array([seg.group_weights.get(g, w) for g, w in zip(groups, base_group,
+                                                                         strict=True)], float)
+        bands = seg.bands or config.bands
+        result.append(Plan(factor_w, group_of, group_w, bands.red_max, bands.yellow_max))
+    return result
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores for every row, plus what explains them."""
+
+    score: np.ndarray  # final score 0-100 after guardrail caps (NaN: nothing to score)
+    raw_score: np.ndarray  # weighted factor score before caps
+    band: np.ndarray  # int8: 0 red, 1 yellow, 2 green, -1 unscored
+    guardrail: np.ndarray  # int16 index of the guardrail that capped the row, -1 none
+    segment: np.ndarray  # int16 segment index, -1 default
+    contributions: np.ndarray | None  # N x K points each factor adds (sum = raw_score)
+    subscores: np.ndarray | None  # N x G group scores 0-100 (NaN: group has no data)
+
+    @property
+    def guardrail_points(self) -> np.ndarray:
+        """Points removed by guardrail caps (<= 0); contributions + this = score."""
+        return np.nan_to_num(self.score - self.raw_score)
+
+
+def combine(
+    matrix: FactorMatrix,
+    config: Config,
+    segments: np.ndarray,
+    hits: GuardrailHits | None = None,
+    *,
+    explain: bool = False,
+) -> ScoreResult:
+    """Weighted composite, bands and guardrail caps for every row.
+
+    Missing factors (NaN points) are left out per row and the remaining weights renormalised,
+    first within each group, then across groups. With ``explain`` the per-factor
+    contributions and sub-scores are returned too.
+    """
+    n, k = matrix.points.shape
+    raw = np.empty(n)
+    red_max = np.empty(n)
+    yellow_max = np.empty(n)
+    contributions = np.empty((n, k)) if explain else None
+    groups = config.group_names()
+    subscores = np.empty((n, len(groups))) if explain else None
+    for index, plan in enumerate(plans(config)):
+        rows = segments == index - 1
+        if not rows.any():
+            continue
+        red_max[rows] = plan.red_max
+        yellow_max[rows] = plan.yellow_max
+        points = matrix.points[rows] if not rows.all() else matrix.points
+        part = _combine_plan(points, plan, explain)
+        raw[rows] = part[0]
+        if explain:
+            contributions[rows] = part[1]
+            subscores[rows] = part[2]
+    np.clip(raw, 0.0, 100.0, out=raw)  # float rounding can overshoot by ~1e-14
+    score = raw.copy()
+    cap = hits.cap if hits is not None else np.full(n, NO_CAP, dtype=np.int8)
+    ceiling = np.where(cap == RED, red_max, np.where(cap == YELLOW, yellow_max, np.inf))
+    np.minimum(score, ceiling, out=score, where=~np.isnan(score))
+    band = assign_bands(score, red_max, yellow_max)
+    applied = (score < raw) | ((cap < NO_CAP) & ~np.isnan(score))
+    guardrail = np.where(applied, hits.rule, -1).astype(np.int16) if hits is not None else (
+        np.full(n, -1, dtype=np.int16))
+    return ScoreResult(score, raw, band, guardrail, segments, contributions, subscores)
+
+
+def _combine_plan(points: np.ndarray, plan: Plan, explain: bool):
+    weights = plan.factor_weight
+    active = weights > 0
+    missing = np.isnan(points[:, active])
+    if not missing.any() and not explain:
+        flat = plan.flat_weights
+        return (points[:, active] @ flat[active],)
+    onehot = np.eye(len(plan.group_weight))[plan.group_of]  # K x G
+    present = ~np.isnan(points)
+    filled = np.where(present, points, 0.0)
+    weighted = present * weights  # N x K
+    group_total = weighted @ onehot  # N x G
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sub = (filled * weighted) @ onehot / group_total
+    group_on = (group_total > 0) & (plan.group_weight > 0)
+    group_w = np.where(group_on, plan.group_weight, 0.0)
+    total = group_w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(group_on, sub, 0.0) @ plan.group_weight / total
+        raw = np.where(total > 0, raw, np.nan)
+        if not explain:
+            return (raw,)
+        share = (group_w / total[:, None])[:, plan.group_of] * weighted / group_total[
+            :, plan.group_of]
+        contributions = np.where(present & (total[:, None] > 0), share * filled, 0.0)
+    contributions[np.isnan(raw)] = np.nan
+    return raw, contributions, np.where(group_total > 0, sub, np.nan)
+
+
+def assign_bands(score: np.ndarray, red_max, yellow_max) -> np.ndarray:
+    """Band codes: 0 red (score <= red_max), 1 yellow (<= yellow_max), 2 green; -1 NaN."""
+    band = np.where(score <= red_max, RED, np.where(score <= yellow_max, YELLOW, GREEN))
+    return np.where(np.isnan(score), UNSCORED, band).astype(np.int8)
+
+
+# --------------------------------------------------------------------------- convenience
+@dataclass(frozen=True)
+class Scored:
+    """Everything scoring one frame produces, reusable for a weight change."""
+
+    matrix: FactorMatrix
+    segments: np.ndarray
+    hits: GuardrailHits
+    result: ScoreResult
+
+
+def score_frame(frame: pd.DataFrame, config: Config, *, explain: bool = True) -> Scored:
+    """Score every row of ``frame`` with ``config`` (the whole pipeline)."""
+    _require_columns(frame, config)
+    segments = assign_segments(frame, config)
+    matrix = factor_points(frame, config, segments)
+    hits = guardrail_hits(frame, config)
+    result = combine(matrix, config, segments, hits, explain=explain)
+    return Scored(matrix, segments, hits, result)
+
+
+def band_names(band: np.ndarray) -> np.ndarray:
+    """Band codes to names ('' for unscored)."""
+    table = np.array([*BAND_NAMES, ""], dtype=object)
+    return table[np.where(band < 0, 3, band)]
+
+
+def percentile_rule(values: np.ndarray, n_points: int = 11) -> PercentileRule:
+    """Freeze a percentile rule from data: quantiles at ``n_points`` equally spaced
+    percentiles; tied quantiles are merged (their percentiles averaged)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size < 2 or finite.min() == finite.max():
+        raise ValueError("a percentile rule needs at least two distinct values")
+    pct = np.linspace(0, 100, n_points)
+    quant = np.quantile(finite, pct / 100)
+    uniq, inverse = np.unique(quant, return_inverse=True)
+    merged = np.bincount(inverse, weights=pct) / np.bincount(inverse)
+    return PercentileRule(values=uniq.tolist(), percentiles=merged.tolist())

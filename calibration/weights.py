@@ -1,0 +1,86 @@
+"""Weights as a CS leader sees them: flat percentages of the whole score that sum to 100.
+
+The config stores weights hierarchically (group weight x factor weight within its group);
+these helpers convert both ways and rebalance sliders so the total stays 100.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from calibration.config import Config, Group
+from calibration.scoring import plans
+
+
+def flat_weights(config: Config, segment: int = -1) -> dict[str, float]:
+    """Each factor's share of the overall score in percent (sums to 100) when no data is
+    missing; ``segment`` picks a segment's plan (-1: the default config)."""
+    shares = plans(config)[segment + 1].flat_weights * 100.0
+    return dict(zip(config.factor_names, (float(s) for s in shares), strict=True))
+
+
+def round_to_total(values: dict[str, float], total: float = 100.0, digits: int = 1
+                   ) -> dict[str, float]:
+    """Round to ``digits`` decimals so the values still add up to ``total`` (the rounding
+    error goes to the largest value)."""
+    rounded = {k: round(v, digits) for k, v in values.items()}
+    if not rounded:
+        return rounded
+    error = round(total - sum(rounded.values()), digits)
+    if error:
+        largest = max(rounded, key=lambda k: rounded[k])
+        rounded[largest] = round(rounded[largest] + error, digits)
+    return rounded
+
+
+def apply_flat_weights(config: Config, flat: dict[str, float]) -> Config:
+    """Write flat percentages back as group weights (sum of their factors) and
+    within-group weights (share of the group, in percent).
+
+    Scoring the result gives exactly the shares in ``flat`` (renormalised to 100).
+    """
+    unknown = set(flat) - set(config.factor_names)
+    if unknown:
+        raise ValueError(f"unknown factor(s): {', '.join(sorted(unknown))}")
+    full = {f.name: float(flat.get(f.name, 0.0)) for f in config.factors}
+    if any(v < 0 for v in full.values()) or sum(full.values()) <= 0:
+        raise ValueError("weights must be >= 0 with a positive total")
+    groups = config.group_names()
+    group_total = {g: sum(full[f.name] for f in config.factors if f.group == g) for g in groups}
+    factors = []
+    for factor in config.factors:
+        total = group_total[factor.group]
+        within = 100.0 * full[factor.name] / total if total > 0 else 0.0
+        factors.append({**factor.model_dump(), "weight": round(within, 6)})
+    scale = 100.0 / sum(group_total.values())
+    new_groups = [Group(name=g, weight=round(group_total[g] * scale, 6)) for g in groups]
+    raw = config.model_dump()
+    raw["factors"] = factors
+    raw["groups"] = [g.model_dump() for g in new_groups]
+    return Config.model_validate(raw)
+
+
+def rebalance(weights: dict[str, float], changed: str, value: float,
+              locked: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
+    """Set one factor's weight and rescale the other unlocked factors so the total is 100.
+
+    Locked factors keep their weight. The changed factor is limited to what the locked
+    ones leave free. Free factors shrink or grow in proportion to their current weights
+    (equally when they are all zero).
+    """
+    if changed not in weights:
+        raise ValueError(f"unknown factor {changed!r}")
+    locked_total = sum(w for k, w in weights.items() if k in locked and k != changed)
+    free = [k for k in weights if k not in locked and k != changed]
+    room = max(100.0 - locked_total, 0.0)
+    value = float(np.clip(value, 0.0, room)) if free else room
+    rest = room - value
+    current = np.array([weights[k] for k in free], dtype=float)
+    if free:
+        share = current / current.sum() if current.sum() > 0 else np.full(len(free),
+                                                                            1 / len(free))
+        new_free = dict(zip(free, share * rest, strict=True))
+    else:
+        new_free = {}
+    result = {k: (value if k == changed else new_free.get(k, weights[k])) for k in weights}
+    return round_to_total(result)

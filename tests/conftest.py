@@ -1,0 +1,42 @@
+"""Shared fixtures: small hand-made configs and frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from calibration.config import Config, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = ROOT / "data" / "demo_config.json"
+DEMO_DATA = ROOT / "data" / "demo_accounts.parquet"
+TELCO = ROOT.parent / "shared" / "data" / "telco" / "Telco-Customer-Churn.csv"
+
+
+def make_config(**overrides) -> Config:
+    """A two-factor config (usage linear 0->100, tickets lower-is-better 0->10)."""
+    raw = {
+        "schema_version": 1,
+        "columns": {"account_id": "id", "snapshot_date": None, "segment": None, "arr": "arr",
+                    "outcome": "outcome", "renewal_date": None, "reference_label": None},
+        "factors": [
+            {"name": "usage", "column": "usage", "weight": 60,
+             "rule": {"kind": "linear", "lo": 0, "hi": 100}},
+            {"name": "tickets", "column": "tickets", "weight": 40,
+             "direction": "lower_is_better", "rule": {"kind": "linear", "lo": 0, "hi": 10}},
+        ],
+    }
+    raw.update(overrides)
+    return Config.model_validate(raw)
+
+
+@pytest.fixture
+def demo_config() -> Config:
+    return load_config(DEMO_CONFIG)
+
+
+@pytest.fixture
+def demo_config_dict() -> dict:
+    return json.loads(DEMO_CONFIG.read_text())

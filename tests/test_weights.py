@@ -1,0 +1,61 @@
+"""Flat weights <-> config hierarchy, and slider rebalancing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calibration.scoring import score_frame
+from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+
+
+def test_demo_flat_weights_are_the_gut_feel_split(demo_config):
+    flat = flat_weights(demo_config)
+    assert round_to_total(flat) == {**dict.fromkeys(flat, 0.0), "Active users": 40.0,
+                                    "Open tickets": 30.0, "CSM assessment": 30.0}
+
+
+def test_apply_flat_weights_scores_like_the_flat_shares(demo_config):
+    wanted = dict.fromkeys(demo_config.factor_names, 0.0) | {
+        "Active users": 10, "Executive sponsor": 25, "User breadth": 15, "NPS": 20,
+        "Open tickets": 30}
+    config = apply_flat_weights(demo_config, wanted)
+    assert round_to_total(flat_weights(config)) == round_to_total(
+        {k: float(v) for k, v in wanted.items()})
+    frame = pd.DataFrame({
+        "account_id": ["a"], "active_user_pct": [50.0], "exec_sponsor": [True],
+        "top_user_share_pct": [50.0], "nps": [8.0], "open_tickets": [4.0],
+        **{c: [0] for c in ("feature_adoption_pct", "logins_30d", "unresolved_tickets_30d",
+                            "escalations_90d", "late_invoices_90d", "csat")},
+        "csm_assessment": ["green"], "champion_change_90d": [False],
+    })
+    score = score_frame(frame, config).result.score[0]
+    # 10% x 50 + 25% x 100 + 15% x 50 + 20% x 80 + 30% x 50 = 68.5
+    assert score == np.float64(68.5) or abs(score - 68.5) < 1e-9
+
+
+def test_rebalance_respects_locks():
+    weights = {"a": 40.0, "b": 30.0, "c": 30.0}
+    assert rebalance(weights, "a", 60, locked={"c"}) == {"a": 60.0, "b": 10.0, "c": 30.0}
+    # a cannot exceed what the locked factor leaves
+    assert rebalance(weights, "a", 90, locked={"c"}) == {"a": 70.0, "b": 0.0, "c": 30.0}
+    # free factors at zero share the rest equally
+    assert rebalance({"a": 100.0, "b": 0.0, "c": 0.0}, "a", 50) == {"a": 50.0, "b": 25.0,
+                                                                     "c": 25.0}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=2, max_size=8), st.floats(0, 100),
+       st.data())
+def test_rebalance_always_sums_to_100(raw, value, data):
+    names = [f"f{i}" for i in range(len(raw))]
+    total = sum(raw) or 1.0
+    weights = round_to_total({n: 100 * w / total for n, w in zip(names, raw, strict=True)})
+    locked = set(data.draw(st.lists(st.sampled_from(names[1:]), max_size=len(names) - 2)))
+    out = rebalance(weights, names[0], value, locked)
+    assert abs(sum(out.values()) - 100) < 1e-6
+    assert all(v >= -1e-9 for v in out.values())
+    for name in locked:
+        assert out[name] == weights[name]
