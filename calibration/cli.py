@@ -97,3 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["Path", "main"]
+
+from calibration import cli_validate  # noqa: E402,F401  (registers validate, bench)

@@ -23,7 +23,7 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
         "snapshot_date": table.snapshot_date[rows],
         "outcome": table.outcome[rows],
         "renewal_date": table.renewal_date[rows],
-        "score": np.round(result.score[rows], 6),
+        "score": result.score[rows],
         "band": band_names(result.band[rows]),
         "guardrail": guard_names[result.guardrail[rows]],
         "segment_config": segment_names[result.segment[rows]],
@@ -33,11 +33,11 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
         columns["account_name"] = table.frame[table.roles.account_name].to_numpy()[rows]
     if result.contributions is not None:
         for k, name in enumerate(config.factor_names):
-            columns[f"points: {name}"] = np.round(result.contributions[rows, k], 6)
-        columns["points: guardrail"] = np.round(result.guardrail_points[rows], 6)
+            columns[f"points: {name}"] = result.contributions[rows, k]
+        columns["points: guardrail"] = result.guardrail_points[rows]
     if result.subscores is not None:
         for g, name in enumerate(config.group_names()):
-            columns[f"sub-score: {name}"] = np.round(result.subscores[rows, g], 6)
+            columns[f"sub-score: {name}"] = result.subscores[rows, g]
     frame = pd.DataFrame(columns)
     if table.cross_sectional:
         frame = frame.drop(columns=["snapshot_date"])

@@ -19,16 +19,19 @@ def flat_weights(config: Config, segment: int = -1) -> dict[str, float]:
     return dict(zip(config.factor_names, (float(s) for s in shares), strict=True))
 
 
-def round_to_total(values: dict[str, float], total: float = 100.0, digits: int = 1
-                   ) -> dict[str, float]:
-    """Round to ``digits`` decimals so the values still add up to ``total`` (the rounding
-    error goes to the largest value)."""
+def round_to_total(values: dict[str, float], total: float = 100.0, digits: int = 1,
+                   fixed: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
+    """Round to ``digits`` decimals so the values still add up to ``total``.
+
+    The rounding error goes to the largest value not in ``fixed``.
+    """
     rounded = {k: round(v, digits) for k, v in values.items()}
-    if not rounded:
+    adjustable = [k for k in rounded if k not in fixed]
+    if not adjustable:
         return rounded
     error = round(total - sum(rounded.values()), digits)
     if error:
-        largest = max(rounded, key=lambda k: rounded[k])
+        largest = max(adjustable, key=lambda k: rounded[k])
         rounded[largest] = round(rounded[largest] + error, digits)
     return rounded
 
@@ -83,4 +86,4 @@ def rebalance(weights: dict[str, float], changed: str, value: float,
     else:
         new_free = {}
     result = {k: (value if k == changed else new_free.get(k, weights[k])) for k in weights}
-    return round_to_total(result)
+    return round_to_total(result, fixed={k for k in locked if k != changed})

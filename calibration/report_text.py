@@ -1,0 +1,87 @@
+"""Plain-text rendering of validation evidence (for the CLI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calibration.config import Config
+
+
+def value_text(metric: Any, fmt: str = "{:.3f}") -> str:
+    """A metric's value, or why it is undefined."""
+    if not isinstance(metric, dict):
+        return "n/a" if metric is None else fmt.format(metric)
+    if metric.get("value") is None:
+        return f"n/a ({metric.get('reason') or 'not computed'})"
+    return fmt.format(metric["value"])
+
+
+def ci_text(ci: Any) -> str:
+    """'[lo, hi]' for a {"value": [lo, hi]} result, '' when absent."""
+    if isinstance(ci, dict) and isinstance(ci.get("value"), list | tuple):
+        lo, hi = ci["value"]
+        return f" (95% CI {lo:.3f}-{hi:.3f})"
+    return ""
+
+
+def pct(value: float | None) -> str:
+    """Percentage text ('n/a' for None)."""
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def validation_text(evidence: dict[str, Any], config: Config) -> str:
+    """Human-readable summary of :func:`calibration.validation.validate` output."""
+    sample = evidence.get("sample", {})
+    lines = [
+        f"Config: {config.name} ({evidence.get('config_hash')})",
+        sample.get("description", ""),
+        f"Scored {evidence['n_scored']:,} accounts: {evidence['n_churned']:,} churned, "
+        f"{evidence['n_renewed']:,} renewed",
+        "",
+        f"AUC (renewed scored above churned; 0.5 = coin flip): "
+        f"{value_text(evidence['auc'])}{ci_text(evidence.get('auc_ci'))}",
+        f"Gini: {value_text(evidence['gini'])}",
+        f"KS: {value_text(evidence['ks'])} at score "
+        f"{value_text({'value': evidence['ks'].get('at_score'), 'reason': 'n/a'}, '{:.1f}')}",
+        f"Correlation with renewal (point-biserial r): "
+        f"{value_text(evidence['point_biserial_r'])}; Spearman {value_text(evidence['spearman'])}",
+        f"Churn odds per +10 points (logit): {value_text(evidence['logit'], '{:.2f}x')}",
+        f"Lift (red churn rate / green churn rate): {value_text(evidence['lift'], '{:.2f}x')}",
+        "",
+        f"{'band':<8}{'accounts':>10}{'churned':>9}{'churn rate':>12}{'95% CI':>17}"
+        f"{'ARR':>15}{'churned ARR':>15}",
+    ]
+    for row in evidence["bands"]:
+        ci = row.get("churn_rate_ci")
+        ci_txt = f"{ci[0]:.1%}-{ci[1]:.1%}" if ci else "n/a"
+        lines.append(
+            f"{row['band']:<8}{row['accounts']:>10,}{row['churned']:>9,}"
+            f"{pct(row['churn_rate']):>12}{ci_txt:>17}{_money(row.get('arr')):>15}"
+            f"{_money(row.get('churned_arr')):>15}")
+    surprise = evidence["surprise_churn"]
+    alarms = evidence["false_alarms"]
+    lines += [
+        f"Churn falls from red to green: {'yes' if evidence['monotone'].get('value') else 'NO'}",
+        f"Surprise churn (churned while green): {surprise['count']:,} accounts, "
+        f"ARR {_money(surprise.get('arr'))}",
+        f"False alarms (renewed while red): {alarms['count']:,} accounts",
+    ]
+    lead = evidence.get("lead_time_days", {})
+    if lead.get("median_days") is not None:
+        lines.append(f"Early warning: median {lead['median_days']:.0f} days red before churn; "
+                     f"{lead['n_never_red']:,} of {lead['n_churned']:,} churned were never red")
+    elif lead.get("reason"):
+        lines.append(f"Early warning: n/a ({lead['reason']})")
+    for warning in evidence.get("warnings", []):
+        lines.append(f"WARNING: {warning}")
+    segments = evidence.get("segments") or {}
+    if segments:
+        lines += ["", "By segment:"]
+        for name, seg in segments.items():
+            lines.append(f"  {name:<14} accounts {seg['n_scored']:>6,}  churned "
+                         f"{seg['n_churned']:>5,}  AUC {value_text(seg['auc'])}")
+    return "\n".join(lines)
+
+
+def _money(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
