@@ -1,20 +1,36 @@
-"""Health Score Calibrator: minimal view of the demo data's score distribution."""
+"""Health Score Calibrator: the frame. Pages in app_pages/ render; calibration/ computes.
+
+The page folder is app_pages/, not pages/: with an st.navigation entry file AND a folder
+named pages/, AppTest fell back to pages-folder mode on the second run and skipped this frame
+(tests/apptest_support.assert_clean guards against it).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from calibration.accounts import load_accounts
-from calibration.config import load_config
-from calibration.demo import DEMO_CONFIG, DEMO_DATA
-from calibration.scoring import score_frame
+from ui import sidebar, state
 
-st.set_page_config(page_title="Health Score Calibrator", layout="wide")
-st.title("Health Score Calibrator")
-config = load_config(DEMO_CONFIG)
-table = load_accounts(DEMO_DATA, config)
-result = score_frame(table.frame, config, explain=False).result
-counts, edges = np.histogram(result.score[~np.isnan(result.score)], bins=20, range=(0, 100))
-st.caption(f"{config.name} on the demo data: {len(table):,} account snapshots")
-st.bar_chart({"accounts": counts}, x_label="score bin (5 points)", y_label="snapshots")
+st.set_page_config(page_title="Health Score Calibrator", page_icon=":material/monitor_heart:",
+                   layout="wide")
+
+PAGES = [
+    st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    st.Page("app_pages/calibrate.py", title="Calibrate", icon=":material/tune:",
+            url_path="calibrate", default=True),
+    st.Page("app_pages/accounts.py", title="Accounts", icon=":material/groups:",
+            url_path="accounts"),
+    st.Page("app_pages/renewals.py", title="Renewals", icon=":material/autorenew:",
+            url_path="renewals"),
+    st.Page("app_pages/segments.py", title="Segments", icon=":material/category:",
+            url_path="segments"),
+    st.Page("app_pages/suggest.py", title="Suggest", icon=":material/auto_fix_high:",
+            url_path="suggest"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/ios_share:",
+            url_path="export"),
+]
+
+navigation = st.navigation(PAGES)
+ws = state.workspace()
+sidebar.render(ws)
+navigation.run()

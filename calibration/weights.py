@@ -64,12 +64,14 @@ def apply_flat_weights(config: Config, flat: dict[str, float]) -> Config:
 
 
 def rebalance(weights: dict[str, float], changed: str, value: float,
-              locked: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
+              locked: frozenset[str] | set[str] = frozenset(), digits: int = 1
+              ) -> dict[str, float]:
     """Set one factor's weight and rescale the other unlocked factors so the total is 100.
 
     Locked factors keep their weight. The changed factor is limited to what the locked
     ones leave free. Free factors shrink or grow in proportion to their current weights
-    (equally when they are all zero).
+    (equally when they are all zero). Results are rounded to ``digits`` decimals and still
+    add up to 100.
     """
     if changed not in weights:
         raise ValueError(f"unknown factor {changed!r}")
@@ -86,4 +88,4 @@ def rebalance(weights: dict[str, float], changed: str, value: float,
     else:
         new_free = {}
     result = {k: (value if k == changed else new_free.get(k, weights[k])) for k in weights}
-    return round_to_total(result, fixed={k for k in locked if k != changed})
+    return round_to_total(result, digits=digits, fixed={k for k in locked if k != changed})

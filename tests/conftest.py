@@ -48,3 +48,17 @@ def demo_config() -> Config:
 @pytest.fixture
 def demo_config_dict() -> dict:
     return json.loads(DEMO_CONFIG.read_text())
+
+
+@pytest.fixture(autouse=True)
+def isolated_drafts(tmp_path, monkeypatch):
+    """Every test gets its own drafts folder (the app autosaves there)."""
+    drafts = tmp_path / "drafts"
+    monkeypatch.setenv("HSC_DRAFTS_DIR", str(drafts))
+    try:
+        import ui.state
+
+        monkeypatch.setattr(ui.state, "DRAFTS_DIR", drafts)
+    except ImportError:  # pragma: no cover - ui needs streamlit
+        pass
+    return drafts

@@ -1,0 +1,178 @@
+"""Calibrate: weights, scoring thresholds, bands and guardrails, with live validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from calibration import charts
+from calibration.config import ConfigError, Guardrail, config_from_dict
+from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+from ui import components, rule_editor, state
+
+ws = state.workspace()
+table = state.load_or_report(ws)
+if table is None:
+    st.stop()
+
+st.title("Calibrate")
+st.caption("Move a weight, a threshold or a band cut-off: the numbers below are recomputed "
+           "at once on every account, judged "
+           f"{ws.horizon_days} days before its renewal. Deltas compare with the baseline "
+           f"(**{ws.baseline.name}**).")
+
+baseline = state.evaluate(ws, ws.baseline, table)
+draft = state.evaluate(ws, ws.draft, table)
+components.headline_metrics(draft.metrics, baseline.metrics)
+if error := st.session_state.pop("calibrate_error", None):
+    st.error(error)
+
+
+# --------------------------------------------------------------------------- callbacks
+def weight_key(name: str) -> str:
+    return f"w::{name}"
+
+
+def current_flat() -> dict[str, float]:
+    return round_to_total(flat_weights(ws.draft), digits=0)
+
+
+def on_weight(name: str) -> None:
+    locked = {n for n in ws.draft.factor_names if st.session_state.get(f"lock::{n}")}
+    new = rebalance(current_flat(), name, float(st.session_state[weight_key(name)]),
+                    locked, digits=0)
+    if sum(new.values()) <= 0:
+        st.session_state["calibrate_error"] = "At least one factor needs weight."
+        return
+    ws.set_draft(apply_flat_weights(ws.draft, new))
+    for factor, weight in new.items():
+        st.session_state[weight_key(factor)] = weight
+
+
+def on_bands() -> None:
+    red_max, yellow_max = st.session_state["band::range"]
+    if red_max >= yellow_max:
+        st.session_state["calibrate_error"] = (
+            "Red must end below where green starts: move the handles apart.")
+        return
+    raw = ws.draft.model_dump()
+    raw["bands"] = {"red_max": float(red_max), "yellow_max": float(yellow_max)}
+    ws.set_draft(config_from_dict(raw))
+
+
+def on_rail(index: int) -> None:
+    raw = ws.draft.model_dump()
+    raw["guardrails"][index]["enabled"] = bool(st.session_state[f"rail::{index}::on"])
+    raw["guardrails"][index]["cap"] = st.session_state[f"rail::{index}::cap"]
+    ws.set_draft(config_from_dict(raw))
+
+
+def remove_rail(index: int) -> None:
+    raw = ws.draft.model_dump()
+    del raw["guardrails"][index]
+    ws.set_draft(config_from_dict(raw), reset_widgets=True)
+
+
+def equal_weights() -> None:
+    names = ws.draft.factor_names
+    ws.set_draft(apply_flat_weights(ws.draft, dict.fromkeys(names, 100 / len(names))),
+                 reset_widgets=True)
+
+
+def baseline_weights() -> None:
+    ws.set_draft(apply_flat_weights(ws.draft, flat_weights(ws.baseline)), reset_widgets=True)
+
+
+# --------------------------------------------------------------------------- layout
+controls, results = st.columns([0.44, 0.56], gap="large")
+
+with controls:
+    weights_tab, rules_tab, bands_tab = st.tabs(["Weights", "Scoring rules",
+                                                 "Bands & guardrails"])
+    with weights_tab:
+        st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
+                   "one rescales the unlocked others. Tick **lock** to hold a weight.")
+        flat = current_flat()
+        groups = ws.draft.group_names()
+        for group in groups:
+            members = [f for f in ws.draft.factors if f.group == group]
+            total = sum(flat[f.name] for f in members)
+            st.markdown(f"**{group}** · {total:.0f}%")
+            for factor in members:
+                key = weight_key(factor.name)
+                if key not in st.session_state:
+                    st.session_state[key] = float(flat[factor.name])
+                left, right = st.columns([0.8, 0.2], vertical_alignment="center")
+                left.slider(factor.name, 0.0, 100.0, step=1.0, format="%.0f%%", key=key,
+                            help=factor.description or None, on_change=on_weight,
+                            args=(factor.name,))
+                right.checkbox("lock", key=f"lock::{factor.name}",
+                               help=f"Keep {factor.name} at its weight while others move")
+        left, right = st.columns(2)
+        left.button("Equal weights", on_click=equal_weights, width="stretch")
+        right.button("Baseline weights", on_click=baseline_weights, width="stretch")
+
+    with rules_tab:
+        rule_editor.render(ws, table, draft)
+
+    with bands_tab:
+        st.caption("Red if the score is at or below the left handle, green above the right "
+                   "one, yellow between.")
+        if "band::range" not in st.session_state:
+            st.session_state["band::range"] = (float(ws.draft.bands.red_max),
+                                               float(ws.draft.bands.yellow_max))
+        st.slider("Band cut-offs", 0.0, 100.0, step=1.0, key="band::range",
+                  on_change=on_bands)
+        st.markdown("**Guardrails**: cap the band whatever the score")
+        if not ws.draft.guardrails:
+            st.caption("No guardrails yet.")
+        for index, rail in enumerate(ws.draft.guardrails):
+            hits = int(np.sum(draft.result.guardrail[draft.rows] == index))
+            value = "" if rail.operator == "is_missing" else f" {rail.value!r}"
+            a, b, c = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
+            a.checkbox(f"{rail.name}: `{rail.column} {rail.operator}{value}`",
+                       value=rail.enabled, key=f"rail::{index}::on", on_change=on_rail,
+                       args=(index,), help=f"Caps {hits:,} judged accounts")
+            b.selectbox("at most", ["yellow", "red"], index=["yellow", "red"].index(rail.cap),
+                        key=f"rail::{index}::cap", on_change=on_rail, args=(index,),
+                        label_visibility="collapsed")
+            c.button("✕", key=f"rail::{index}::remove", on_click=remove_rail, args=(index,),
+                     help="Remove this guardrail")
+        with st.expander("Add a guardrail"), st.form("add_rail", border=False):
+            columns = [c for c in table.frame.columns]
+            name = st.text_input("Name", placeholder="No executive sponsor")
+            column = st.selectbox("Column", columns)
+            operator = st.selectbox("Condition", ["==", "!=", "<", "<=", ">", ">=",
+                                                  "is_missing"])
+            raw_value = st.text_input("Value", placeholder="e.g. false, 3, red")
+            cap = st.selectbox("Cap the band at", ["yellow", "red"])
+            if st.form_submit_button("Add guardrail"):
+                try:
+                    rail = Guardrail(name=name or f"{column} {operator} {raw_value}",
+                                     column=column, operator=operator,
+                                     value=rule_editor.parse_value(raw_value, operator),
+                                     cap=cap)
+                    raw = ws.draft.model_dump()
+                    raw["guardrails"].append(rail.model_dump())
+                    ws.set_draft(config_from_dict(raw), reset_widgets=True)
+                    st.rerun()
+                except (ValueError, ConfigError) as error:
+                    st.error(f"Guardrail not added: {error}")
+
+with results:
+    st.subheader("Renewed vs churned")
+    judged_churned = table.outcome[draft.rows] == "churned"
+    hist = charts.score_histogram(draft.result.score[draft.rows], judged_churned)
+    st.altair_chart(charts.score_distribution_chart(hist, ws.draft.bands.red_max,
+                                                    ws.draft.bands.yellow_max),
+                    width="stretch")
+    st.caption("Good separation: churned accounts (red bars) sit left of the red line, "
+               "renewed accounts (blue) to the right of the green line.")
+    st.subheader("Churn by band")
+    components.show_band_table(draft.metrics["bands"])
+    monotone = draft.metrics["monotone"]
+    if monotone.get("value") is False:
+        st.warning("Churn does not fall steadily from red to green: the bands are mis-set.")
+    moved = int(np.sum(draft.result.band[draft.rows] != baseline.result.band[draft.rows]))
+    st.caption(f"{moved:,} of {draft.rows.size:,} judged accounts are in a different band "
+               "than under the baseline (details on the Export page).")

@@ -1,0 +1,6 @@
+"""data page (placeholder until built)."""
+
+import streamlit as st
+
+st.title("Data")
+st.info("Coming soon.")

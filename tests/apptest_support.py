@@ -1,0 +1,34 @@
+"""Helpers for AppTest: a fresh drafts folder per test and a run that fails on exceptions."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def run_app(page: str | None = None, draft_id: str | None = None) -> AppTest:
+    """Run the real app (optionally switch page / restore a draft) and check it is clean."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    if draft_id:
+        at.query_params["draft"] = draft_id
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and the frame (sidebar) rendered: guards against AppTest falling back to
+    pages-folder mode and skipping app.py."""
+    assert not at.exception, [e.value for e in at.exception]
+    keys = [w.key for w in at.number_input]  # the horizon input only exists in app.py
+    assert "horizon_days_input" in keys, "app.py frame (sidebar) did not render"
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The displayed value of a metric card."""
+    return next(m.value for m in at.metric if m.label == label)

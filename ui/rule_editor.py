@@ -1,0 +1,196 @@
+"""Editing one factor's scoring rule (thresholds, points, direction, missing policy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from calibration.accounts import AccountTable
+from calibration.config import ConfigError, config_from_dict
+from calibration.scoring import percentile_rule
+from calibration.values import as_number, normalise_text
+from ui.state import Evaluation, Workspace
+
+
+def parse_value(text: str, operator: str) -> float | bool | str | None:
+    """A guardrail value typed by a user: number, true/false, or text."""
+    text = text.strip()
+    if operator == "is_missing":
+        return None
+    if text.casefold() in ("true", "yes"):
+        return True
+    if text.casefold() in ("false", "no"):
+        return False
+    try:
+        return float(text)
+    except ValueError:
+        if operator in ("<", "<=", ">", ">="):
+            raise ValueError(f"{operator} needs a number, got {text!r}") from None
+        return text
+
+
+def _apply(ws: Workspace, index: int, changes: dict[str, Any]) -> None:
+    raw = ws.draft.model_dump()
+    raw["factors"][index] = {**raw["factors"][index], **changes}
+    try:
+        ws.set_draft(config_from_dict(raw))
+    except ConfigError as error:
+        st.session_state["calibrate_error"] = "Change not applied: " + "; ".join(error.problems)
+
+
+def _rule_changed(ws: Workspace, index: int, field: str) -> None:
+    factor = ws.draft.factors[index]
+    rule = factor.rule.model_dump()
+    rule[field] = st.session_state[f"rule::{factor.name}::{field}"]
+    _apply(ws, index, {"rule": rule})
+
+
+def _mapping_changed(ws: Workspace, index: int, category: str) -> None:
+    factor = ws.draft.factors[index]
+    rule = factor.rule.model_dump()
+    rule["points"][category] = float(st.session_state[f"rule::{factor.name}::map::{category}"])
+    _apply(ws, index, {"rule": rule})
+
+
+def _steps_changed(ws: Workspace, index: int) -> None:
+    factor = ws.draft.factors[index]
+    try:
+        cutoffs = [float(x) for x in st.session_state[f"rule::{factor.name}::cutoffs"].split(",")]
+        points = [float(x) for x in st.session_state[f"rule::{factor.name}::points"].split(",")]
+    except ValueError:
+        st.session_state["calibrate_error"] = ("Steps need comma-separated numbers, e.g. "
+                                               "cut-offs `1, 3` and points `100, 60, 0`.")
+        return
+    _apply(ws, index, {"rule": {"kind": "steps", "cutoffs": cutoffs, "points": points}})
+
+
+def _field_changed(ws: Workspace, index: int, field: str) -> None:
+    factor = ws.draft.factors[index]
+    _apply(ws, index, {field: st.session_state[f"rule::{factor.name}::{field}"]})
+
+
+def _refreeze(ws: Workspace, index: int, values: np.ndarray) -> None:
+    try:
+        rule = percentile_rule(values)
+    except ValueError as error:
+        st.session_state["calibrate_error"] = f"Cannot rank this factor: {error}"
+        return
+    _apply(ws, index, {"rule": rule.model_dump()})
+
+
+def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
+    factor = ws.draft.factors[index]
+    kind = st.session_state[f"rule::{factor.name}::kind"]
+    finite = values[np.isfinite(values)]
+    if kind == "linear":
+        lo, hi = (np.percentile(finite, [10, 90]) if finite.size else (0.0, 1.0))
+        rule = {"kind": "linear", "lo": float(lo), "hi": float(hi if hi > lo else lo + 1)}
+    elif kind == "percentile":
+        try:
+            rule = percentile_rule(finite).model_dump()
+        except ValueError as error:
+            st.session_state["calibrate_error"] = f"Cannot rank this factor: {error}"
+            return
+    elif kind == "steps":
+        mid = float(np.median(finite)) if finite.size else 0.0
+        rule = {"kind": "steps", "cutoffs": [mid], "points": [0.0, 100.0]}
+    else:
+        return
+    _apply(ws, index, {"rule": rule})
+    for key in [k for k in st.session_state if str(k).startswith(f"rule::{factor.name}::")]:
+        if not key.endswith("::kind"):
+            del st.session_state[key]
+
+
+def _init(key: str, value: Any) -> str:
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
+    """Pick a factor, then edit how its raw values become 0-100 points."""
+    names = ws.draft.factor_names
+    name = st.selectbox("Factor", names, key="rule::selected")
+    index = names.index(name)
+    factor = ws.draft.factors[index]
+    rows = draft.rows
+    column = table.frame[factor.column].iloc[rows]
+    numbers, _ = as_number(column)
+    churned = table.outcome[rows] == "churned"
+    if factor.description:
+        st.caption(factor.description)
+    rule = factor.rule
+    prefix = f"rule::{factor.name}::"
+    if rule.kind in ("linear", "percentile", "steps"):
+        st.selectbox("Rule", ["linear", "percentile", "steps"], index=["linear", "percentile",
+                     "steps"].index(rule.kind), key=_init(prefix + "kind", rule.kind),
+                     on_change=_switch_kind, args=(ws, index, numbers))
+        finite = numbers[np.isfinite(numbers)]
+        if finite.size:
+            p10, p50, p90 = np.percentile(finite, [10, 50, 90])
+            renewed_median = np.nanmedian(numbers[~churned]) if (~churned).any() else np.nan
+            churned_median = np.nanmedian(numbers[churned]) if churned.any() else np.nan
+            st.caption(f"Judged accounts: 10th pct {p10:,.1f} · median {p50:,.1f} · 90th pct "
+                       f"{p90:,.1f}. Median renewed {renewed_median:,.1f} vs churned "
+                       f"{churned_median:,.1f}.")
+    if rule.kind == "linear":
+        st.radio("Direction", ["higher_is_better", "lower_is_better"], horizontal=True,
+                 key=_init(prefix + "direction", factor.direction),
+                 on_change=_field_changed, args=(ws, index, "direction"),
+                 format_func=lambda d: d.replace("_", " "))
+        good, bad = ("100 points at or above", "0 points at or below") if (
+            factor.direction == "higher_is_better") else ("0 points at or above",
+                                                          "100 points at or below")
+        left, right = st.columns(2)
+        left.number_input(bad.capitalize(), key=_init(prefix + "lo", float(rule.lo)),
+                          on_change=_rule_changed, args=(ws, index, "lo"))
+        right.number_input(good.capitalize(), key=_init(prefix + "hi", float(rule.hi)),
+                           on_change=_rule_changed, args=(ws, index, "hi"))
+    elif rule.kind == "percentile":
+        st.caption(f"Points = the account's percentile among {len(rule.values)} frozen "
+                   "reference values" + (" (flipped: lower is better)." if
+                                         factor.direction == "lower_is_better" else "."))
+        st.button("Re-freeze percentiles from this data", on_click=_refreeze,
+                  args=(ws, index, numbers))
+    elif rule.kind == "steps":
+        st.text_input("Cut-offs (comma-separated, increasing)",
+                      key=_init(prefix + "cutoffs", ", ".join(f"{c:g}" for c in rule.cutoffs)),
+                      on_change=_steps_changed, args=(ws, index))
+        st.text_input("Points for each step (one more than cut-offs)",
+                      key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
+                      on_change=_steps_changed, args=(ws, index))
+    elif rule.kind == "mapping":
+        seen = normalise_text(column).dropna()
+        counts = seen.value_counts()
+        st.caption("Points per category (case and spaces ignored).")
+        for category, points in rule.points.items():
+            n = int(counts.get(category.strip().casefold(), 0))
+            st.number_input(f"{category} ({n:,} judged accounts)", 0.0, 100.0, step=5.0,
+                            key=_init(f"{prefix}map::{category}", float(points)),
+                            on_change=_mapping_changed, args=(ws, index, category))
+    elif rule.kind == "boolean":
+        left, right = st.columns(2)
+        left.number_input("Points when yes", 0.0, 100.0, step=5.0,
+                          key=_init(prefix + "true_points", float(rule.true_points)),
+                          on_change=_rule_changed, args=(ws, index, "true_points"))
+        right.number_input("Points when no", 0.0, 100.0, step=5.0,
+                           key=_init(prefix + "false_points", float(rule.false_points)),
+                           on_change=_rule_changed, args=(ws, index, "false_points"))
+    st.radio("When the value is missing", ["skip", "points"], horizontal=True,
+             key=_init(prefix + "missing", factor.missing), on_change=_field_changed,
+             args=(ws, index, "missing"),
+             format_func=lambda p: {"skip": "leave out, reweigh the rest",
+                                    "points": "give fixed points"}[p])
+    if factor.missing == "points":
+        st.number_input("Points for a missing value", 0.0, 100.0, step=5.0,
+                        key=_init(prefix + "missing_points", float(factor.missing_points)),
+                        on_change=_field_changed, args=(ws, index, "missing_points"))
+    groups = ws.draft.group_names()
+    st.selectbox("Sub-score (group)", groups, index=groups.index(factor.group),
+                 key=_init(prefix + "group", factor.group), on_change=_field_changed,
+                 args=(ws, index, "group"))
+    missing_rate = float(np.mean(np.isnan(draft.matrix.points[rows, index])))
+    st.caption(f"{missing_rate:.0%} of judged accounts have no usable value for this factor.")

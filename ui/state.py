@@ -1,0 +1,271 @@
+"""The app's working state: dataset, baseline and draft configs, autosaved drafts.
+
+Only orchestration lives here: loading and scoring are done by ``calibration`` and cached
+with bounded caches (``max_entries``) so memory stays flat with many sessions.
+
+A workspace is saved as ``drafts/<id>.json`` after every change and its id is kept in the URL
+(``?draft=<id>``), so a browser reload or an app restart restores the tuned draft.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from calibration import metrics
+from calibration.accounts import AccountTable, DataError, prepare, read_table
+from calibration.config import ColumnRoles, Config, ConfigError, config_from_dict, load_config
+from calibration.demo import DEMO_CONFIG, DEMO_DATA
+from calibration.history import PointInTime
+from calibration.scoring import (
+    FactorMatrix,
+    GuardrailHits,
+    ScoreResult,
+    assign_segments,
+    combine,
+    factor_points,
+    guardrail_hits,
+)
+from calibration.validation import judged_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+DRAFTS_DIR = Path(os.environ.get("HSC_DRAFTS_DIR", ROOT / "drafts"))
+DEMO_NAME = "Demo data (3,000 B2B SaaS accounts)"
+SESSION_KEY = "workspace"
+DRAFT_ID = re.compile(r"^[a-z0-9]{8,32}$")
+WIDGET_PREFIXES = ("w::", "lock::", "rule::", "band::", "rail::", "seg::", "group::")
+
+
+@dataclass
+class Workspace:
+    """What one user is working on; saved to ``drafts/<draft_id>.json`` on every change."""
+
+    draft_id: str
+    source_name: str
+    source_path: str
+    baseline: Config
+    draft: Config
+    horizon_days: int = 90
+    saved_at: str | None = None
+    history: list[str] = field(default_factory=list)  # earlier drafts (JSON) for undo
+
+    # ---- persistence ---------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        """The autosave file."""
+        return DRAFTS_DIR / f"{self.draft_id}.json"
+
+    def save(self) -> None:
+        """Write atomically (a crash mid-write never leaves a half file)."""
+        DRAFTS_DIR.mkdir(parents=True, exist_ok=True)
+        self.saved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        payload = {
+            "draft_id": self.draft_id, "source_name": self.source_name,
+            "source_path": self.source_path, "horizon_days": self.horizon_days,
+            "saved_at": self.saved_at,
+            "baseline": json.loads(self.baseline.to_json()),
+            "draft": json.loads(self.draft.to_json()),
+        }
+        fd, tmp = tempfile.mkstemp(dir=DRAFTS_DIR, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=1)
+        os.replace(tmp, self.path)
+
+    @classmethod
+    def restore(cls, draft_id: str) -> Workspace | None:
+        """Load a saved workspace; None when absent or unreadable."""
+        path = DRAFTS_DIR / f"{draft_id}.json"
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                draft_id=draft_id, source_name=payload["source_name"],
+                source_path=payload["source_path"],
+                baseline=config_from_dict(payload["baseline"], "saved baseline"),
+                draft=config_from_dict(payload["draft"], "saved draft"),
+                horizon_days=int(payload.get("horizon_days", 90)),
+                saved_at=payload.get("saved_at"),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    # ---- changes -------------------------------------------------------------------
+    def set_draft(self, config: Config, *, reset_widgets: bool = False) -> None:
+        """Replace the draft and autosave; ``reset_widgets`` re-reads every control."""
+        if config == self.draft:
+            return
+        self.history = [*self.history[-19:], self.draft.to_json()]
+        self.draft = config
+        self.save()
+        if reset_widgets:
+            clear_widgets()
+
+    def undo(self) -> bool:
+        """Go back to the previous draft (True when there was one)."""
+        if not self.history:
+            return False
+        self.draft = config_from_dict(json.loads(self.history.pop()))
+        self.save()
+        clear_widgets()
+        return True
+
+
+def clear_widgets() -> None:
+    """Forget control values so they are re-read from the draft on the next render."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(WIDGET_PREFIXES):
+            del st.session_state[key]
+
+
+def workspace() -> Workspace:
+    """This session's workspace: from session state, else from the URL's draft id, else a
+    new one on the demo data with the shipped gut-feel config as baseline."""
+    ws = st.session_state.get(SESSION_KEY)
+    if ws is not None:
+        return ws
+    draft_id = st.query_params.get("draft", "")
+    ws = Workspace.restore(draft_id) if DRAFT_ID.match(draft_id or "") else None
+    if ws is not None and not Path(ws.source_path).exists():
+        ws = None  # the saved upload is gone: fall back to a fresh demo workspace
+    if ws is None:
+        demo = load_config(DEMO_CONFIG)
+        ws = Workspace(draft_id=secrets.token_hex(6), source_name=DEMO_NAME,
+                       source_path=str(DEMO_DATA), baseline=demo, draft=demo)
+        ws.save()
+    st.query_params["draft"] = ws.draft_id
+    st.session_state[SESSION_KEY] = ws
+    return ws
+
+
+# --------------------------------------------------------------------------- cached work
+def _file_key(path: str) -> str:
+    stat = Path(path).stat()
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading accounts...")
+def _load_table(file_key: str, roles_json: str, _path: str, _name: str) -> AccountTable:
+    roles = ColumnRoles.model_validate_json(roles_json)
+    return prepare(read_table(_path, _name), roles, None, source=_name)
+
+
+def load_table(ws: Workspace) -> AccountTable:
+    """The workspace's accounts (raises DataError with the quality report)."""
+    return _load_table(_file_key(ws.source_path), ws.draft.columns.model_dump_json(),
+                       ws.source_path, ws.source_name)
+
+
+@st.cache_resource(max_entries=24, show_spinner="Scoring factors...")
+def _factor_stage(file_key: str, roles_json: str, rules_key: str, _table: AccountTable,
+                  _config: Config) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+    segments = assign_segments(_table.frame, _config)
+    return (factor_points(_table.frame, _config, segments), segments,
+            guardrail_hits(_table.frame, _config))
+
+
+@st.cache_resource(max_entries=12)
+def _judged(file_key: str, roles_json: str, horizon: int, _table: AccountTable) -> PointInTime:
+    return judged_rows(_table, horizon)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One config scored on the workspace data, with its fast validation metrics."""
+
+    config: Config
+    matrix: FactorMatrix
+    segments: np.ndarray
+    hits: GuardrailHits
+    result: ScoreResult
+    judged: PointInTime
+    metrics: dict[str, Any]
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Positions of the point-in-time rows being validated."""
+        return self.judged.rows
+
+
+def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
+             *, explain: bool = False) -> Evaluation:
+    """Score ``config`` on the workspace data and compute the slider-speed metrics.
+
+    Factor points are cached per scoring rules, so a weight or band change only redoes the
+    weighted sum and the metrics.
+    """
+    table = table or load_table(ws)
+    key = _file_key(ws.source_path)
+    roles_json = config.columns.model_dump_json()
+    matrix, segments, hits = _factor_stage(key, roles_json, config.rules_fingerprint(), table,
+                                           config)
+    result = combine(matrix, config, segments, hits, explain=explain)
+    judged = _judged(key, roles_json, ws.horizon_days, table)
+    rows = judged.rows
+    fast = metrics.evaluate(
+        result.score[rows], table.outcome[rows] == "churned", result.band[rows],
+        arr=table.arr[rows], ids=table.account_id[rows], reference=table.reference[rows],
+        include_logit=False, include_factors=False,
+    )
+    return Evaluation(config, matrix, segments, hits, result, judged, fast)
+
+
+def config_problems(config: Config, table: AccountTable) -> list[str]:
+    """Config columns the data lacks (one message each)."""
+    from calibration.config import check_columns
+
+    return check_columns(config, table.frame.columns)
+
+
+def load_or_report(ws: Workspace) -> AccountTable | None:
+    """The table, or None after showing why it cannot be used (never a traceback)."""
+    try:
+        table = load_table(ws)
+    except DataError as error:
+        st.error(f"**{ws.source_name}** cannot be used yet. Fix the column mapping on the "
+                 "Data page or the file itself:")
+        st.code(error.report.describe(), language=None)
+        return None
+    problems = config_problems(ws.draft, table)
+    if problems:
+        st.error("The draft config uses columns this data does not have:\n\n" + "\n".join(
+            f"- {p}" for p in problems) + "\n\nMap the columns on the Data page or import a "
+            "matching config.")
+        return None
+    return table
+
+
+def save_upload(name: str, raw: bytes) -> Path:
+    """Keep an uploaded file beside the drafts so reloads and restarts find it again."""
+    import hashlib
+
+    uploads = DRAFTS_DIR / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (
+        ".csv", ".parquet", ".pq", ".txt", ".tsv") else ".csv"
+    path = uploads / f"{hashlib.sha256(raw).hexdigest()[:16]}{suffix}"
+    if not path.exists():
+        path.write_bytes(raw)
+    return path
+
+
+def parse_config_upload(name: str, raw: bytes) -> Config:
+    """Validate an uploaded config (JSON or YAML); raises ConfigError listing problems."""
+    if name.lower().endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            return config_from_dict(yaml.safe_load(raw), name)
+        except yaml.YAMLError as error:
+            raise ConfigError([f"not valid YAML: {error}"], name) from None
+    from calibration.config import config_from_json
+
+    return config_from_json(raw, name)
