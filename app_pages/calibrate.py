@@ -86,7 +86,7 @@ def baseline_weights() -> None:
 # --------------------------------------------------------------------------- layout
 controls, results = st.columns([0.44, 0.56], gap="large")
 
-with controls:
+with controls, st.container(height=760, border=False):  # scrolls; results stay in view
     weights_tab, rules_tab, bands_tab = st.tabs(["Weights", "Scoring rules",
                                                  "Bands & guardrails"])
     with weights_tab:

@@ -79,8 +79,8 @@ def show_band_table(bands: list[dict[str, Any]]) -> None:
     frame = band_table(bands)
     colours = {name.capitalize(): colour for name, colour in BAND_COLOURS.items()}
     styled = frame.style.apply(
-        lambda row: [f"border-left: 6px solid {colours.get(row['Band'], '#ccc')}"
-                     if c == "Band" else "" for c in row.index], axis=1
+        lambda row: [f"background-color: {colours.get(row['Band'], '#cccccc')}33; "
+                     "font-weight: 600" if c == "Band" else "" for c in row.index], axis=1
     ).format({"ARR": "${:,.0f}", "Churned ARR": "${:,.0f}"}, na_rep="n/a")
     st.dataframe(styled, hide_index=True, width="stretch")
 

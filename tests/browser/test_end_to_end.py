@@ -1,0 +1,60 @@
+"""End to end in a real browser: open the app, change a weight, see the metric update."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.config import load_config
+from calibration.scoring import score_frame
+from calibration.validation import validate
+from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def auc_after(changes: dict[str, float]) -> str:
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    draft = apply_flat_weights(config, {**round_to_total(flat_weights(config), digits=0),
+                                        **changes})
+    scored = score_frame(table.frame, draft, explain=False)
+    evidence = validate(table, draft, scored, by_segment=False, include_logit=False,
+                        include_factors=False)
+    return f"{evidence['auc']['value']:.3f}"
+
+
+def metric_value(page, label: str) -> str:
+    card = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return card.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_change_a_weight_and_see_auc_update(app_server, browser_page):
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_server, wait_until="domcontentloaded")
+    page.get_by_text("Calibrate").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    before = metric_value(page, "AUC")
+    assert before == auc_after({})
+    # one arrow key on the Executive sponsor slider: 0% -> 1%, the others rebalance
+    slider = page.get_by_role("slider", name=re.compile("Executive sponsor"))
+    slider.focus()
+    slider.press("ArrowRight")
+    expected = auc_after({"Executive sponsor": 1.0, "Active users": 39.0,
+                          "Open tickets": 30.0, "CSM assessment": 30.0})
+    page.get_by_test_id("stMetricValue").filter(has_text=expected).first.wait_for(
+        timeout=30_000)
+    assert metric_value(page, "AUC") == expected
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "e2e-calibrate.png"), full_page=True)
+    assert "draft=" in page.url  # the draft id is in the URL: a reload restores it
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_test_id("stMetricValue").filter(has_text=expected).first.wait_for(
+        timeout=60_000)
+    assert not errors, errors
