@@ -1,6 +1,146 @@
-"""segments page (placeholder until built)."""
+"""Segments: a score per lifecycle stage or customer tier (e.g. Onboarding vs Default)."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from calibration.config import ConfigError, Segment, SegmentMatch, config_from_dict
+from calibration.glossary import HELP
+from calibration.history import latest_rows
+from calibration.scoring import Scored
+from calibration.validation import by_config_segment
+from calibration.weights import apply_segment_flat_weights, flat_weights, round_to_total
+from ui import state
+
+ws = state.workspace()
+table = state.load_or_report(ws)
+if table is None:
+    st.stop()
+
 st.title("Segments")
-st.info("Coming soon.")
+st.caption("One score rarely fits every account: new customers in onboarding have not adopted "
+           "yet, and enterprise accounts behave differently from SMB. A segment overrides the "
+           "default weights and bands for the accounts it matches (first match wins); the "
+           "rest use the default.")
+
+draft = state.evaluate(ws, ws.draft, table)
+
+
+# --------------------------------------------------------------------------- callbacks
+def add_segment() -> None:
+    column = st.session_state["seg::new::column"]
+    values = st.session_state["seg::new::values"]
+    name = st.session_state["seg::new::name"].strip() or f"{column}: {', '.join(values)}"
+    if not values:
+        st.session_state["segments_error"] = "Pick at least one value to match."
+        return
+    raw = ws.draft.model_dump()
+    raw["segments"].append(Segment(name=name, match=SegmentMatch(
+        column=column, values=[str(v) for v in values])).model_dump())
+    try:
+        ws.set_draft(config_from_dict(raw), reset_widgets=True)
+    except ConfigError as error:
+        st.session_state["segments_error"] = "; ".join(error.problems)
+
+
+def remove_segment(index: int) -> None:
+    raw = ws.draft.model_dump()
+    del raw["segments"][index]
+    ws.set_draft(config_from_dict(raw), reset_widgets=True)
+
+
+def on_segment_weight(index: int, factor: str) -> None:
+    from calibration.weights import rebalance
+
+    current = round_to_total(flat_weights(ws.draft, segment=index), digits=0)
+    new = rebalance(current, factor, float(st.session_state[f"seg::{index}::w::{factor}"]),
+                    digits=0)
+    ws.set_draft(apply_segment_flat_weights(ws.draft, index, new))
+    for name, weight in new.items():
+        st.session_state[f"seg::{index}::w::{name}"] = weight
+
+
+def on_segment_bands(index: int) -> None:
+    red_max, yellow_max = st.session_state[f"seg::{index}::bands"]
+    raw = ws.draft.model_dump()
+    if red_max >= yellow_max:
+        st.session_state["segments_error"] = "Red must end below where green starts."
+        return
+    raw["segments"][index]["bands"] = {"red_max": red_max, "yellow_max": yellow_max}
+    ws.set_draft(config_from_dict(raw))
+
+
+# --------------------------------------------------------------------------- metrics
+if error := st.session_state.pop("segments_error", None):
+    st.error(error)
+
+scored = Scored(draft.matrix, draft.segments, draft.hits, draft.result)
+summary = by_config_segment(table, ws.draft, scored, ws.horizon_days)
+latest = latest_rows(table.canonical())
+rows = []
+for item in summary:
+    m = item["metrics"]
+    red = next((b for b in m["bands"] if b["band"] == "red"), {})
+    rows.append({
+        "Config used": item["segment"],
+        "Accounts now": int((draft.result.segment[latest] == item["code"]).sum()),
+        "Accounts judged": m["n_scored"],
+        "Churned": m["n_churned"],
+        "AUC": m["auc"]["value"], "Surprise churn": m["surprise_churn"]["count"],
+        "Red churn rate": red.get("churn_rate"),
+        "Note": m["auc"].get("reason") or "; ".join(m.get("warnings", [])),
+    })
+st.subheader("How each segment's score performs")
+st.caption("**Accounts now**: accounts whose latest snapshot uses that config. **Accounts "
+           f"judged**: decided accounts as they stood {ws.horizon_days} days before renewal "
+           "(an onboarding segment may have none: renewals usually come after onboarding).")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+    "AUC": st.column_config.NumberColumn(format="%.3f", help=HELP["auc"]),
+    "Red churn rate": st.column_config.NumberColumn(format="percent"),
+    "Surprise churn": st.column_config.NumberColumn(help=HELP["surprise_churn"]),
+})
+
+# --------------------------------------------------------------------------- editing
+st.subheader("Segment configs")
+if not ws.draft.segments:
+    st.info("No segments yet: every account uses the default config.")
+for index, segment in enumerate(ws.draft.segments):
+    label = (f"**{segment.name}**: `{segment.match.column}` is "
+             f"{', '.join(repr(v) for v in segment.match.values)}")
+    with st.expander(segment.name, expanded=index == 0):
+        st.markdown(label)
+        flat = round_to_total(flat_weights(ws.draft, segment=index), digits=0)
+        cols = st.columns(3)
+        for position, factor in enumerate(ws.draft.factors):
+            key = f"seg::{index}::w::{factor.name}"
+            if key not in st.session_state:
+                st.session_state[key] = float(flat[factor.name])
+            cols[position % 3].slider(factor.name, 0.0, 100.0, step=1.0, format="%.0f%%",
+                                      key=key, on_change=on_segment_weight,
+                                      args=(index, factor.name))
+        bands = segment.bands or ws.draft.bands
+        key = f"seg::{index}::bands"
+        if key not in st.session_state:
+            st.session_state[key] = (float(bands.red_max), float(bands.yellow_max))
+        st.slider("Band cut-offs for this segment", 0.0, 100.0, step=1.0, key=key,
+                  on_change=on_segment_bands, args=(index,))
+        st.button("Remove this segment", key=f"seg::{index}::remove",
+                  on_click=remove_segment, args=(index,))
+
+with st.expander("Add a segment", expanded=not ws.draft.segments):
+    candidates = [c for c in table.frame.columns
+                  if table.frame[c].nunique(dropna=True) <= 30 and c not in (
+                      table.roles.account_id, table.roles.outcome)]
+    if not candidates:
+        st.caption("No column with a handful of values to segment on.")
+    else:
+        default = next((i for i, c in enumerate(candidates) if "stage" in c.lower()), 0)
+        column = st.selectbox("Match on column", candidates, index=default,
+                              key="seg::new::column")
+        values = sorted(table.frame[column].dropna().astype(str).unique())
+        st.multiselect("Accounts whose value is", values, key="seg::new::values")
+        st.text_input("Segment name", key="seg::new::name", placeholder="Onboarding")
+        st.button("Add segment", on_click=add_segment, type="primary")
+        st.caption("The new segment starts as a copy of the default weights and bands; "
+                   "adjust them above once it is added.")

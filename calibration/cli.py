@@ -98,4 +98,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 __all__ = ["Path", "main"]
 
+from calibration import cli_fitting  # noqa: E402,F401,I001  (registers suggest, compare, diff)
 from calibration import cli_validate  # noqa: E402,F401  (registers validate, bench)

@@ -31,6 +31,7 @@ from calibration.config import (
 from calibration.values import as_boolean, as_number, is_blank, normalise_text
 
 RED, YELLOW, GREEN, UNSCORED = 0, 1, 2, -1
+SCORE_DECIMALS = 9
 NO_CAP = 2
 
 
@@ -267,7 +268,10 @@ def combine(
         if explain:
             contributions[rows] = part[1]
             subscores[rows] = part[2]
-    np.clip(raw, 0.0, 100.0, out=raw)  # float rounding can overshoot by ~1e-14
+    # Different summation orders (fast path, explain path, SQL) differ by ~1e-14; rounding to
+    # 1e-9 makes every path give the same score, so ties and band edges (30.0) agree.
+    np.round(raw, SCORE_DECIMALS, out=raw)
+    np.clip(raw, 0.0, 100.0, out=raw)
     score = raw.copy()
     cap = hits.cap if hits is not None else np.full(n, NO_CAP, dtype=np.int8)
     ceiling = np.where(cap == RED, red_max, np.where(cap == YELLOW, yellow_max, np.inf))

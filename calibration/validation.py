@@ -84,3 +84,20 @@ def _evaluate(table: AccountTable, config: Config, scored: Scored, rows: np.ndar
         bootstrap_resamples=bootstrap_resamples, seed=seed, include_logit=include_logit,
         include_factors=include_factors,
     )
+
+
+def by_config_segment(table: AccountTable, config: Config, scored: Scored,
+                      horizon_days: int = DEFAULT_HORIZON_DAYS) -> list[dict[str, Any]]:
+    """Fast metrics for the accounts each segment config (and the default) scores."""
+    rows = judged_rows(table, horizon_days).rows
+    result = scored.result
+    names = [*(s.name for s in config.segments), "Default"]
+    out = []
+    for code, name in zip([*range(len(config.segments)), -1], names, strict=True):
+        mine = rows[result.segment[rows] == code]
+        evidence = metrics.evaluate(
+            result.score[mine], table.outcome[mine] == "churned", result.band[mine],
+            arr=table.arr[mine], ids=table.account_id[mine], include_logit=False,
+            include_factors=False)
+        out.append({"segment": name, "code": code, "metrics": evidence})
+    return out

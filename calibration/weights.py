@@ -89,3 +89,16 @@ def rebalance(weights: dict[str, float], changed: str, value: float,
         new_free = {}
     result = {k: (value if k == changed else new_free.get(k, weights[k])) for k in weights}
     return round_to_total(result, digits=digits, fixed={k for k in locked if k != changed})
+
+
+def apply_segment_flat_weights(config: Config, segment: int, flat: dict[str, float]
+                               ) -> Config:
+    """Store flat percentages as a segment's weight overrides (factor and group weights),
+    leaving the default config's weights untouched."""
+    if not 0 <= segment < len(config.segments):
+        raise ValueError(f"no segment number {segment}")
+    converted = apply_flat_weights(config, flat)
+    raw = config.model_dump()
+    raw["segments"][segment]["weights"] = {f.name: f.weight for f in converted.factors}
+    raw["segments"][segment]["group_weights"] = {g.name: g.weight for g in converted.groups}
+    return Config.model_validate(raw)

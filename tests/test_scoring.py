@@ -215,3 +215,16 @@ def test_monotone_in_each_factor_direction(base, bump, other, w):
     score = score_frame(frame, config).result.score
     assert score[1] >= score[0] - 1e-9  # more usage (higher is better) never lowers the score
     assert score[3] <= score[2] + 1e-9  # more tickets (lower is better) never raises it
+
+
+def test_fast_and_explain_paths_give_identical_scores(demo_config):
+    from calibration.accounts import load_accounts
+    from calibration.scoring import combine
+    from tests.conftest import DEMO_DATA
+
+    table = load_accounts(DEMO_DATA, demo_config)
+    config = demo_config  # its weights make the two summation orders differ by ~4e-14
+    scored = score_frame(table.frame, config)
+    fast = combine(scored.matrix, config, scored.segments, scored.hits, explain=False)
+    np.testing.assert_array_equal(fast.score, scored.result.score)
+    np.testing.assert_array_equal(fast.band, scored.result.band)

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calibration.scoring import score_frame
-from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+from calibration.weights import (
+    apply_flat_weights,
+    apply_segment_flat_weights,
+    flat_weights,
+    rebalance,
+    round_to_total,
+)
 
 
 def test_demo_flat_weights_are_the_gut_feel_split(demo_config):
@@ -59,3 +65,15 @@ def test_rebalance_always_sums_to_100(raw, value, data):
     assert all(v >= -1e-9 for v in out.values())
     for name in locked:
         assert out[name] == weights[name]
+
+
+def test_segment_flat_weights_only_change_that_segment(demo_config):
+    raw = demo_config.model_dump()
+    raw["segments"] = [{"name": "Onboarding", "match": {"column": "lifecycle_stage",
+                                                         "values": ["Onboarding"]}}]
+    config = type(demo_config).model_validate(raw)
+    wanted = dict.fromkeys(config.factor_names, 0.0) | {"Feature adoption": 60.0,
+                                                        "CSM assessment": 40.0}
+    updated = apply_segment_flat_weights(config, 0, wanted)
+    assert round_to_total(flat_weights(updated, segment=0)) == round_to_total(wanted)
+    assert flat_weights(updated) == flat_weights(config)  # default untouched

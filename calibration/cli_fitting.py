@@ -1,0 +1,171 @@
+"""CLI sub-commands for weight suggestions and config comparison (registered in
+:mod:`calibration.cli` through ``EXTRA_COMMANDS``).
+
+``suggest``: fit weights on the point-in-time judged rows and write a suggested config.
+``compare``: baseline vs draft on the same accounts, with paired bootstrap CIs.
+``diff``: plain-words differences between two config files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from calibration.cli import EXTRA_COMMANDS
+from calibration.validation import DEFAULT_HORIZON_DAYS
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from calibration import fitting, metrics
+    from calibration.accounts import load_accounts
+    from calibration.config import load_config, save_config
+    from calibration.scoring import assign_bands, score_frame
+    from calibration.validation import judged_rows
+
+    out = sys.stdout if args.out else sys.stderr  # without --out, stdout is the config only
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
+    config = load_config(args.config)
+    table = load_accounts(args.data, config)
+    if table.report.issues:
+        print(table.report.describe(), file=sys.stderr)
+    scored = score_frame(table.frame, config)
+    judged = judged_rows(table, args.horizon_days)
+    rows = judged.rows
+    say(judged.describe())
+    points = scored.matrix.points[rows]
+    churned = table.outcome[rows] == "churned"
+    names = config.factor_names
+    baseline = scored.result.score[rows]
+    options = {"l2": args.l2} if args.method == "logit" else {}
+    fit = fitting.suggest(points, churned, names, args.method, groups=config, **options)
+    cv = fitting.cross_validate(points, churned, args.method, k=args.folds, seed=args.seed,
+                                names=names, baseline=baseline, groups=config, **options)
+    current_auc = metrics.auc(baseline, churned)["value"]
+    say(f"\nIn-sample AUC: current {current_auc:.3f}, suggested {fit.auc:.3f}")
+    say(f"{cv['k']}-fold CV AUC of the suggestion: in-sample {cv['in_sample_auc']:.3f}, "
+          f"out-of-sample {cv['out_of_sample_auc']:.3f} (current config on the same folds "
+          f"{cv['baseline_auc']:.3f})")
+    notes = [f"Suggested by `suggest --method {args.method}` from {table.report.source} "
+             f"({int(churned.sum())} churned / {int((~churned).sum())} renewed judged "
+             f"{args.horizon_days} days before renewal).",
+             f"In-sample AUC {fit.auc:.3f} (current {current_auc:.3f}); {cv['k']}-fold CV AUC "
+             f"{cv['out_of_sample_auc']:.3f} (in-sample {cv['in_sample_auc']:.3f})."]
+    warnings = list(cv["warnings"])
+    try:
+        split = fitting.time_split(points, churned, table.renewal_date[rows],
+                                   args.test_from, args.method, names=names, baseline=baseline,
+                                   groups=config, seed=args.seed, **options)
+    except ValueError as error:
+        say(f"Time split: not possible ({error})")
+    else:
+        say(f"Time split (fit before {split['test_from']}, test {split['n_test']} renewals, "
+              f"{split['n_test_churned']} churned): suggested {split['test_auc']:.3f} vs "
+              f"current {split['baseline_test_auc']:.3f}; {split['verdict']}")
+        notes.append(f"Time split from {split['test_from']}: {split['verdict']}.")
+        warnings += split["warnings"]
+    say()
+    say(fit.describe())
+    suggested = fitting.apply_flat_weights(config, fit.weights)
+    bands = fitting.band_warnings(
+        assign_bands(fitting.score_points(points, fit.weights, config, names),
+                             config.bands.red_max, config.bands.yellow_max), churned)
+    if bands:
+        warnings += [f"with bands {config.bands.red_max:g}/{config.bands.yellow_max:g}: {b}"
+                     for b in bands]
+    for warning in dict.fromkeys(warnings):
+        say(f"WARNING: {warning}")
+    suggested = suggested.model_copy(update={
+        "name": f"{config.name} (suggested: {args.method})",
+        "notes": " ".join(notes), "validation": None, "created_at": None})
+    if args.out:
+        save_config(suggested, args.out, overwrite=args.force)
+        say(f"\nwrote suggested config to {args.out} (config {suggested.fingerprint()})")
+    else:
+        print(suggested.to_json())
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from calibration.accounts import load_accounts
+    from calibration.compare import compare
+    from calibration.config import load_config
+
+    baseline = load_config(args.baseline)
+    draft = load_config(args.config)
+    table = load_accounts(args.data, draft)
+    if table.report.issues:
+        print(table.report.describe(), file=sys.stderr)
+    result = compare(table, baseline, draft, args.horizon_days, args.resamples, args.seed)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.describe())
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from calibration.compare import config_diff
+    from calibration.config import load_config
+
+    lines = config_diff(load_config(args.a), load_config(args.b))
+    print("\n".join(f"- {line}" for line in lines) if lines else "no scoring differences")
+    return 0
+
+
+def _guarded(run):
+    """Turn a ValueError from the computation into a clean error message (exit 1)."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        from calibration.accounts import DataError
+        from calibration.config import ConfigError
+
+        try:
+            return run(args)
+        except (ConfigError, DataError):
+            raise
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+    return wrapper
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``suggest``, ``compare`` and ``diff`` sub-commands."""
+    suggest = sub.add_parser("suggest", help="suggest weights from renewal outcomes")
+    suggest.add_argument("--data", required=True, help="CSV or Parquet account file")
+    suggest.add_argument("--config", required=True, help="config JSON/YAML to start from")
+    suggest.add_argument("--method", choices=("logit", "auc"), default="auc",
+                         help="logit: logistic regression; auc: maximise AUC (default)")
+    suggest.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS,
+                         help="judge each account N days before its renewal (default 90)")
+    suggest.add_argument("--out", help="write the suggested config here (default: print it)")
+    suggest.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    suggest.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    suggest.add_argument("--test-from", default=None,
+                         help="time split date (default: the latest 3 months of renewals)")
+    suggest.add_argument("--l2", type=float, default=0.0, help="ridge penalty (logit only)")
+    suggest.add_argument("--seed", type=int, default=0)
+    suggest.set_defaults(run=_guarded(_suggest))
+
+    comp = sub.add_parser("compare", help="compare a draft config with the baseline")
+    comp.add_argument("--data", required=True, help="CSV or Parquet account file")
+    comp.add_argument("--baseline", required=True, help="current config file")
+    comp.add_argument("--config", required=True, help="draft config file")
+    comp.add_argument("--format", choices=("text", "json"), default="text")
+    comp.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS)
+    comp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    comp.add_argument("--seed", type=int, default=0)
+    comp.set_defaults(run=_guarded(_compare))
+
+    diff = sub.add_parser("diff", help="plain-words differences between two configs")
+    diff.add_argument("a", help="first config file")
+    diff.add_argument("b", help="second config file")
+    diff.set_defaults(run=_guarded(_diff))
+
+
+EXTRA_COMMANDS.append(register)
