@@ -1,6 +1,210 @@
-"""suggest page (placeholder until built)."""
+"""Suggest: data-driven weights and band cut-offs, judged out of sample before you apply them."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
+from calibration import fitting
+from calibration.config import config_from_dict
+from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from ui import state
+
+ws = state.workspace()
+table = state.load_or_report(ws)
+if table is None:
+    st.stop()
+
 st.title("Suggest")
-st.info("Coming soon.")
+st.caption("Let the data propose weights and band cut-offs. Every suggestion is checked on "
+           "accounts it was **not** fitted on (k-fold cross-validation and a time split: fit "
+           "on older renewals, test on the latest) so you do not overfit last quarter.")
+
+draft = state.evaluate(ws, ws.draft, table)
+rows = draft.rows
+points = draft.matrix.points[rows]
+churned = table.outcome[rows] == "churned"
+names = ws.draft.factor_names
+current = round_to_total(flat_weights(ws.draft), digits=1)
+
+MIN_CHURNED_TO_FIT = 10
+if churned.sum() < MIN_CHURNED_TO_FIT:
+    st.warning(f"Only {int(churned.sum())} churned accounts are judged: too few to fit "
+               "weights. Load more history or shorten the horizon in the sidebar.")
+    st.stop()
+
+
+@st.cache_resource(max_entries=16, show_spinner="Fitting and checking out of sample...")
+def run_suggestion(key: tuple, method: str, options: dict[str, Any], test_months: int,
+                   _points: np.ndarray, _churned: np.ndarray, _dates: np.ndarray,
+                   _baseline_scores: np.ndarray) -> dict[str, Any]:
+    """Suggestion + 5-fold CV + time split (cached per data, draft, horizon and options)."""
+    suggestion = fitting.suggest(_points, _churned, names, method=method, groups=ws.draft,
+                                 **options)
+    cv = fitting.cross_validate(_points, _churned, method, k=5, names=names,
+                                baseline=current, groups=ws.draft, **options)
+    split: dict[str, Any]
+    if table.cross_sectional or np.isnat(_dates).all():
+        split = {"reason": "single-snapshot data has no renewal dates: no time split"}
+    else:
+        try:
+            split = fitting.time_split(_points, _churned, _dates, method=method,
+                                       test_months=test_months, names=names,
+                                       baseline=_baseline_scores, groups=ws.draft, **options)
+        except ValueError as error:
+            split = {"reason": str(error)}
+    return {"suggestion": suggestion, "cv": cv, "split": split}
+
+
+# --------------------------------------------------------------------------- weights
+st.subheader("Suggested weights")
+left, middle, right = st.columns(3)
+method = left.radio("Method", ["auc", "logit"], horizontal=True, format_func={
+    "auc": "Maximise AUC (search)", "logit": "Logistic regression"}.get, key="sg::method",
+    help="AUC search finds the weights that best rank renewed above churned accounts; "
+         "logistic regression turns each factor's churn coefficient into a weight.")
+test_months = middle.selectbox("Time split: test on renewals of the last", [3, 6, 9, 12],
+                               index=1, format_func=lambda m: f"{m} months", key="sg::months")
+locked = right.multiselect("Keep these weights as they are", names, key="sg::locked")
+options: dict[str, Any] = {}
+if method == "auc" and locked:
+    options["locked"] = {n: current[n] for n in locked}
+if method == "logit":
+    options["l2"] = st.slider("Regularisation (shrinks weights of weak factors)", 0.0, 1.0,
+                              0.0, 0.05, key="sg::l2")
+if method == "logit" and locked:
+    st.caption("Locked weights apply to the AUC search only.")
+
+key = (ws.source_path, ws.draft.fingerprint(), ws.horizon_days)
+try:
+    outcome = run_suggestion(key, method, options, test_months, points, churned,
+                             table.renewal_date[rows], draft.result.score[rows])
+except ValueError as error:
+    st.error(f"No suggestion: {error}")
+    st.stop()
+suggestion: fitting.WeightSuggestion = outcome["suggestion"]
+cv, split = outcome["cv"], outcome["split"]
+
+compare = pd.DataFrame({
+    "Factor": names,
+    "Draft %": [current[n] for n in names],
+    "Suggested %": [round(suggestion.weights.get(n, 0.0), 1) for n in names],
+})
+compare["Change"] = compare["Suggested %"] - compare["Draft %"]
+st.dataframe(compare.sort_values("Suggested %", ascending=False), hide_index=True,
+             width="stretch", column_config={
+                 "Change": st.column_config.NumberColumn(format="%+.1f")})
+for note in suggestion.notes:
+    st.caption(f"Note: {note}")
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+st.markdown("**Is it really better?** In-sample numbers flatter any fit; trust the "
+            "out-of-sample ones.")
+checks = pd.DataFrame([
+    {"Check": "In sample (all judged accounts)", "Draft AUC": draft.metrics["auc"]["value"],
+     "Suggested AUC": suggestion.auc},
+    {"Check": "5-fold cross-validation (held-out folds)",
+     "Draft AUC": cv.get("baseline_auc"), "Suggested AUC": cv.get("out_of_sample_auc")},
+    {"Check": f"Time split (latest {test_months} months)",
+     "Draft AUC": split.get("baseline_test_auc"), "Suggested AUC": split.get("test_auc")},
+])
+st.dataframe(checks, hide_index=True, width="stretch", column_config={
+    "Draft AUC": st.column_config.NumberColumn(format="%.3f"),
+    "Suggested AUC": st.column_config.NumberColumn(format="%.3f")})
+if "reason" in split and split.get("test_auc") is None:
+    st.info(f"Time split not available: {split['reason']}")
+else:
+    text = (f"Time split: fitted on {split['n_train']:,} renewals decided before "
+            f"{split['test_from']}, tested on the {split['n_test']:,} after "
+            f"({split['n_test_churned']:,} churned): {split['verdict']}.")
+    (st.success if split.get("real") else st.warning)(text)
+for warning in [*cv.get("warnings", []), *split.get("warnings", [])]:
+    st.warning(warning)
+
+
+def apply_weights() -> None:
+    ws.set_draft(apply_flat_weights(ws.draft, suggestion.weights), reset_widgets=True)
+    st.session_state["sg::applied"] = True
+
+
+st.button("Apply suggested weights to the draft", on_click=apply_weights, type="primary")
+if st.session_state.pop("sg::applied", False):
+    st.success("Applied. Check the bands below: new weights often shift the whole score.")
+
+# --------------------------------------------------------------------------- bands
+st.subheader("Suggested band cut-offs")
+st.caption("Pick what red should mean for your team; yellow/green follow from the churn you "
+           "accept in green.")
+target = st.radio("Red should hold", ["risk", "capture", "capacity"], horizontal=True,
+                  key="sg::target", format_func={
+                      "risk": "accounts above a churn risk",
+                      "capture": "a share of churned ARR",
+                      "capacity": "what the team can work"}.get)
+cols = st.columns(3)
+band_options: dict[str, Any] = {}
+if target == "risk":
+    band_options["red_risk"] = cols[0].slider("Churn risk at least", 5, 80, 30, 5,
+                                              format="%d%%", key="sg::risk") / 100
+elif target == "capture":
+    band_options["red_capture"] = cols[0].slider("Share of churned ARR in red", 10, 90, 50,
+                                                  5, format="%d%%", key="sg::capture") / 100
+    band_options["red_max_accounts"] = cols[1].slider(
+        "...while red holds at most", 5, 60, 25, 5, format="%d%% of accounts",
+        key="sg::capture_max") / 100
+else:
+    csms = cols[0].number_input("CSMs", 1, 500, 5, key="sg::csms")
+    each = cols[1].number_input("Red accounts each can work per quarter", 1, 500, 20,
+                                key="sg::each")
+    band_options["capacity"] = int(csms * each)
+band_options["green_max_churn"] = cols[2].slider(
+    "Churn accepted in green at most", 1, 30, 8, 1, format="%d%%", key="sg::green") / 100
+bands = fitting.suggest_bands(draft.result.score[rows], churned, table.arr[rows],
+                              current=(ws.draft.bands.red_max, ws.draft.bands.yellow_max),
+                              **band_options)
+for message in bands.messages:
+    st.caption(message)
+achieved = pd.DataFrame([
+    {"Band": name.capitalize(), "Accounts": info["accounts"],
+     "Share of accounts": info["share_of_accounts"], "Churn rate": info["churn_rate"],
+     "Share of churned ARR": info["share_of_churned_arr"]}
+    for name in ("red", "yellow", "green") if (info := bands.achieved.get(name))])
+st.dataframe(achieved, hide_index=True, width="stretch", column_config={
+    c: st.column_config.NumberColumn(format="percent") for c in (
+        "Share of accounts", "Churn rate", "Share of churned ARR")})
+for warning in bands.achieved.get("warnings", []):
+    st.warning(warning)
+
+
+def apply_bands() -> None:
+    raw = ws.draft.model_dump()
+    raw["bands"] = {"red_max": bands.red_max if bands.red_max is not None else
+                    ws.draft.bands.red_max,
+                    "yellow_max": bands.yellow_max if bands.yellow_max is not None else
+                    ws.draft.bands.yellow_max}
+    ws.set_draft(config_from_dict(raw), reset_widgets=True)
+
+
+usable = bands.red_max is not None and (bands.yellow_max or ws.draft.bands.yellow_max) > (
+    bands.red_max)
+st.button(f"Apply bands: red ≤ {bands.red_max if bands.red_max is not None else '—'}, green > "
+          f"{bands.yellow_max if bands.yellow_max is not None else ws.draft.bands.yellow_max}",
+          on_click=apply_bands, disabled=not usable)
+for warning in fitting.band_warnings(draft.result.band[rows], churned):
+    st.warning(f"Current draft bands: {warning}")
+
+# --------------------------------------------------------------------------- stability
+with st.expander("Which weights actually matter? (stability)"):
+    st.caption("Each weight nudged by ±5 points: how much the ranking of accounts moves "
+               "(rank correlation, 1.0 = unchanged) and how many accounts change band. Big "
+               "movers deserve debate; the rest is noise.")
+    stability = fitting.weight_stability(points, names, current, nudge=5,
+                                         bands=(ws.draft.bands.red_max,
+                                                ws.draft.bands.yellow_max), groups=ws.draft)
+    st.dataframe(stability, hide_index=True, width="stretch")

@@ -1,0 +1,45 @@
+"""AppTest: the Suggest page shows calibration.fitting's numbers and applies them."""
+
+from __future__ import annotations
+
+import pytest
+
+from calibration import fitting
+from calibration.accounts import load_accounts
+from calibration.config import load_config
+from calibration.scoring import score_frame
+from calibration.validation import judged_rows
+from calibration.weights import flat_weights, round_to_total
+from tests.apptest_support import assert_clean, metric, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.xdist_group("app")
+
+
+def test_suggestion_is_checked_out_of_sample_and_applied():
+    at = run_app(page="suggest")
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    scored = score_frame(table.frame, config)
+    rows = judged_rows(table, 90).rows
+    churned = table.outcome[rows] == "churned"
+    suggestion = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
+                                 method="auc", groups=config)
+    shown = at.dataframe[0].value.set_index("Factor")["Suggested %"]
+    for name, weight in suggestion.weights.items():
+        assert shown[name] == pytest.approx(round(weight, 1))
+    checks = at.dataframe[1].value.set_index("Check")
+    assert checks.iloc[0]["Suggested AUC"] == pytest.approx(suggestion.auc)
+    split = fitting.time_split(scored.matrix.points[rows], churned, table.renewal_date[rows],
+                               method="auc", test_months=6, names=config.factor_names,
+                               baseline=scored.result.score[rows], groups=config)
+    assert checks.iloc[2]["Suggested AUC"] == pytest.approx(split["test_auc"])
+    assert any("improvement is real" in s.value for s in at.success)
+    next(b for b in at.button if b.label.startswith("Apply suggested weights")).click().run()
+    assert_clean(at)
+    at.switch_page("app_pages/calibrate.py").run()
+    assert_clean(at)
+    want = round_to_total(suggestion.weights, digits=0)
+    assert at.slider(key="w::Feature adoption").value == want["Feature adoption"]
+    assert float(metric(at, "AUC")) > 0.8
+    assert round_to_total(flat_weights(config), digits=0)["Active users"] == 40
