@@ -100,3 +100,4 @@ __all__ = ["Path", "main"]
 
 from calibration import cli_fitting  # noqa: E402,F401,I001  (registers suggest, compare, diff)
 from calibration import cli_validate  # noqa: E402,F401  (registers validate, bench)
+from calibration import cli_export  # noqa: E402,F401

@@ -305,8 +305,9 @@ def _combine_plan(points: np.ndarray, plan: Plan, explain: bool):
         raw = np.where(total > 0, raw, np.nan)
         if not explain:
             return (raw,)
-        share = (group_w / total[:, None])[:, plan.group_of] * weighted / group_total[
-            :, plan.group_of]
+        per_factor_total = group_total[:, plan.group_of]
+        share = np.where(per_factor_total > 0, (group_w / total[:, None])[:, plan.group_of]
+                         * weighted / per_factor_total, 0.0)  # a weightless group adds 0
         contributions = np.where(present & (total[:, None] > 0), share * filled, 0.0)
     contributions[np.isnan(raw)] = np.nan
     return raw, contributions, np.where(group_total > 0, sub, np.nan)

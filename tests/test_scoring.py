@@ -228,3 +228,18 @@ def test_fast_and_explain_paths_give_identical_scores(demo_config):
     fast = combine(scored.matrix, config, scored.segments, scored.hits, explain=False)
     np.testing.assert_array_equal(fast.score, scored.result.score)
     np.testing.assert_array_equal(fast.band, scored.result.band)
+
+
+def test_weightless_factors_contribute_zero_not_nan(demo_config):
+    frame = pd.DataFrame({
+        "account_id": ["a"], "active_user_pct": [50.0], "feature_adoption_pct": [40.0],
+        "top_user_share_pct": [30.0], "logins_30d": [100], "open_tickets": [2],
+        "unresolved_tickets_30d": [1], "escalations_90d": [0], "csm_assessment": ["green"],
+        "exec_sponsor": [True], "champion_change_90d": [False], "nps": [9.0], "csat": [4.0],
+        "late_invoices_90d": [0],
+    })
+    result = score_frame(frame, demo_config).result
+    nps = demo_config.factor_names.index("NPS")  # weight 0 in the weightless Sentiment group
+    assert result.contributions[0, nps] == 0.0
+    assert not np.isnan(result.contributions).any()
+    assert np.sum(result.contributions[0]) == pytest.approx(result.score[0])

@@ -1,0 +1,114 @@
+"""``sql``, ``report`` and ``export-config`` sub-commands: getting a config to production."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from calibration.cli import EXTRA_COMMANDS
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from calibration.configfile import import_config
+    from calibration.sql import compile_sql
+
+    config = import_config(Path(args.config).read_bytes(), args.config)
+    parts = [p for p in args.table.split(".")] if args.table else ["accounts"]
+    if not all(parts):
+        print(f"error: bad table name {args.table!r}", file=sys.stderr)
+        return 2
+    sys.stdout.write(compile_sql(config, parts, args.dialect))
+    return 0
+
+
+def _bundle(args: argparse.Namespace, with_baseline: bool):
+    """Load the data and configs named on the command line and gather the evidence."""
+    from calibration.accounts import load_accounts
+    from calibration.configfile import import_config
+    from calibration.evidence import gather
+
+    config = import_config(Path(args.config).read_bytes(), args.config)
+    table = load_accounts(args.data, config)
+    if table.report.issues:
+        print(table.report.describe(), file=sys.stderr)
+    baseline = None
+    if with_baseline and getattr(args, "baseline", None):
+        baseline = import_config(Path(args.baseline).read_bytes(), args.baseline)
+    return gather(table, config, baseline, horizon_days=args.horizon_days,
+                  bootstrap_resamples=args.bootstrap)
+
+
+def _refuse_overwrite(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} already exists (use --force to overwrite)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from calibration.evidence import report_html
+
+    out = Path(args.out)
+    _refuse_overwrite(out, args.force)
+    bundle = _bundle(args, with_baseline=True)
+    html = report_html(bundle)
+    out.write_text(html, encoding="utf-8")
+    print(f"wrote {out} ({len(html.encode()) / 1e6:.1f} MB, config "
+          f"{bundle.config.fingerprint()})", file=sys.stderr)
+    return 0
+
+
+def _export_config(args: argparse.Namespace) -> int:
+    from calibration.configfile import export_config, write_config
+
+    out = Path(args.out)
+    _refuse_overwrite(out, args.force)
+    bundle = _bundle(args, with_baseline=True)
+    exported = export_config(bundle.config, bundle.evidence, author=args.author,
+                             notes=args.notes)
+    write_config(exported, out, args.format, overwrite=args.force)
+    print(f"wrote {out} (config {exported.fingerprint()}, validated on "
+          f"{bundle.evidence['data']['rows']:,} rows)", file=sys.stderr)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sql``, ``report`` and ``export-config``."""
+    from calibration.sql import DIALECTS
+
+    sql = sub.add_parser("sql", help="print one SQL SELECT that scores accounts in a warehouse")
+    sql.add_argument("--config", required=True, help="config JSON/YAML file")
+    sql.add_argument("--dialect", choices=DIALECTS, default="duckdb")
+    sql.add_argument("--table", default="accounts",
+                     help="account table, optionally qualified: schema.table")
+    sql.set_defaults(run=_sql)
+
+    report = sub.add_parser("report", help="self-contained HTML calibration report")
+    report.add_argument("--data", required=True, help="CSV or Parquet account file")
+    report.add_argument("--config", required=True, help="config JSON/YAML file")
+    report.add_argument("--baseline", default=None, help="baseline config to compare with")
+    report.add_argument("--horizon-days", type=int, default=90,
+                        help="judge each account N days before its renewal (default 90)")
+    report.add_argument("--bootstrap", type=int, default=1000,
+                        help="bootstrap resamples for confidence intervals (0 = none)")
+    report.add_argument("--out", required=True, help="output HTML file")
+    report.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    report.set_defaults(run=_report)
+
+    export = sub.add_parser("export-config",
+                            help="write the config with its validation evidence attached")
+    export.add_argument("--data", required=True, help="CSV or Parquet account file")
+    export.add_argument("--config", required=True, help="config JSON/YAML file")
+    export.add_argument("--baseline", default=None,
+                        help="baseline config: the evidence records the comparison with it")
+    export.add_argument("--out", required=True, help="output config file")
+    export.add_argument("--author", default=None)
+    export.add_argument("--notes", default=None)
+    export.add_argument("--format", choices=["json", "yaml"], default=None,
+                        help="default: from the --out extension (.yaml/.yml: yaml)")
+    export.add_argument("--horizon-days", type=int, default=90)
+    export.add_argument("--bootstrap", type=int, default=1000)
+    export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    export.set_defaults(run=_export_config)
+
+
+EXTRA_COMMANDS.append(register)

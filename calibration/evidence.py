@@ -1,0 +1,107 @@
+"""Validation evidence for an export: the draft's metrics, the baseline's, the comparison.
+
+Shared by the CLI (``report``, ``export-config``) and the app's Export page, so a report or
+an exported config means the same thing wherever it was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration import charts
+from calibration.accounts import AccountTable
+from calibration.compare import Comparison, compare
+from calibration.config import Config
+from calibration.scoring import Scored, band_names, score_frame
+from calibration.validation import judged_rows, validate
+
+
+@dataclass(frozen=True)
+class EvidenceBundle:
+    """A config scored and validated on one table, optionally against a baseline."""
+
+    table: AccountTable
+    config: Config
+    scored: Scored
+    evidence: dict[str, Any]
+    horizon_days: int
+    baseline_config: Config | None = None
+    baseline_evidence: dict[str, Any] | None = None
+    comparison: Comparison | None = None
+
+
+def gather(table: AccountTable, config: Config, baseline: Config | None = None, *,
+           horizon_days: int = 90, bootstrap_resamples: int = 1000, seed: int = 0
+           ) -> EvidenceBundle:
+    """Score and validate ``config`` (with bootstrap CIs and the data fingerprint); with a
+    baseline, also validate it and compare the two on the same accounts."""
+    scored = score_frame(table.frame, config)
+    evidence = validate(table, config, scored, horizon_days=horizon_days,
+                        bootstrap_resamples=bootstrap_resamples, seed=seed)
+    evidence["data"] = table.fingerprint()
+    baseline_evidence = comparison = None
+    if baseline is not None:
+        base_scored = score_frame(table.frame, baseline)
+        baseline_evidence = validate(table, baseline, base_scored, horizon_days=horizon_days,
+                                     bootstrap_resamples=0, by_segment=False,
+                                     include_factors=False)
+        baseline_evidence["name"] = baseline.name
+        comparison = compare(table, baseline, config, horizon_days=horizon_days,
+                             n_resamples=max(bootstrap_resamples, 2), seed=seed)
+        evidence["baseline"] = {
+            "name": baseline.name, "config_hash": baseline.fingerprint(),
+            "auc": baseline_evidence["auc"].get("value"),
+            "verdict": comparison.verdict, "differences": comparison.differences,
+        }
+    return EvidenceBundle(table, config, scored, evidence, horizon_days, baseline,
+                          baseline_evidence, comparison)
+
+
+def judged_accounts(bundle: EvidenceBundle) -> pd.DataFrame:
+    """Per-account details of the judged rows (for surprise-churn lists)."""
+    table, config, result = bundle.table, bundle.config, bundle.scored.result
+    rows = judged_rows(table, bundle.horizon_days).rows
+    frame: dict[str, Any] = {"account_id": table.account_id[rows]}
+    if config.columns.account_name and config.columns.account_name in table.frame.columns:
+        frame["account"] = table.frame[config.columns.account_name].to_numpy()[rows]
+    if not table.cross_sectional:
+        frame["snapshot"] = table.snapshot_date[rows]
+    if not np.isnat(table.renewal_date[rows]).all():
+        frame["renewal"] = table.renewal_date[rows]
+    frame["ARR"] = table.arr[rows]
+    frame["score"] = np.round(result.score[rows], 1)
+    frame["band"] = band_names(result.band[rows])
+    frame["outcome"] = table.outcome[rows]
+    return pd.DataFrame(frame)
+
+
+def report_charts(bundle: EvidenceBundle) -> list:
+    """The report's charts (the same builders the app uses)."""
+    table, config, evidence = bundle.table, bundle.config, bundle.evidence
+    rows = judged_rows(table, bundle.horizon_days).rows
+    churned = table.outcome[rows] == "churned"
+    out = []
+    hist = charts.score_histogram(bundle.scored.result.score[rows], churned)
+    out.append(charts.score_distribution_chart(hist, config.bands.red_max,
+                                               config.bands.yellow_max).properties(
+        width=640, title="Scores of renewed vs churned accounts"))
+    if isinstance(evidence.get("bands"), list):
+        out.append(charts.band_churn_chart(evidence["bands"]).properties(
+            width=640, title="Churn rate by band (95% CI)"))
+    roc = evidence.get("roc")
+    if isinstance(roc, dict) and roc.get("fpr"):
+        out.append(charts.roc_chart(roc).properties(width=640, title="ROC curve"))
+    return out
+
+
+def report_html(bundle: EvidenceBundle) -> str:
+    """The self-contained HTML calibration report for a bundle."""
+    from calibration.report import build_report
+
+    return build_report(bundle.config, bundle.evidence, baseline=bundle.baseline_evidence,
+                        comparison=bundle.comparison, charts=report_charts(bundle),
+                        accounts=judged_accounts(bundle))
