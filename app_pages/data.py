@@ -1,6 +1,345 @@
-"""data page (placeholder until built)."""
+"""Data: choose the accounts (demo, upload, DuckDB SQL), map columns, check data quality,
+build a starter config or import last quarter's config as the baseline."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from calibration.accounts import DataError, QualityReport
+from calibration.autoconfig import (
+    BLANK_LABEL,
+    ROLE_NAMES,
+    describe_outcomes,
+    detect_outcome_values,
+    outcome_counts,
+    roles_with_outcomes,
+    starter_config,
+)
+from calibration.config import ColumnRoles, ConfigError, check_columns
+from calibration.demo import DEMO_DATA
+from ui import data_actions as actions
+from ui import state
+from ui.data_actions import WIDGET_PREFIX, plain
+
+DEMO, UPLOAD, SQL = "Demo data", "Upload a file (CSV or Parquet)", "SQL query (DuckDB)"
+NONE = "(none)"
+ROLE_LABELS = {
+    "account_id": "Account id (required)", "snapshot_date": "Snapshot date",
+    "renewal_date": "Renewal date", "segment": "Segment", "arr": "ARR (annual revenue)",
+    "outcome": "Outcome (churned / renewed)", "reference_label": "Reference label",
+    "account_name": "Account name",
+}
+ROLE_HELP = {
+    "snapshot_date": "When the row was observed. Leave empty for one row per account "
+                     "(single snapshot).",
+    "arr": "Annual recurring revenue. Monthly charges are not ARR: leave empty if the data "
+           "has no annual revenue.",
+    "outcome": "Which accounts churned and which renewed; validation needs it.",
+    "reference_label": "known_healthy / known_struggling labels the team already trusts.",
+}
+FLASH = "data::flash"
+SOURCE_ERROR = "data::source_error"
+BASELINE_PROBLEMS = "data::baseline_problems"
+
+ws = state.workspace()
+
+
+# --------------------------------------------------------------------------- helpers
+def flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_report(report: QualityReport) -> None:
+    """Every issue in its own box, with the rows it concerns; never a traceback."""
+    st.caption(f"{report.n_rows_read:,} rows read · {report.n_rows_used:,} used · "
+               f"{report.n_accounts:,} accounts")
+    boxes = {"error": st.error, "warning": st.warning, "info": st.info}
+    for issue in report.issues:
+        text = issue.describe().split(": ", 1)[1]
+        boxes[issue.severity](plain(text), icon={"error": ":material/error:",
+                                                 "warning": ":material/warning:",
+                                                 "info": ":material/info:"}[issue.severity])
+    if not report.issues:
+        st.success("No data problems found.", icon=":material/check_circle:")
+
+
+def role_key(role: str) -> str:
+    return f"{WIDGET_PREFIX}{role}"
+
+
+def chosen_roles() -> dict[str, str | None]:
+    return {role: (None if (v := st.session_state.get(role_key(role))) in (None, NONE) else v)
+            for role in ROLE_NAMES}
+
+
+def on_outcome_column() -> None:
+    for key in ("churned", "renewed"):
+        st.session_state.pop(role_key(key), None)
+
+
+def build_roles(frame: pd.DataFrame) -> ColumnRoles:
+    roles = chosen_roles()
+    series = frame[roles["outcome"]] if roles["outcome"] else None
+    return roles_with_outcomes(roles, series,
+                               st.session_state.get(role_key("churned"), []),
+                               st.session_state.get(role_key("renewed"), []))
+
+
+# --------------------------------------------------------------------------- callbacks
+def on_upload() -> None:
+    upload = st.session_state.get("data::upload")
+    if upload is None:
+        return
+    st.session_state.pop(SOURCE_ERROR, None)
+    try:
+        frame = actions.use_upload(ws, upload.name, upload.getvalue())
+    except DataError as error:
+        st.session_state[SOURCE_ERROR] = error.report
+        return
+    flash("success", f"Loaded {plain(upload.name)}: {len(frame):,} rows, "
+          f"{frame.shape[1]} columns. Check the column mapping below.")
+
+
+def on_sql() -> None:
+    st.session_state.pop(SOURCE_ERROR, None)
+    try:
+        frame = actions.use_sql(ws, st.session_state.get("data::sql_db", ""),
+                                st.session_state.get("data::sql", ""))
+    except DataError as error:
+        st.session_state[SOURCE_ERROR] = error.report
+        return
+    flash("success", f"Query returned {len(frame):,} rows, {frame.shape[1]} columns. Check "
+          "the column mapping below.")
+
+
+def on_demo() -> None:
+    st.session_state.pop(SOURCE_ERROR, None)
+    replaced = actions.use_demo(ws)
+    flash("success", "Using the demo data" + (
+        " with the demo config as baseline and draft (the previous draft used other "
+        "columns)." if replaced else "."))
+
+
+def on_apply_mapping(frame: pd.DataFrame) -> None:
+    try:
+        roles = build_roles(frame)
+    except ValueError as error:
+        flash("error", f"Mapping not applied: {error}")
+        return
+    actions.apply_roles(ws, roles)
+    flash("success", "Column mapping applied to both the baseline and the draft.")
+
+
+def on_starter(frame: pd.DataFrame) -> None:
+    try:
+        roles = build_roles(frame)
+        config = starter_config(frame, roles,
+                                st.session_state.get(role_key("starter_columns"), []),
+                                st.session_state.get(role_key("starter_name")) or
+                                "Starter config")
+    except ConfigError as error:
+        flash("error", "Starter config not built:\n\n" + "\n".join(
+            f"- {plain(p)}" for p in error.problems))
+        return
+    except ValueError as error:
+        flash("error", f"Starter config not built: {error}")
+        return
+    actions.use_config(ws, config)
+    flash("success", f"Starter config **{plain(config.name)}** ({len(config.factors)} "
+          "factors, equal weights, bands 30/70) is now both the **baseline** and the "
+          "**draft**: open the Calibrate page to tune it.")
+
+
+def on_baseline_upload() -> None:
+    upload = st.session_state.get("data::baseline_upload")
+    st.session_state.pop(BASELINE_PROBLEMS, None)
+    if upload is None:
+        return
+    try:
+        config = actions.import_baseline(ws, upload.name, upload.getvalue())
+    except ConfigError as error:
+        st.session_state[BASELINE_PROBLEMS] = (upload.name, error.problems)
+        return
+    flash("success", f"Baseline set to **{plain(config.name)}** from {plain(upload.name)}. "
+          "The draft is unchanged.")
+
+
+def on_baseline_as_draft() -> None:
+    actions.baseline_as_draft(ws)
+    flash("success", "The draft now starts from the baseline.")
+
+
+# --------------------------------------------------------------------------- page
 st.title("Data")
-st.info("Coming soon.")
+if message := st.session_state.pop(FLASH, None):
+    kind, text = message
+    (st.success if kind == "success" else st.error)(text)
+
+st.subheader("1. Accounts")
+default_source = DEMO if ws.source_path == str(DEMO_DATA) else (
+    SQL if ws.source_name.startswith("SQL:") else UPLOAD)
+if "data::source" not in st.session_state:
+    st.session_state["data::source"] = default_source
+source = st.radio("Where do the accounts come from?", [DEMO, UPLOAD, SQL], key="data::source",
+                  horizontal=True)
+if source == DEMO:
+    if ws.source_path == str(DEMO_DATA):
+        st.caption("Using the demo data: 3,000 generated B2B SaaS accounts with monthly "
+                   "snapshots and renewal outcomes.")
+    else:
+        st.button("Use the demo data", on_click=on_demo, key="data::use_demo")
+elif source == UPLOAD:
+    st.file_uploader("CSV or Parquet file: one row per account (or per account and snapshot "
+                     "date), with an outcome column", type=["csv", "parquet", "pq", "txt", "tsv"],
+                     key="data::upload", on_change=on_upload)
+    st.caption("The delimiter (comma, semicolon, tab, pipe) and encoding are detected. The file "
+               "is kept beside your draft, so a reload finds it again.")
+else:
+    st.text_area("DuckDB query", key="data::sql", height=120,
+                 placeholder="SELECT * FROM read_csv_auto('/data/accounts.csv')\n"
+                             "-- or ATTACH 'postgres:dbname=cs' AS pg (TYPE postgres); "
+                             "SELECT * FROM pg.accounts")
+    st.text_input("DuckDB database file (optional; empty = in memory)", key="data::sql_db")
+    st.button("Run query", on_click=on_sql, key="data::run_sql")
+    st.caption("DuckDB reads CSV/Parquet files and attaches Postgres, MySQL or SQLite. The "
+               "result is stored as a Parquet file beside your draft.")
+if (error_report := st.session_state.get(SOURCE_ERROR)) is not None:
+    st.error("That data was not loaded (the current data is unchanged):")
+    show_report(error_report)
+
+try:
+    frame = actions.read_source(ws)
+except DataError as error:
+    st.error(f"**{plain(ws.source_name)}** cannot be read:")
+    show_report(error.report)
+    st.stop()
+
+delimiter = frame.attrs.get("delimiter")
+st.markdown(f"**{plain(ws.source_name)}** · {len(frame):,} rows · {frame.shape[1]} columns"
+            + (f" · delimiter `{delimiter!r}`, encoding {frame.attrs.get('encoding')}"
+               if delimiter else ""))
+with st.expander("Preview (first 20 rows)"):
+    st.dataframe(frame.head(20), hide_index=True, width="stretch")
+
+# --------------------------------------------------------------------------- mapping
+st.subheader("2. Column mapping")
+st.caption("Which column is which. Pre-filled from the draft config where this data has its "
+           "columns, otherwise guessed from names and values.")
+guess = actions.guess_roles(ws, frame)
+columns = [str(c) for c in frame.columns]
+cols = st.columns(4)
+for index, role in enumerate(ROLE_NAMES):
+    options = columns if role == "account_id" else [NONE, *columns]
+    key = role_key(role)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = getattr(guess, role) or options[0]
+    cols[index % 4].selectbox(ROLE_LABELS[role], options, key=key, help=ROLE_HELP.get(role),
+                              on_change=on_outcome_column if role == "outcome" else None)
+
+outcome_column = chosen_roles()["outcome"]
+if outcome_column:
+    series = frame[outcome_column]
+    counts = outcome_counts(series)
+    values = [v for v in counts["value"] if v != BLANK_LABEL]
+    detected = detect_outcome_values(series)
+    if guess.outcome == outcome_column:
+        start_churned, start_renewed = guess.churned_values, guess.renewed_values
+    else:
+        start_churned, start_renewed = detected.churned_values, detected.renewed_values
+    by_key = {v.strip().casefold(): v for v in values}
+    for name, start in (("churned", start_churned), ("renewed", start_renewed)):
+        key = role_key(name)
+        current = st.session_state.get(key)
+        if current is None or any(v not in values for v in current):
+            st.session_state[key] = [by_key[k] for k in dict.fromkeys(
+                s.strip().casefold() for s in (current or start)) if k in by_key]
+    left, right = st.columns([0.35, 0.65])
+    with left:
+        st.dataframe(counts.rename(columns={"value": f"{outcome_column} value"}),
+                     hide_index=True, width="stretch")
+    with right:
+        st.multiselect("Means churned", values, key=role_key("churned"))
+        st.multiselect("Means renewed", values, key=role_key("renewed"))
+        st.caption("Every other value (and blank) means the account is still open: scored but "
+                   "not used to validate.")
+    if detected.reason:
+        st.warning(plain(detected.reason), icon=":material/help:")
+    st.markdown(plain(describe_outcomes(series, st.session_state[role_key("churned")],
+                                        st.session_state[role_key("renewed")])))
+else:
+    st.info("No outcome column: accounts can be scored but not validated against churn.")
+
+try:
+    pending = build_roles(frame)
+    mapping_problem = None
+except ValueError as error:
+    pending, mapping_problem = None, str(error)
+if mapping_problem:
+    st.error(plain(mapping_problem))
+applied = pending is not None and pending == ws.draft.columns
+st.button("Apply this mapping", key="data::apply_mapping", type="primary",
+          on_click=on_apply_mapping, args=(frame,), disabled=pending is None or applied,
+          help="Updates the column roles of both the baseline and the draft")
+st.caption("The draft and baseline use this mapping." if applied else
+           "Not applied yet: the draft still uses its own mapping.")
+
+# --------------------------------------------------------------------------- quality
+st.subheader("3. Data quality")
+st.caption("For the mapping above" + (" (as applied)." if applied else
+           ", before it is applied." if pending is not None else
+           ": the guessed one, as the chosen one is incomplete."))
+if (pending or guess).snapshot_date is None:
+    st.info("No snapshot date column: single-snapshot (cross-sectional) data, one row per "
+            "account. Validation judges each account as is, without a horizon or history.",
+            icon=":material/info:")
+show_report(actions.quality_report(ws, frame, pending or guess))
+
+# --------------------------------------------------------------------------- starter
+missing = check_columns(ws.draft, frame.columns)
+st.subheader("4. Config")
+if missing:
+    st.warning("The draft config **" + plain(ws.draft.name) + "** uses columns this data does "
+               "not have:\n\n" + "\n".join(f"- {plain(p)}" for p in missing[:12]))
+with st.expander("Build a starter config from this data", expanded=bool(missing)):
+    if pending is None:
+        st.info("Fix the column mapping above first.")
+    else:
+        candidates = actions.candidate_columns(ws, frame, pending)
+        key = role_key("starter_columns")
+        if key not in st.session_state or any(
+                c not in candidates for c in st.session_state[key]):
+            st.session_state[key] = actions.starter_columns(ws, frame, pending)
+        st.multiselect("Columns to score (ids, roles, constant columns and free text are left "
+                       "out; at most 12 pre-selected, the strongest first)", candidates,
+                       key=key)
+        name_key = role_key("starter_name")
+        if name_key not in st.session_state:
+            st.session_state[name_key] = f"Starter config ({ws.source_name})"[:80]
+        st.text_input("Name", key=name_key)
+        st.caption("One factor per column, equal weights, bands red <= 30 < yellow <= 70 < "
+                   "green. Numbers score linearly between their 10th and 90th percentiles; "
+                   "categories score by their renewal rate in this data. It replaces **both** "
+                   "the baseline and the draft, and applies the mapping above.")
+        st.button("Build a starter config from this data", key="data::build_starter",
+                  type="primary" if missing else "secondary", on_click=on_starter,
+                  args=(frame,))
+
+# --------------------------------------------------------------------------- baseline
+st.subheader("5. Baseline config")
+st.caption(f"The baseline is what the draft is compared with: now **{plain(ws.baseline.name)}** "
+           f"`{ws.baseline.fingerprint()}`. Load last quarter's exported config (JSON or YAML).")
+st.file_uploader("Last quarter's config", type=["json", "yaml", "yml"],
+                 key="data::baseline_upload", on_change=on_baseline_upload)
+if (problems := st.session_state.get(BASELINE_PROBLEMS)) is not None:
+    name, listing = problems
+    st.error(f"**{plain(name)}** was not loaded ({len(listing)} problem(s)); the baseline and "
+             "draft are unchanged:\n\n" + "\n".join(f"- {plain(p)}" for p in listing))
+baseline_missing = check_columns(ws.baseline, frame.columns)
+if baseline_missing:
+    st.warning("The baseline uses columns this data does not have:\n\n" + "\n".join(
+        f"- {plain(p)}" for p in baseline_missing[:12]))
+if ws.baseline.fingerprint() != ws.draft.fingerprint():
+    st.button("Also use the baseline as the draft", key="data::baseline_as_draft",
+              on_click=on_baseline_as_draft,
+              help="Replace the draft with the baseline (Undo in the sidebar goes back)")

@@ -1,6 +1,134 @@
-"""export page (placeholder until built)."""
+"""Export: draft vs baseline, then the config (with evidence), scored accounts, SQL, report."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from calibration import charts
+from calibration.config import ConfigError
+from calibration.configfile import config_text, export_config, import_config
+from calibration.evidence import EvidenceBundle, gather, report_html
+from calibration.export import csv_bytes
+from calibration.scored import scored_table
+from calibration.sql import DIALECTS, compile_sql
+from ui import state
+
+ws = state.workspace()
+table = state.load_or_report(ws)
+if table is None:
+    st.stop()
+
 st.title("Export")
-st.info("Coming soon.")
+st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseline "
+           f"**{ws.baseline.name}** `{ws.baseline.fingerprint()}`, on the same accounts "
+           f"judged {ws.horizon_days} days before renewal.")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Validating the draft with bootstrap CIs...")
+def _gather(data_key: str, draft_fp: str, baseline_fp: str, horizon: int, _table,
+            _draft, _baseline) -> EvidenceBundle:
+    return gather(_table, _draft, _baseline, horizon_days=horizon, bootstrap_resamples=1000)
+
+
+bundle = _gather(state.data_key(ws), ws.draft.fingerprint(), ws.baseline.fingerprint(),
+                 ws.horizon_days, table, ws.draft, ws.baseline)
+comparison = bundle.comparison
+
+# --------------------------------------------------------------------------- comparison
+st.subheader("Is the draft better?")
+(st.success if comparison.real else st.info)(comparison.verdict)
+labels = {"auc": ("AUC", "{:.3f}"), "point_biserial_r": ("Correlation with renewal", "{:.3f}"),
+          "lift": ("Red vs green lift", "{:.2f}"), "red_churn_rate": ("Red churn rate", "{:.1%}"),
+          "surprise_churn_count": ("Surprise churn (accounts)", "{:,.0f}"),
+          "surprise_churn_arr": ("Surprise churn ARR", "${:,.0f}")}
+
+
+def _fmt(value, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+rows = []
+for key, (label, fmt) in labels.items():
+    metric = comparison.metrics.get(key)
+    if metric is None:
+        continue
+    ci = metric.get("ci") or [None, None]
+    signed = fmt.replace("{:", "{:+") if "$" not in fmt else fmt
+    rows.append({"Metric": label, "Baseline": _fmt(metric["baseline"], fmt),
+                 "Draft": _fmt(metric["draft"], fmt),
+                 "Change": _fmt(metric["diff"], signed),
+                 "95% CI of change": f"{_fmt(ci[0], signed)} to {_fmt(ci[1], signed)}",
+                 "Real?": "yes" if metric["ci_excludes_zero"] else "not proven"})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored on "
+           "the same resampled accounts, so the interval shows whether the change is "
+           "real or noise.")
+if comparison.differences:
+    st.markdown("**What changed**")
+    st.markdown("\n".join(f"- {line}" for line in comparison.differences))
+else:
+    st.caption("The draft is identical to the baseline.")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Band migration** (each account's latest snapshot)")
+    st.altair_chart(charts.migration_chart(comparison.migration_latest), width="stretch")
+with right:
+    st.markdown(f"**Accounts that change band** ({len(comparison.movers):,} judged)")
+    st.dataframe(comparison.movers, hide_index=True, width="stretch", height=260)
+
+# --------------------------------------------------------------------------- downloads
+st.subheader("Download")
+author = st.text_input("Author", value=ws.draft.author, key="ex::author")
+notes = st.text_area("Notes for the record", value=ws.draft.notes, key="ex::notes",
+                     placeholder="Why these weights: what we saw, what we decided.")
+exported = export_config(ws.draft, bundle.evidence, author=author, notes=notes)
+stem = "".join(c if c.isalnum() else "-" for c in ws.draft.name.lower()).strip("-") or "config"
+cols = st.columns(4)
+with cols[0]:
+    fmt = st.radio("Config format", ["json", "yaml"], horizontal=True, key="ex::format")
+    st.download_button("Config with evidence", config_text(exported, fmt),
+                       file_name=f"{stem}-{exported.fingerprint()}.{fmt}",
+                       mime="application/json" if fmt == "json" else "application/yaml",
+                       type="primary", on_click="ignore", key="ex::config")
+with cols[1]:
+    st.caption("Every account with score, band, sub-scores and factor points.")
+    st.download_button(
+        "Scored accounts (CSV)",
+        lambda: csv_bytes(scored_table(table, ws.draft, bundle.scored.result)),
+        file_name=f"scored-{exported.fingerprint()}.csv", mime="text/csv",
+        on_click="ignore", key="ex::csv")
+with cols[2]:
+    dialect = st.selectbox("SQL dialect", DIALECTS, key="ex::dialect")
+    st.download_button("SQL for the warehouse", compile_sql(ws.draft, "accounts", dialect),
+                       file_name=f"health_score_{dialect}.sql", mime="text/plain",
+                       on_click="ignore", key="ex::sql")
+with cols[3]:
+    st.caption("One self-contained HTML file for the quarterly record.")
+    st.download_button("Calibration report (HTML)", lambda: report_html(bundle).encode(),
+                       file_name=f"calibration-report-{exported.fingerprint()}.html",
+                       mime="text/html", on_click="ignore", key="ex::report")
+with st.expander("Preview the SQL"):
+    st.code(compile_sql(ws.draft, "accounts", dialect), language="sql")
+
+# --------------------------------------------------------------------------- import
+st.subheader("Import a config")
+upload = st.file_uploader("Config JSON or YAML (e.g. last quarter's export)",
+                          type=["json", "yaml", "yml"], key="ex::import")
+if upload is not None:
+    try:
+        imported = import_config(upload.getvalue(), upload.name)
+    except ConfigError as error:
+        st.error(f"**{upload.name}** was not imported; your draft is unchanged.\n\n"
+                 + "\n".join(f"- {p}" for p in error.problems))
+    else:
+        st.success(f"{upload.name}: **{imported.name}** `{imported.fingerprint()}` is valid.")
+        left, right = st.columns(2)
+        if left.button("Use as the draft", key="ex::as_draft"):
+            ws.set_draft(imported, reset_widgets=True)
+            st.rerun()
+        if right.button("Use as the baseline", key="ex::as_baseline"):
+            ws.baseline = imported
+            ws.save()
+            st.rerun()

@@ -1,6 +1,166 @@
-"""renewals page (placeholder until built)."""
+"""Renewals: how well the draft score predicted renewals, overall or per segment."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
+from calibration import charts, explain
+from calibration.explain import ALL_ACCOUNTS, help_text
+from calibration.weights import flat_weights
+from ui import components, evidence, state
+from ui.text import md_escape
+
+ws = state.workspace()
+table = state.load_or_report(ws)
+if table is None:
+    st.stop()
+
 st.title("Renewals")
-st.info("Coming soon.")
+draft = state.evaluate(ws, ws.draft, table)
+full = evidence.full_evidence(ws, table, draft)
+st.caption(f"How well the draft (**{md_escape(ws.draft.name)}**) predicted what happened. "
+           f"{full['sample']['description']}")
+
+segments = sorted(full.get("segments") or {})
+if segments:
+    choice = st.selectbox("Accounts", [ALL_ACCOUNTS, *segments], key="renewals::segment",
+                          help="Everything below is computed on this selection only.")
+else:
+    choice = ALL_ACCOUNTS
+    st.caption("The data has no segment column, so results are for all accounts.")
+ev = explain.pick_evidence(full, choice)
+
+
+def fmt(metric: dict, pattern: str = "{:.3f}") -> str:
+    """A metric dict as text ('n/a' when undefined)."""
+    value = components.value(metric)
+    return "n/a" if value is None else pattern.format(value)
+
+
+def metric(label: str, result: dict, key: str, pattern: str = "{:.3f}") -> None:
+    """A metric card with plain help and the reason when undefined."""
+    extra = "" if components.value(result) is not None else (
+        f"\n\nNot available: {components.reason(result)}")
+    st.metric(label, fmt(result, pattern), help=help_text(key) + extra)
+
+
+st.caption(f"{ev['n_churned']:,} churned and {ev['n_renewed']:,} renewed accounts judged"
+           + ("" if choice == ALL_ACCOUNTS else f" in **{md_escape(choice)}**") + ".")
+for warning in ev.get("warnings", []):
+    st.warning(warning)
+
+# --------------------------------------------------------------------------- headline
+ci = ev["auc_ci"]
+ci_text = "n/a" if ci.get("value") is None else f"{ci['value'][0]:.3f} – {ci['value'][1]:.3f}"
+top, bottom = st.columns(3), st.columns(3)
+with top[0]:
+    metric("AUC", ev["auc"], "auc")
+with top[1]:
+    st.metric("AUC 95% CI", ci_text, help=help_text("auc_ci") + (
+        "" if ci.get("value") is not None else f"\n\nNot available: {ci.get('reason')}"))
+with top[2]:
+    metric("Revenue-weighted AUC", ev["arr_weighted"]["auc"], "arr_weighted")
+with bottom[0]:
+    metric("KS", ev["ks"], "ks")
+with bottom[1]:
+    metric("Correlation with renewal", ev["point_biserial_r"], "point_biserial_r")
+with bottom[2]:
+    metric("Rank correlation", ev["spearman"], "spearman")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Catching churn (ROC)", help=help_text("auc"))
+    if ev["roc"].get("value") is None:
+        st.info(f"No ROC curve: {ev['roc']['reason']}.")
+    else:
+        st.altair_chart(charts.roc_chart(ev["roc"]), width="stretch")
+        st.caption("Each point is a score cut-off: flagging every account at or below it "
+                   "catches this share of churn (up) at the cost of this share of renewals "
+                   "flagged (right). The further above the dashed diagonal, the better.")
+with right:
+    st.subheader("Churn by score decile", help=help_text("calibration"))
+    bins = ev["calibration"].get("bins") or []
+    if not bins:
+        st.info(f"Not available: {ev['calibration'].get('reason')}.")
+    else:
+        st.altair_chart(charts.calibration_chart(bins), width="stretch")
+        steady = ev["calibration"]["monotone"].get("value")
+        if steady is False:
+            st.caption("Churn does not fall steadily as the score rises: some score ranges "
+                       "are ordered wrongly.")
+        elif steady:
+            st.caption("Churn falls steadily as the score rises, as it should.")
+
+st.subheader("In plain words")
+a, b = st.columns(2, gap="large")
+with a:
+    st.markdown("**Logistic regression**", help=help_text("logit"))
+    st.write(explain.logit_sentence(ev["logit"]))
+    logit = ev["logit"]
+    if logit.get("value") is not None:
+        st.caption(f"Odds ratio per 10 points: {logit['value']:.2f} "
+                   f"(95% CI {logit['ci'][0]:.2f}–{logit['ci'][1]:.2f}), "
+                   f"p-value {logit['p_value']:.2g}.")
+        if logit.get("warning"):
+            st.caption(f"Fit warning: {logit['warning']}")
+with b:
+    st.markdown("**Separation (KS)**", help=help_text("ks"))
+    st.write(explain.ks_sentence(ev["ks"]))
+    r, rho = ev["point_biserial_r"], ev["spearman"]
+    if r.get("value") is not None:
+        st.caption(f"Correlation with renewal r = {r['value']:.3f} (p {r['p_value']:.2g}); "
+                   f"rank correlation {rho['value']:.3f}.")
+
+# --------------------------------------------------------------------------- factors
+st.subheader("Which factors carry signal", help=help_text("factor_auc"))
+weights = flat_weights(ws.draft)
+rows = explain.factor_signal_rows(ev["factors"], weights)
+if not rows:
+    st.info(f"Not available: {ev['factors'].get('reason')}.")
+else:
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, width="stretch", height=38 + 35 * len(rows),
+        column_config={
+            "Weight": st.column_config.NumberColumn(format="%.0f%%",
+                                                    help="Share of the draft score"),
+            "AUC alone": st.column_config.NumberColumn(format="%.3f",
+                                                       help=help_text("factor_auc")),
+            "Correlation": st.column_config.NumberColumn(format="%.3f",
+                                                         help=help_text("factor_r")),
+            "Missing": st.column_config.NumberColumn(format="percent",
+                                                     help=help_text("factor_missing")),
+            "Churn falls steadily": st.column_config.TextColumn(
+                help=help_text("factor_monotone")),
+            "Double counts with": st.column_config.TextColumn(
+                help=help_text("double_counting")),
+        },
+    )
+    pairs = explain.double_counting_sentences(ev["factors"])
+    if pairs:
+        for sentence in pairs:
+            st.warning(md_escape(sentence))
+    else:
+        st.caption("No two factors move together closely (|r| > 0.8): no double counting.")
+    bumpy = explain.not_monotone(ev["factors"])
+    if bumpy:
+        st.caption("Churn does not fall steadily as the points rise for: "
+                   + md_escape(", ".join(bumpy)) + ". Their cut-offs or direction may need a look.")
+
+# --------------------------------------------------------------------------- lead time
+st.subheader("Early warning", help=help_text("lead_time"))
+lead = ev.get("lead_time_days") or {}
+if lead.get("median_days") is None:
+    st.info(explain.lead_time_sentence(lead))
+else:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Median lead time", f"{lead['median_days']:.0f} days",
+              help=help_text("lead_time"))
+    c2.metric("Middle half", f"{lead['p25_days']:.0f}–{lead['p75_days']:.0f} days",
+              help="A quarter of the churned accounts that turned red did so later than the "
+                   "first number, a quarter earlier than the second.")
+    c3.metric("Churned, never red", f"{lead['n_never_red']:,}",
+              help="Churned accounts with score history that were never red in the "
+                   f"{lead['lookback_days']} days before churning: missed churn.")
+    st.altair_chart(charts.lead_time_chart(lead["distribution"]), width="stretch")
+    st.caption(explain.lead_time_sentence(lead))

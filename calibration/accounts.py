@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,13 +40,18 @@ REFERENCE_WORDS = {
 # --------------------------------------------------------------------------- report
 @dataclass(frozen=True)
 class Issue:
-    """One data problem: what, where (column, rows) and what happens to those rows."""
+    """One data problem: what, where (column, rows) and what happens to those rows.
+
+    ``excluded`` marks issues whose rows were left out of the table; no row is counted by
+    two such issues, so rows read = rows used + the ``n_rows`` of the excluding issues.
+    """
 
     severity: Severity
     message: str
     column: str | None = None
     rows: tuple[int, ...] = ()
     n_rows: int = 0
+    excluded: bool = False
 
     def describe(self) -> str:
         """One line: message plus the first listed rows."""
@@ -72,12 +80,18 @@ class QualityReport:
         return [i for i in self.issues if i.severity == "error"]
 
     @property
+    def n_rows_excluded(self) -> int:
+        """Rows left out by the issues above (each row counted once)."""
+        return sum(i.n_rows for i in self.issues if i.excluded)
+
+    @property
     def ok(self) -> bool:
         """True when there is no error."""
         return not self.errors
 
     def add(self, severity: Severity, message: str, column: str | None = None,
-            mask: np.ndarray | None = None, row_numbers: np.ndarray | None = None) -> None:
+            mask: np.ndarray | None = None, row_numbers: np.ndarray | None = None,
+            *, excluded: bool = False) -> None:
         """Record an issue; ``mask`` selects the affected rows of ``row_numbers``."""
         rows: tuple[int, ...] = ()
         n_rows = 0
@@ -85,7 +99,7 @@ class QualityReport:
             hit = row_numbers[mask]
             n_rows = int(hit.size)
             rows = tuple(int(r) for r in hit[:MAX_LISTED_ROWS])
-        self.issues.append(Issue(severity, message, column, rows, n_rows))
+        self.issues.append(Issue(severity, message, column, rows, n_rows, excluded))
 
     def describe(self) -> str:
         """Plain-text report for the CLI."""
@@ -100,7 +114,8 @@ class QualityReport:
             "n_rows_used": self.n_rows_used, "n_accounts": self.n_accounts,
             "issues": [
                 {"severity": i.severity, "column": i.column, "message": i.message,
-                 "rows": list(i.rows), "n_rows": i.n_rows} for i in self.issues
+                 "rows": list(i.rows), "n_rows": i.n_rows, "excluded": i.excluded}
+                for i in self.issues
             ],
         }
 
@@ -170,15 +185,42 @@ def _read_csv(raw: bytes, label: str) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n", ",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, low_memory=False,
-                            skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as error:
-        raise _fail(label, f"not a readable CSV file: {error}") from None
+    # index_col=False: without it pandas silently turns the first column(s) into the index
+    # when the first data row has more fields than the header, shifting every value.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, low_memory=False,
+                                skipinitialspace=True, index_col=False)
+        except (pd.errors.ParserError, ValueError) as error:
+            raise _fail(label, _csv_error_message(error, delimiter)) from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _check_first_row(text, delimiter, len(frame.columns), label)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.attrs["encoding"] = encoding
     frame.attrs["delimiter"] = delimiter
     return frame
+
+
+def _csv_error_message(error: Exception, delimiter: str) -> str:
+    shown = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, delimiter)
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+    if fields:
+        want, line, saw = fields.groups()
+        return (f"not a readable CSV file: row {line} has {saw} fields but the header has "
+                f"{want} (separator: {shown}); check the separator and quotes in that row")
+    return f"not a readable CSV file ({shown}-separated): {error}"
+
+
+def _check_first_row(text: str, delimiter: str, n_columns: int, label: str) -> None:
+    """Refuse a first data row with more non-blank fields than the header."""
+    try:
+        records = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 2))
+    except csv.Error:
+        return
+    if len(records) == 2 and any(v.strip() for v in records[1][n_columns:]):
+        raise _fail(label, f"not a readable CSV file: row 2 has {len(records[1])} fields but "
+                    f"the header has {n_columns}; check the separator and quotes in that row")
 
 
 def read_sql(connection_uri: str, query: str) -> pd.DataFrame:
@@ -257,16 +299,17 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None = Non
     blank_id = ids == ""
     if blank_id.any():
         report.add("warning", "blank account id: rows excluded", roles.account_id, blank_id,
-                   row_number)
+                   row_number, excluded=True)
         keep &= ~blank_id
 
-    snapshot = _dates(frame, roles.snapshot_date, report, row_number, "snapshot date")
+    snapshot = _dates(frame, roles.snapshot_date, report, row_number, "snapshot date", keep)
     bad_snapshot = np.isnat(snapshot) & ~_blank_column(frame, roles.snapshot_date)
     keep &= ~bad_snapshot
     undated = np.isnat(snapshot) & ~bad_snapshot & keep
     if undated.any() and (~np.isnat(snapshot[keep])).any():
         report.add("warning", "blank snapshot date in dated data: rows excluded (each row "
-                   "must say when it was observed)", roles.snapshot_date, undated, row_number)
+                   "must say when it was observed)", roles.snapshot_date, undated, row_number,
+                   excluded=True)
         keep &= ~undated
     if roles.snapshot_date and np.isnat(snapshot[keep]).all() and keep.any():
         report.add("info", "no snapshot dates: single-snapshot (cross-sectional) data, "
@@ -276,16 +319,20 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None = Non
     arr = _arr(frame, roles.arr, report, row_number)
     reference = _reference(frame, roles.reference_label, report, row_number)
 
-    dupes = _duplicates(ids, snapshot) & keep
+    dupes = np.zeros(len(frame), dtype=bool)  # among kept rows: an excluded row is no original
+    dupes[keep] = _duplicates(ids[keep], snapshot[keep])
     if dupes.any():
         report.add("warning", "duplicate account + snapshot date: kept the first row of each, "
-                   "later duplicates excluded", roles.account_id, dupes, row_number)
+                   "later duplicates excluded", roles.account_id, dupes, row_number,
+                   excluded=True)
         keep &= ~dupes
     if config is not None:
         _check_factor_values(frame, config, report, row_number, keep)
     report.n_rows_used = int(keep.sum())
     report.n_accounts = int(pd.unique(ids[keep]).size)
-    if report.n_rows_used == 0:
+    if len(frame) == 0:
+        report.add("error", "the file has no data rows (only a header)")
+    elif report.n_rows_used == 0:
         report.add("error", "no usable rows left after the exclusions above")
     if not report.ok:
         raise DataError(report)
@@ -339,7 +386,9 @@ def _blank_column(frame: pd.DataFrame, column: str | None) -> np.ndarray:
 
 
 def _dates(frame: pd.DataFrame, column: str | None, report: QualityReport,
-           row_number: np.ndarray, what: str) -> np.ndarray:
+           row_number: np.ndarray, what: str, keep: np.ndarray | None = None) -> np.ndarray:
+    """Parse a date column; with ``keep`` unreadable dates exclude their (still kept) rows,
+    without it they only become unknown."""
     if column is None:
         return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
     values = frame[column]
@@ -356,9 +405,14 @@ def _dates(frame: pd.DataFrame, column: str | None, report: QualityReport,
                    "month/day/year where ambiguous; use YYYY-MM-DD to be sure", column,
                    retry.to_numpy() & parsed.notna().to_numpy(), row_number)
     bad = parsed.isna().to_numpy() & ~is_blank(values)
+    if keep is not None:
+        bad &= keep  # rows already excluded for another reason are listed there only
+        fate = "rows excluded"
+    else:
+        fate = f"{what} treated as unknown"
     if bad.any():
-        report.add("warning", f"unreadable {what}: rows excluded (expected a date such as "
-                   "2026-03-31)", column, bad, row_number)
+        report.add("warning", f"unreadable {what}: {fate} (expected a date such as "
+                   "2026-03-31)", column, bad, row_number, excluded=keep is not None)
     return parsed.to_numpy(dtype="datetime64[ns]")
 
 
@@ -447,10 +501,11 @@ def _check_factor_values(frame: pd.DataFrame, config: Config, report: QualityRep
             report.add("warning", f"factor {factor.name!r}: {what}: {policy}", factor.column,
                        bad, row_number)
         missing = is_blank(values) & keep
-        share = missing.sum() / max(keep.sum(), 1)
-        if share > 0:
-            report.add("info", f"factor {factor.name!r}: {share:.0%} of rows have no value: "
-                       f"{policy}", factor.column)
+        if missing.any():
+            share = missing.sum() / max(keep.sum(), 1)
+            report.add("info", f"factor {factor.name!r}: {int(missing.sum()):,} rows "
+                       f"({share:.1%}) have no value: {policy}", factor.column, missing,
+                       row_number)
 
 
 def load_accounts(path: str | Path, config: Config, name: str | None = None) -> AccountTable:

@@ -74,7 +74,8 @@ def band_churn_chart(bands: Sequence[dict[str, Any]], height: int = 200) -> alt.
         tooltip=["band:N", "accounts:Q", alt.Tooltip("churn_rate:Q", format=".1%"),
                  alt.Tooltip("lo:Q", format=".1%", title="95% CI low"),
                  alt.Tooltip("hi:Q", format=".1%", title="95% CI high")])
-    errors = base.mark_errorbar(color="#333").encode(y="lo:Q", y2="hi:Q")
+    errors = base.mark_errorbar(color="#333").encode(y=alt.Y("lo:Q", title="Churn rate"),
+                                                      y2="hi:Q")
     return alt.layer(bars, errors).properties(height=height)
 
 
@@ -102,7 +103,8 @@ def calibration_chart(bins: Sequence[dict[str, Any]], height: int = 240) -> alt.
         y=alt.Y("churn_rate:Q", title="Churn rate", axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("mean_score:Q", format=".1f"), "accounts:Q",
                  alt.Tooltip("churn_rate:Q", format=".1%")])
-    band = base.mark_errorbar(color="#888").encode(y="lo:Q", y2="hi:Q")
+    band = base.mark_errorbar(color="#888").encode(y=alt.Y("lo:Q", title="Churn rate"),
+                                                    y2="hi:Q")
     return alt.layer(band, line).properties(height=height)
 
 
@@ -176,3 +178,19 @@ def migration_chart(matrix: pd.DataFrame, height: int = 200) -> alt.LayerChart:
         scheme="blues"), legend=None))
     text = base.mark_text(fontSize=14).encode(text="accounts:Q")
     return alt.layer(heat, text).properties(height=height)
+
+
+def lead_time_chart(distribution: Sequence[dict[str, Any]], height: int = 200) -> alt.Chart:
+    """Churned accounts by how many days before churn they first turned red (30-day bars)."""
+    data = pd.DataFrame([{"from_days": d["from_days"], "to_days": d["to_days"],
+                          "accounts": d["accounts"],
+                          "label": f"{d['from_days']}-{d['to_days']} days"}
+                         for d in distribution],
+                        columns=["from_days", "to_days", "accounts", "label"])
+    return alt.Chart(data).mark_bar(color=BAND_COLOURS["red"], binSpacing=1).encode(
+        x=alt.X("from_days:Q", bin="binned", title="Days before churn the account first "
+                "turned red"),
+        x2="to_days:Q",
+        y=alt.Y("accounts:Q", title="Churned accounts"),
+        tooltip=[alt.Tooltip("label:N", title="lead time"), "accounts:Q"],
+    ).properties(height=height)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
 from calibration.validation import DEFAULT_HORIZON_DAYS
@@ -23,6 +24,8 @@ def _suggest(args: argparse.Namespace) -> int:
     from calibration.scoring import assign_bands, score_frame
     from calibration.validation import judged_rows
 
+    if args.out and Path(args.out).exists() and not args.force:  # before minutes of fitting
+        raise FileExistsError(f"{args.out} already exists (use --force to overwrite)")
     out = sys.stdout if args.out else sys.stderr  # without --out, stdout is the config only
 
     def say(text: str = "") -> None:

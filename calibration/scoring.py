@@ -200,20 +200,28 @@ class Plan:
         return group_share[self.group_of] * within
 
 
+def _unit_scale(weights: np.ndarray) -> np.ndarray:
+    """Divide by the largest weight: shares are unchanged (weights are renormalised) and
+    tiny weights such as 5e-324 cannot underflow in the products that follow."""
+    top = weights.max(initial=0.0)
+    return weights / top if top > 0 else weights
+
+
 def plans(config: Config) -> list[Plan]:
     """Default plan followed by one plan per segment (same order as ``config.segments``)."""
     groups = config.group_names()
     group_of = np.array([groups.index(f.group) for f in config.factors])
     base_factor = np.array([f.weight for f in config.factors], dtype=float)
     base_group = np.array([config.group_weight(g) for g in groups], dtype=float)
-    result = [Plan(base_factor, group_of, base_group, config.bands.red_max,
-                   config.bands.yellow_max)]
+    result = [Plan(_unit_scale(base_factor), group_of, _unit_scale(base_group),
+                   config.bands.red_max, config.bands.yellow_max)]
     for seg in config.segments:
         factor_w = np.array([seg.weights.get(f.name, f.weight) for f in config.factors], float)
         group_w = np.array([seg.group_weights.get(g, w) for g, w in zip(groups, base_group,
                                                                          strict=True)], float)
         bands = seg.bands or config.bands
-        result.append(Plan(factor_w, group_of, group_w, bands.red_max, bands.yellow_max))
+        result.append(Plan(_unit_scale(factor_w), group_of, _unit_scale(group_w),
+                           bands.red_max, bands.yellow_max))
     return result
 
 

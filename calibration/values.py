@@ -18,10 +18,13 @@ def normalise_text(values: pd.Series) -> pd.Series:
     """Strip and case-fold text; missing stays missing. Whole-number floats lose ``.0``."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.map({True: "true", False: "false"}).astype(object)
+    if pd.api.types.is_integer_dtype(values.dtype):  # exact: large ids must not collide
+        text = values.astype("string")
+        return text.astype(object).where(text.notna(), None)
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.to_numpy(dtype=float, na_value=np.nan)
         text = values.astype(str).to_numpy(dtype=object)
-        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers))
+        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 2**63)
         text[whole] = numbers[whole].astype(np.int64).astype(str)
         return pd.Series(text, index=values.index, dtype=object).where(~np.isnan(numbers), None)
     text = values.astype("string").str.strip().str.casefold()

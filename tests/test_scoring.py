@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -193,6 +193,7 @@ weights = st.lists(st.floats(0, 100), min_size=2, max_size=2).filter(lambda w: s
 
 @settings(max_examples=80, deadline=None)
 @given(usage=values, tickets=values, w=weights)
+@example(usage=np.full(30, np.nan), tickets=np.full(30, 0.25), w=[0.0, 5e-324])  # underflow
 def test_properties_range_and_contributions(usage, tickets, w):
     frame = pd.DataFrame({"id": range(30), "usage": usage, "tickets": tickets,
                           "outcome": "open", "arr": 1.0})

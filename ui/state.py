@@ -152,6 +152,11 @@ def _file_key(path: str) -> str:
     return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
+def data_key(ws: Workspace) -> str:
+    """Cache key of the workspace's data file (path, modification time, size)."""
+    return _file_key(ws.source_path)
+
+
 @st.cache_resource(max_entries=6, show_spinner="Loading accounts...")
 def _load_table(file_key: str, roles_json: str, _path: str, _name: str) -> AccountTable:
     roles = ColumnRoles.model_validate_json(roles_json)

@@ -1,0 +1,156 @@
+"""AppTest: the Accounts page shows what calibration/ computes, explains one account, and
+shows hostile account names as text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.config import Config, load_config
+from calibration.scoring import score_frame
+from calibration.validation import judged_rows, validate
+from tests.apptest_support import assert_clean, metric, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.xdist_group("app")
+
+SCRIPT_ACCOUNT = "ACC-01352"
+SCRIPT_NAME = '<script>alert("x")</script> Labs'
+
+
+@pytest.fixture(scope="module")
+def demo():
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    scored = score_frame(table.frame, config, explain=True)
+    evidence = validate(table, config, scored, by_segment=False, include_logit=False,
+                        include_factors=False)
+    return config, table, scored, evidence
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The (aggregated) data a chart ships to the browser."""
+    import pyarrow as pa
+
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets]
+    return pd.concat(frames, ignore_index=True)
+
+
+def frame_with(at, column: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def test_misses_equal_validation(demo):
+    config, _, _, evidence = demo
+    at = run_app(page="accounts")
+    for key, label in (("surprise_churn", "Surprise churn (accounts)"),
+                       ("false_alarms", "False alarms (accounts)")):
+        assert metric(at, label) == f"{evidence[key]['count']:,}"
+        lists = [f for f in frame_with(at, "Account") if set(f["Account"]) == set(
+            evidence[key]["ids"])]
+        assert lists, f"no table lists exactly the {key} accounts"
+        assert lists[0]["ARR"].is_monotonic_decreasing
+    assert metric(at, "Surprise churn ARR") == f"${evidence['surprise_churn']['arr']:,.0f}"
+    agreement = evidence["reference"]["value"]
+    assert metric(at, "Agreement with bands") == f"{agreement:.0%}"
+    traits = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(traits) == 10  # top 5 traits for each kind of miss
+    # one factor distribution chart per weighted factor, plus contributions and history
+    weighted = [f for f in config.factors if f.weight > 0 and config.group_weight(f.group) > 0]
+    assert len(at.get("vega_lite_chart")) == len(weighted) + 2
+
+
+def test_drill_down_defaults_to_largest_surprise_churn(demo):
+    _, table, _, evidence = demo
+    at = run_app(page="accounts")
+    ids = np.array(evidence["surprise_churn"]["ids"], dtype=object)
+    rows = judged_rows(table).rows
+    surprise = rows[np.isin(table.account_id[rows], ids)]
+    expected = table.account_id[surprise[np.argmax(table.arr[surprise])]]
+    assert at.selectbox(key="acct::pick").value == expected
+
+
+def contributions_shown(at) -> pd.DataFrame:
+    return frame_with(at, "Adds to score")[0]
+
+
+def test_drill_down_contributions_sum_to_score(demo):
+    _, table, scored, _ = demo
+    at = run_app(page="accounts")
+    account = "ACC-00001"  # an open account: explained on its latest snapshot
+    at.selectbox(key="acct::pick").set_value(account).run()
+    assert_clean(at)
+    rows = np.flatnonzero(table.account_id == account)
+    row = rows[np.argmax(table.snapshot_date[rows])]
+    shown = contributions_shown(at)
+    assert np.allclose(shown["Adds to score"], np.nan_to_num(scored.result.contributions[row]))
+    assert metric(at, "Score") == f"{scored.result.score[row]:.1f}"
+    assert float(metric(at, "Score")) == pytest.approx(shown["Adds to score"].sum(), abs=0.05)
+
+
+@pytest.fixture
+def guardrail_draft(isolated_drafts):
+    """A saved workspace whose draft has the 'No executive sponsor' guardrail on."""
+    from ui.state import Workspace
+
+    raw = load_config(DEMO_CONFIG).model_dump()
+    raw["guardrails"][0]["enabled"] = True
+    draft = Config.model_validate(raw)
+    ws = Workspace(draft_id="guardrailon01", source_name="demo", source_path=str(DEMO_DATA),
+                   baseline=load_config(DEMO_CONFIG), draft=draft)
+    ws.save()
+    return ws.draft_id, draft
+
+
+def test_drill_down_with_guardrail_cap(demo, guardrail_draft):
+    _, table, _, _ = demo
+    draft_id, draft = guardrail_draft
+    scored = score_frame(table.frame, draft, explain=True)
+    rows = judged_rows(table).rows
+    capped = rows[scored.result.guardrail_points[rows] < -5]
+    row = capped[0]
+    at = run_app(page="accounts", draft_id=draft_id)
+    at.selectbox(key="acct::pick").set_value(table.account_id[row]).run()
+    assert_clean(at)
+    shown = contributions_shown(at)
+    cap = scored.result.guardrail_points[row]
+    assert np.allclose(shown["Adds to score"], np.nan_to_num(scored.result.contributions[row]))
+    assert shown["Adds to score"].sum() + cap == pytest.approx(scored.result.score[row])
+    assert metric(at, "Score") == f"{scored.result.score[row]:.1f}"
+    assert any("No executive sponsor" in m.value and "points removed" in m.value
+               for m in at.markdown)
+    bars = next(chart_data(c) for c in at.get("vega_lite_chart")
+                if "Points added to the score" in c.proto.spec)
+    assert bars.set_index("factor").loc["Guardrail cap", "points"] == pytest.approx(cap)
+    assert bars["points"].sum() == pytest.approx(scored.result.score[row])
+
+
+def test_script_name_is_shown_as_text(demo):
+    at = run_app(page="accounts")
+    at.selectbox(key="acct::pick").set_value(SCRIPT_ACCOUNT).run()
+    assert_clean(at)
+    pick = at.selectbox(key="acct::pick")
+    assert pick.format_func(pick.value) == f"{SCRIPT_ACCOUNT} · {SCRIPT_NAME}"
+    heading = at.subheader[-1].value
+    assert "<script>" not in heading  # markdown-escaped: the browser shows it literally
+    assert heading.replace("\\", "") == f"{SCRIPT_ACCOUNT} · {SCRIPT_NAME}"
+    for element in at.markdown:
+        assert not (element.proto.allow_html and "script" in element.value)
+    assert not at.get("html")
+
+
+def test_single_snapshot_drill_down_says_no_history(tmp_path, isolated_drafts):
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA).sort_values("snapshot_date")
+    latest = frame.drop_duplicates("account_id", keep="last").copy()
+    latest["snapshot_date"] = pd.NaT
+    path = tmp_path / "single.csv"
+    latest.to_csv(path, index=False)
+    config = load_config(DEMO_CONFIG)
+    Workspace(draft_id="singlesnap0001", source_name="single.csv", source_path=str(path),
+              baseline=config, draft=config).save()
+    at = run_app(page="accounts", draft_id="singlesnap0001")
+    assert any("no score history" in i.value for i in at.info)

@@ -1,0 +1,51 @@
+"""AppTest: the Export page compares draft and baseline with calibration.compare's numbers,
+and what it offers for download is built by calibration/ (tested there)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.compare import compare
+from calibration.config import load_config
+from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+from tests.apptest_support import assert_clean, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.xdist_group("app")
+
+
+def test_export_shows_comparison_of_tuned_draft():
+    at = run_app()
+    at.slider(key="w::Executive sponsor").set_value(30).run()
+    at.switch_page("app_pages/export.py").run()
+    assert_clean(at)
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    flat = rebalance(round_to_total(flat_weights(config), digits=0), "Executive sponsor", 30,
+                     digits=0)
+    draft = apply_flat_weights(config, flat)
+    expected = compare(table, config, draft, n_resamples=1000)
+    shown = at.dataframe[0].value.set_index("Metric")
+    assert shown.loc["AUC", "Baseline"] == f"{expected.metrics['auc']['baseline']:.3f}"
+    assert shown.loc["AUC", "Draft"] == f"{expected.metrics['auc']['draft']:.3f}"
+    assert shown.loc["AUC", "Real?"] == ("yes" if expected.metrics["auc"]["ci_excludes_zero"]
+                                         else "not proven")
+    assert any("Executive sponsor" in m.value for m in at.markdown)
+    movers = at.dataframe[1].value
+    assert len(movers) == len(expected.movers)
+    labels = [b.label for b in at.get("download_button")]
+    assert len(labels) == 4, labels
+
+
+def test_bad_config_import_leaves_draft_untouched():
+    at = run_app(page="export")
+    before = at.session_state["workspace"].draft
+    at.file_uploader(key="ex::import").set_value(
+        ("broken.json", json.dumps({"schema_version": 1, "factors": [{"name": "x"}]}).encode(),
+         "application/json")).run()
+    assert_clean(at)
+    assert any("was not imported; your draft is unchanged" in e.value for e in at.error)
+    assert at.session_state["workspace"].draft == before

@@ -1,0 +1,98 @@
+"""AppTest: the Renewals page shows exactly what calibration.validation computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.config import load_config
+from calibration.scoring import score_frame
+from calibration.validation import validate
+from tests.apptest_support import assert_clean, metric, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.xdist_group("app")
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    scored = score_frame(table.frame, config, explain=False)
+    return validate(table, config, scored, bootstrap_resamples=1000, by_segment=True)
+
+
+def ci_text(result) -> str:
+    lo, hi = result["auc_ci"]["value"]
+    return f"{lo:.3f} – {hi:.3f}"
+
+
+def shown(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_headline_numbers_equal_validation(evidence):
+    at = run_app(page="renewals")
+    values = shown(at)
+    assert values["AUC"] == f"{evidence['auc']['value']:.3f}"
+    assert values["AUC 95% CI"] == ci_text(evidence)
+    assert values["KS"] == f"{evidence['ks']['value']:.3f}"
+    assert values["Correlation with renewal"] == f"{evidence['point_biserial_r']['value']:.3f}"
+    assert values["Revenue-weighted AUC"] == (
+        f"{evidence['arr_weighted']['auc']['value']:.3f}")
+    lead = evidence["lead_time_days"]
+    assert values["Median lead time"] == f"{lead['median_days']:.0f} days"
+    assert values["Churned, never red"] == f"{lead['n_never_red']:,}"
+    signal = at.dataframe[0].value
+    assert list(signal["Factor"]) == [f["factor"] for f in evidence["factors"]["factors"]]
+    assert np.allclose(signal["AUC alone"],
+                       [f["auc"]["value"] for f in evidence["factors"]["factors"]])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # ROC, deciles, lead time: all aggregated data
+    odds = evidence["logit"]["value"]
+    assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
+    # every metric card carries plain-language help
+    assert all(m.proto.help for m in at.metric)
+
+
+@pytest.mark.parametrize("segment", ["SMB", "Enterprise"])
+def test_segment_selection_shows_that_segments_validation(evidence, segment):
+    at = run_app(page="renewals")
+    overall = metric(at, "AUC")
+    at.selectbox(key="renewals::segment").set_value(segment).run()
+    assert_clean(at)
+    seg = evidence["segments"][segment]
+    values = shown(at)
+    assert values["AUC"] == f"{seg['auc']['value']:.3f}" != overall
+    assert values["AUC 95% CI"] == ci_text(seg)
+    assert values["KS"] == f"{seg['ks']['value']:.3f}"
+    assert values["Revenue-weighted AUC"] == f"{seg['arr_weighted']['auc']['value']:.3f}"
+    assert any(f"{seg['n_churned']:,} churned" in c.value for c in at.caption)
+
+
+@pytest.fixture
+def cross_sectional_draft(tmp_path, isolated_drafts):
+    """A saved workspace on a single-snapshot copy of the demo data (latest row each)."""
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA).sort_values("snapshot_date")
+    latest = frame.drop_duplicates("account_id", keep="last").copy()
+    latest["snapshot_date"] = pd.NaT
+    path = tmp_path / "single.csv"
+    latest.to_csv(path, index=False)
+    config = load_config(DEMO_CONFIG)
+    ws = Workspace(draft_id="crosssection01", source_name="single.csv",
+                   source_path=str(path), baseline=config, draft=config)
+    ws.save()
+    return ws.draft_id
+
+
+def test_cross_sectional_data_explains_missing_lead_time(cross_sectional_draft):
+    at = run_app(draft_id=cross_sectional_draft)
+    at.switch_page("app_pages/renewals.py").run()
+    assert_clean(at)
+    assert not any(m.label == "Median lead time" for m in at.metric)
+    assert any("single-snapshot" in i.value for i in at.info)
+    assert metric(at, "AUC") != "n/a"

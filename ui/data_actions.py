@@ -1,0 +1,211 @@
+"""What the Data page does to the workspace: switch the data source, apply a column mapping,
+install a starter or imported config. Logic lives in ``calibration``; this only orchestrates
+and is testable without a browser (the functions take the workspace)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from calibration.accounts import DataError, QualityReport, prepare, read_sql, read_table
+from calibration.autoconfig import (
+    candidate_factor_columns,
+    default_factor_columns,
+    initial_roles,
+    with_roles,
+)
+from calibration.config import ColumnRoles, Config, check_columns, load_config
+from calibration.demo import DEMO_CONFIG, DEMO_DATA
+from ui import state
+from ui.state import Workspace
+
+WIDGET_PREFIX = "data::map::"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~:$])")
+
+
+def plain(text: str) -> str:
+    """Escape markdown so data values render literally (no formatting, links or icons)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def file_key(path: str) -> str:
+    """Cache key of a file: path, modification time and size."""
+    stat = Path(path).stat()
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the file...")
+def _read(key: str, _path: str, _name: str) -> pd.DataFrame:
+    return read_table(_path, _name)
+
+
+def read_source(ws: Workspace) -> pd.DataFrame:
+    """The workspace's raw data as read (shared, do not modify); raises DataError."""
+    try:
+        key = file_key(ws.source_path)
+    except OSError:
+        report = QualityReport(ws.source_name)
+        report.add("error", "the data file is gone: load the data again")
+        raise DataError(report) from None
+    return _read(key, ws.source_path, ws.source_name)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking data quality...")
+def _quality(key: str, roles_json: str, rules_key: str, _frame: pd.DataFrame,
+             _config: Config | None, _name: str) -> QualityReport:
+    roles = ColumnRoles.model_validate_json(roles_json)
+    try:
+        return prepare(_frame, roles, _config, source=_name).report
+    except DataError as error:
+        return error.report
+
+
+def quality_report(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> QualityReport:
+    """Data-quality report of the source under ``roles`` (never raises).
+
+    The draft's factors are checked too (blank and unreadable values) when the data has
+    their columns.
+    """
+    config = ws.draft if not check_columns(ws.draft, frame.columns) else None
+    return _quality(file_key(ws.source_path), roles.model_dump_json(),
+                    config.rules_fingerprint() if config else "", frame, config,
+                    ws.source_name)
+
+
+@st.cache_data(max_entries=8, show_spinner="Looking for factor columns...")
+def _default_columns(key: str, roles_json: str, _frame: pd.DataFrame) -> list[str]:
+    return default_factor_columns(_frame, ColumnRoles.model_validate_json(roles_json))
+
+
+def starter_columns(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
+    """Candidate factor columns to pre-select for a starter config (cached)."""
+    return _default_columns(file_key(ws.source_path), roles.model_dump_json(), frame)
+
+
+@st.cache_data(max_entries=8, show_spinner="Guessing column roles...")
+def _initial_roles(key: str, roles_json: str, _frame: pd.DataFrame) -> str:
+    return initial_roles(_frame, ColumnRoles.model_validate_json(roles_json)).model_dump_json()
+
+
+def guess_roles(ws: Workspace, frame: pd.DataFrame) -> ColumnRoles:
+    """Roles to pre-fill the mapping with (draft's where they fit, else detected; cached)."""
+    return ColumnRoles.model_validate_json(
+        _initial_roles(file_key(ws.source_path), ws.draft.columns.model_dump_json(), frame))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _candidates(key: str, roles_json: str, _frame: pd.DataFrame) -> list[str]:
+    return candidate_factor_columns(_frame, ColumnRoles.model_validate_json(roles_json))
+
+
+def candidate_columns(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
+    """Columns that could become factors under ``roles`` (cached)."""
+    return _candidates(file_key(ws.source_path), roles.model_dump_json(), frame)
+
+
+def clear_mapping_widgets() -> None:
+    """Forget the Data page's mapping controls so they are pre-filled again."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(WIDGET_PREFIX):
+            del st.session_state[key]
+
+
+def _set_source(ws: Workspace, name: str, path: Path | str) -> None:
+    ws.source_name = name
+    ws.source_path = str(path)
+    ws.save()
+    clear_mapping_widgets()
+
+
+def use_upload(ws: Workspace, name: str, raw: bytes) -> pd.DataFrame:
+    """Read an uploaded CSV/Parquet file, keep it beside the drafts and make it the source.
+
+    Raises DataError (the workspace is unchanged) when the file cannot be read.
+    """
+    frame = read_table(raw, name)
+    if frame.shape[1] == 0 or frame.empty:
+        report = QualityReport(name)
+        report.add("error", "the file has no data rows")
+        raise DataError(report)
+    _set_source(ws, name, state.save_upload(name, raw))
+    return frame
+
+
+def use_sql(ws: Workspace, database: str, query: str) -> pd.DataFrame:
+    """Run a DuckDB query, keep its result as a Parquet upload and make it the source.
+
+    Raises DataError (the workspace is unchanged) when the query fails or returns nothing.
+    """
+    if not query.strip():
+        report = QualityReport("SQL")
+        report.add("error", "write a query first")
+        raise DataError(report)
+    frame = read_sql(database.strip(), query)
+    if frame.shape[1] == 0 or frame.empty:
+        report = QualityReport("SQL")
+        report.add("error", "the query returned no rows")
+        raise DataError(report)
+    buffer = io.BytesIO()
+    try:
+        frame.to_parquet(buffer, index=False)
+    except (ValueError, TypeError, ImportError) as error:
+        report = QualityReport("SQL")
+        report.add("error", f"the query result cannot be stored ({error}); cast unusual "
+                   "columns to text or numbers in the query")
+        raise DataError(report) from None
+    short = " ".join(query.split())
+    short = short if len(short) <= 60 else short[:57] + "..."
+    _set_source(ws, f"SQL: {short}", state.save_upload("query.parquet", buffer.getvalue()))
+    return frame
+
+
+def use_demo(ws: Workspace) -> bool:
+    """Switch to the demo data; the demo config becomes baseline and draft when the current
+    draft does not fit it. Returns True when the configs were replaced."""
+    _set_source(ws, state.DEMO_NAME, DEMO_DATA)
+    columns = read_table(DEMO_DATA).columns
+    roles = ws.draft.columns
+    role_columns = [getattr(roles, r) for r in ("account_id", "snapshot_date", "segment",
+                                                "arr", "outcome", "renewal_date",
+                                                "reference_label", "account_name")]
+    fits = not check_columns(ws.draft, columns) and all(
+        c in columns for c in role_columns if c)
+    if fits:
+        return False
+    use_config(ws, load_config(DEMO_CONFIG))
+    return True
+
+
+def apply_roles(ws: Workspace, roles: ColumnRoles) -> None:
+    """Give both the baseline and the draft these column roles, and autosave."""
+    ws.baseline = with_roles(ws.baseline, roles)
+    ws.set_draft(with_roles(ws.draft, roles), reset_widgets=True)
+    ws.save()
+
+
+def use_config(ws: Workspace, config: Config) -> None:
+    """Make ``config`` both the baseline and the draft (e.g. a starter config), and autosave."""
+    ws.baseline = config
+    ws.set_draft(config, reset_widgets=True)
+    ws.save()
+
+
+def import_baseline(ws: Workspace, name: str, raw: bytes) -> Config:
+    """Set an uploaded config file as the baseline.
+
+    Raises ConfigError listing every problem; the workspace is then left untouched.
+    """
+    config = state.parse_config_upload(name, raw)
+    ws.baseline = config
+    ws.save()
+    return config
+
+
+def baseline_as_draft(ws: Workspace) -> None:
+    """Start the draft from the baseline."""
+    ws.set_draft(ws.baseline, reset_widgets=True)
+    ws.save()
