@@ -34,41 +34,48 @@ def _gather(data_key: str, draft_fp: str, baseline_fp: str, horizon: int, _table
 bundle = _gather(state.data_key(ws), ws.draft.fingerprint(), ws.baseline.fingerprint(),
                  ws.horizon_days, table, ws.draft, ws.baseline)
 comparison = bundle.comparison
+identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
 
 # --------------------------------------------------------------------------- comparison
 st.subheader("Is the draft better?")
-(st.success if comparison.real else st.info)(comparison.verdict)
+if identical:
+    st.info("The draft is still identical to the baseline: tune it on **Calibrate** or take "
+            "a suggestion on **Suggest**, then come back to compare and export.")
+else:
+    (st.success if comparison.real else st.info)(comparison.verdict)
 labels = {"auc": ("AUC", "{:.3f}"), "point_biserial_r": ("Correlation with renewal", "{:.3f}"),
           "lift": ("Red vs green lift", "{:.2f}"), "red_churn_rate": ("Red churn rate", "{:.1%}"),
           "surprise_churn_count": ("Surprise churn (accounts)", "{:,.0f}"),
           "surprise_churn_arr": ("Surprise churn ARR", "${:,.0f}")}
 
 
-def _fmt(value, fmt: str) -> str:
-    return "n/a" if value is None else fmt.format(value)
+def _fmt(value, fmt: str, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    if not signed:
+        return fmt.format(value)
+    return ("-" if value < 0 else "+") + fmt.format(abs(value))
 
 
 rows = []
-for key, (label, fmt) in labels.items():
+for key, (label, fmt) in ({} if identical else labels).items():
     metric = comparison.metrics.get(key)
     if metric is None:
         continue
     ci = metric.get("ci") or [None, None]
-    signed = fmt.replace("{:", "{:+") if "$" not in fmt else fmt
     rows.append({"Metric": label, "Baseline": _fmt(metric["baseline"], fmt),
                  "Draft": _fmt(metric["draft"], fmt),
-                 "Change": _fmt(metric["diff"], signed),
-                 "95% CI of change": f"{_fmt(ci[0], signed)} to {_fmt(ci[1], signed)}",
+                 "Change": _fmt(metric["diff"], fmt, signed=True),
+                 "95% CI of change": f"{_fmt(ci[0], fmt, True)} to {_fmt(ci[1], fmt, True)}",
                  "Real?": "yes" if metric["ci_excludes_zero"] else "not proven"})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored on "
            "the same resampled accounts, so the interval shows whether the change is "
            "real or noise.")
 if comparison.differences:
     st.markdown("**What changed**")
     st.markdown("\n".join(f"- {line}" for line in comparison.differences))
-else:
-    st.caption("The draft is identical to the baseline.")
 
 left, right = st.columns(2)
 with left:

@@ -85,10 +85,15 @@ with right:
         st.info(f"Not available: {ev['calibration'].get('reason')}.")
     else:
         st.altair_chart(charts.calibration_chart(bins), width="stretch")
-        steady = ev["calibration"]["monotone"].get("value")
-        if steady is False:
+        monotone = ev["calibration"]["monotone"]
+        steady = monotone.get("value")
+        if steady is False and monotone.get("noise_only"):
+            st.caption("Churn falls as the score rises; the small bumps are within the "
+                       "95% confidence intervals (noise).")
+        elif steady is False:
             st.caption("Churn does not fall steadily as the score rises: some score ranges "
-                       "are ordered wrongly.")
+                       "are ordered wrongly ("
+                       + "; ".join(monotone.get("clear_reversals", [])[:3]) + ").")
         elif steady:
             st.caption("Churn falls steadily as the score rises, as it should.")
 

@@ -473,7 +473,8 @@ def factor_signal_rows(factors: Mapping[str, Any], weights: Mapping[str, float]
             "Factor": f["factor"], "Weight": float(weights.get(f["factor"], 0.0)),
             "AUC alone": f["auc"]["value"], "Correlation": f["point_biserial_r"]["value"],
             "Missing": f["missing_rate"],
-            "Churn falls steadily": _yes_no(monotone.get("value")),
+            "Churn falls steadily": ("roughly (bumps within noise)" if monotone.get("noise_only")
+                                     else _yes_no(monotone.get("value"))),
             "Double counts with": ", ".join(partners.get(f["factor"], [])),
         })
     return rows
@@ -486,11 +487,16 @@ def double_counting_sentences(factors: Mapping[str, Any]) -> list[str]:
 
 
 def not_monotone(factors: Mapping[str, Any]) -> list[str]:
-    """Factors whose churn rate does not fall steadily as their points rise."""
+    """Factors whose churn rate clearly (beyond the 95% CIs) does not fall as their points
+    rise."""
     if factors.get("value") is None:
         return []
-    return [f["factor"] for f in factors["factors"]
-            if ((f.get("calibration") or {}).get("monotone") or {}).get("value") is False]
+    out = []
+    for f in factors["factors"]:
+        monotone = (f.get("calibration") or {}).get("monotone") or {}
+        if monotone.get("value") is False and not monotone.get("noise_only"):
+            out.append(f["factor"])
+    return out
 
 
 def lead_time_sentence(lead: Mapping[str, Any]) -> str:

@@ -546,14 +546,28 @@ def _lift(rows: list[dict[str, Any]]) -> Result:
     return _ok(red / green)
 
 
-def _monotone(rates: Sequence[float | None], labels: Sequence[str]) -> Result:
-    """Whether defined churn rates never rise along ``rates`` (None entries skipped)."""
-    kept = [(r, lab) for r, lab in zip(rates, labels, strict=True) if r is not None]
+def _monotone(rates: Sequence[float | None], labels: Sequence[str],
+              cis: Sequence[Sequence[float] | None] | None = None) -> Result:
+    """Whether defined churn rates never rise along ``rates`` (None entries skipped).
+
+    With ``cis`` (95% CI per group), ``noise_only`` says whether every rise is within noise:
+    True when no later group's CI lies entirely above an earlier group's CI.
+    """
+    cis = cis if cis is not None else [None] * len(rates)
+    kept = [(r, lab, ci) for r, lab, ci in zip(rates, labels, cis, strict=True)
+            if r is not None]
     if len(kept) < 2:
         return _undefined("fewer than 2 non-empty groups to compare", compared=[])
-    values = [r for r, _ in kept]
+    values = [r for r, _, _ in kept]
     flag = all(a >= b for a, b in itertools.pairwise(values))
-    return _ok(flag, compared=[lab for _, lab in kept])
+    extra: dict[str, Any] = {"compared": [lab for _, lab, _ in kept]}
+    if all(ci is not None for _, _, ci in kept):
+        bounds = [ci for _, _, ci in kept]
+        clear = [f"{kept[j][1]} above {kept[i][1]}" for i in range(len(kept))
+                 for j in range(i + 1, len(kept)) if bounds[j][0] > bounds[i][1]]
+        extra["noise_only"] = not flag and not clear
+        extra["clear_reversals"] = clear
+    return _ok(flag, **extra)
 
 
 def band_table(band: ArrayLike, churned: ArrayLike, arr: ArrayLike | None = None) -> Result:
@@ -589,7 +603,8 @@ def band_table(band: ArrayLike, churned: ArrayLike, arr: ArrayLike | None = None
     return {
         "rows": rows,
         "lift": _lift(rows),
-        "monotone": _monotone([r["churn_rate"] for r in rows], BAND_NAMES),
+        "monotone": _monotone([r["churn_rate"] for r in rows], BAND_NAMES,
+                              [r.get("churn_rate_ci") for r in rows]),
         "n_unscored": int((~scored).sum()),
     }
 
@@ -708,7 +723,8 @@ def _calibration_groups(g: _Groups, n_bins: int) -> Result:
     rates = [b["churn_rate"] for b in bins]
     labels = [f"bin {i}" for i in range(m)]
     notes = [] if m == n_bins else [f"{m} bins instead of {n_bins}: tied scores share a bin"]
-    return _ok(m, bins=bins, monotone=_monotone(rates, labels), notes=notes)
+    cis = [b["churn_rate_ci"] for b in bins]
+    return _ok(m, bins=bins, monotone=_monotone(rates, labels, cis), notes=notes)
 
 
 def calibration_table(score: ArrayLike, churned: ArrayLike, n_bins: int = 10) -> Result:

@@ -559,3 +559,22 @@ def test_ks_and_binned_bootstrap_agree_with_exact(sample):
     if np.unique(score).shape[0] > 1:
         ref = stats.ks_2samp(score[churned], score[~churned]).statistic
         assert res["value"] == pytest.approx(ref, abs=1e-12)
+
+
+def test_monotone_noise_only_distinguishes_bumps_from_clear_reversals():
+    from calibration.metrics import band_table
+
+    # red 30/100, yellow 10/100, green 12/100: a bump within noise
+    band = np.repeat([0, 1, 2], 100)
+    churned = np.zeros(300, dtype=bool)
+    churned[:30] = True
+    churned[100:110] = True
+    churned[200:212] = True
+    mono = band_table(band, churned)["monotone"]
+    assert mono["value"] is False and mono["noise_only"] is True
+    # green 60/100 vs yellow 10/100: CIs do not overlap: a clear reversal
+    churned[200:260] = True
+    mono = band_table(band, churned)["monotone"]
+    assert mono["value"] is False and mono["noise_only"] is False
+    # green's CI [50%, 69%] lies above red's [22%, 40%] and yellow's [6%, 17%]
+    assert mono["clear_reversals"] == ["green above red", "green above yellow"]

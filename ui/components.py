@@ -31,7 +31,7 @@ def metric_card(label: str, draft: Any, baseline: Any, fmt: str, help_key: str,
         st.metric(label, "n/a", help=f"{HELP[help_key]}\n\nNot available: {reason(draft)}")
         return
     delta = None
-    if before is not None:
+    if before is not None and fmt.format(now) != fmt.format(before):
         change = now - before
         delta = ("-" if change < 0 else "+") + fmt.format(abs(change))
     st.metric(label, fmt.format(now), delta=delta, help=HELP[help_key],

@@ -15,6 +15,8 @@ def render(ws: Workspace) -> None:
     """Dataset, baseline, draft status, horizon and undo/reset controls."""
     with st.sidebar:
         st.markdown(f"**{FRAME_MARKER}**")
+        if error := st.session_state.get("autosave_error"):
+            st.error(error)
         try:
             table = load_table(ws)
             size = (f"{len(table):,} rows · {table.fingerprint()['accounts']:,} accounts"

@@ -77,9 +77,13 @@ class Workspace:
             "draft": json.loads(self.draft.to_json()),
         }
         fd, tmp = tempfile.mkstemp(dir=DRAFTS_DIR, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=1)
-        os.replace(tmp, self.path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, indent=1)
+            os.replace(tmp, self.path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def restore(cls, draft_id: str) -> Workspace | None:
@@ -105,7 +109,14 @@ class Workspace:
             return
         self.history = [*self.history[-19:], self.draft.to_json()]
         self.draft = config
-        self.save()
+        try:
+            self.save()
+        except OSError as error:  # e.g. disk full: keep working in memory, say so loudly
+            st.session_state["autosave_error"] = (
+                f"Your draft could not be autosaved to {self.path} ({error.strerror}); it is "
+                "kept in this browser tab only. Export it from the Export page to be safe.")
+        else:
+            st.session_state.pop("autosave_error", None)
         if reset_widgets:
             clear_widgets()
 

@@ -1,0 +1,130 @@
+"""Screenshots of every page for the README and docs (real server + Debian chromium).
+
+Usage: ``.venv/bin/python scripts/screenshots.py`` (or ``make screenshots``). Writes
+``docs/screenshots/<page>.png`` on the demo data and ``docs/screenshots/telco-<page>.png`` on
+the IBM Telco table from ``../shared/data/telco`` when it is present.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, start_server  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+TELCO = ROOT.parent / "shared" / "data" / "telco" / "Telco-Customer-Churn.csv"
+PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "export"]
+
+
+def telco_draft(drafts: Path) -> str:
+    """A saved workspace on the Telco CSV with the starter config (as the Data page makes)."""
+    import os
+
+    os.environ["HSC_DRAFTS_DIR"] = str(drafts)
+    import ui.state as state
+    from calibration.accounts import read_table
+    from calibration.autoconfig import (
+        default_factor_columns,
+        detect_roles,
+        starter_config,
+    )
+
+    state.DRAFTS_DIR = drafts
+    frame = read_table(TELCO)
+    roles = detect_roles(frame)
+    config = starter_config(frame, roles, default_factor_columns(frame, roles),
+                            "Telco starter")
+    ws = state.Workspace(draft_id="telcoexample1", source_name=TELCO.name,
+                         source_path=str(TELCO), baseline=config, draft=config)
+    ws.save()
+    return ws.draft_id
+
+
+def demo_draft(drafts: Path) -> str:
+    """The demo data with the gut-feel baseline and a tuned draft (suggested weights and
+    bands), i.e. what a leader sees after taking the Suggest page's advice."""
+    import os
+
+    os.environ["HSC_DRAFTS_DIR"] = str(drafts)
+    import ui.state as state
+    from calibration import fitting
+    from calibration.accounts import load_accounts
+    from calibration.config import config_from_dict, load_config
+    from calibration.demo import DEMO_CONFIG, DEMO_DATA
+    from calibration.scoring import score_frame
+    from calibration.validation import judged_rows
+    from calibration.weights import apply_flat_weights
+
+    state.DRAFTS_DIR = drafts
+    baseline = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, baseline)
+    rows = judged_rows(table, 90).rows
+    churned = table.outcome[rows] == "churned"
+    points = score_frame(table.frame, baseline).matrix.points[rows]
+    weights = fitting.suggest(points, churned, baseline.factor_names, method="auc",
+                              groups=baseline).weights
+    draft = apply_flat_weights(baseline, weights)
+    score = score_frame(table.frame, draft).result.score[rows]
+    bands = fitting.suggest_bands(score, churned, table.arr[rows], red_risk=0.4,
+                                  yellow_risk=0.1)
+    raw = draft.model_dump()
+    raw["name"] = "Q4 recalibration"
+    raw["bands"] = {"red_max": round(bands.red_max), "yellow_max": round(bands.yellow_max)}
+    ws = state.Workspace(draft_id="demoexample01", source_name=state.DEMO_NAME,
+                         source_path=str(DEMO_DATA), baseline=baseline,
+                         draft=config_from_dict(raw))
+    ws.save()
+    return ws.draft_id
+
+
+def shoot(url: str, prefix: str, draft_id: str | None) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        query = f"?draft={draft_id}" if draft_id else ""
+        page.goto(f"{url}/{query}", wait_until="domcontentloaded")
+        page.get_by_test_id("stMetric").first.wait_for(timeout=90_000)
+        if not draft_id:
+            draft_id = page.url.split("draft=")[1].split("&")[0]
+        for name in PAGES:
+            path = "" if name == "calibrate" else name  # the default page lives at /
+            page.goto(f"{url}/{path}?draft={draft_id}", wait_until="domcontentloaded")
+            page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.get_by_test_id("stSpinner").first.wait_for(state="detached", timeout=90_000)
+            charts = page.locator("[data-testid='stVegaLiteChart'] canvas, "
+                                  "[data-testid='stVegaLiteChart'] svg")
+            if page.get_by_test_id("stVegaLiteChart").count():
+                charts.first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(OUT / f"{prefix}{name}.png"), full_page=False)
+            print(f"wrote {OUT / f'{prefix}{name}.png'}")
+        browser.close()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        demo = demo_draft(tmp_path / "drafts")
+        draft = telco_draft(tmp_path / "drafts") if TELCO.exists() else None
+        url, process = start_server(tmp_path)
+        try:
+            shoot(url, "", demo)
+            if draft:
+                shoot(url, "telco-", draft)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

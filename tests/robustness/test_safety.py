@@ -1,0 +1,166 @@
+"""Safety: no raw HTML from data, locked-down server settings, bounded caches, no network."""
+
+from __future__ import annotations
+
+import ast
+import ipaddress
+import math
+import re
+import socket
+import tomllib
+
+import pandas as pd
+import pytest
+
+from tests.conftest import DEMO_CONFIG, DEMO_DATA, ROOT
+
+APP_CODE = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")),
+            *sorted((ROOT / "ui").glob("*.py"))]
+# "path: line text" of static, data-free raw-HTML uses reviewed by hand (none so far).
+HTML_ALLOWLIST: set[str] = set()
+SCRIPT_NAME = '<script>alert("x")</script> Labs'
+
+
+def test_app_code_never_renders_raw_html():
+    found = []
+    for path in APP_CODE:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"unsafe_allow_html|st\.html\(|components\.v1|components\.html",
+                         line):
+                entry = f"{path.relative_to(ROOT)}: {line.strip()}"
+                if entry not in HTML_ALLOWLIST:
+                    found.append(f"{entry} (line {number})")
+    assert not found, "raw HTML in app code:\n" + "\n".join(found)
+
+
+def test_streamlit_config_is_locked_down():
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["browser"]["gatherUsageStats"] is False
+    server = settings["server"]
+    assert server["enableXsrfProtection"] is True
+    assert isinstance(server["maxUploadSize"], int) and 0 < server["maxUploadSize"] <= 1024
+    assert server.get("address", "127.0.0.1") == "127.0.0.1"
+
+
+def _cached_functions() -> list:
+    from streamlit.runtime.caching.cache_utils import CachedFunc
+
+    from ui import data_actions, evidence, state
+
+    return [value for module in (state, data_actions, evidence)
+            for value in vars(module).values() if isinstance(value, CachedFunc)]
+
+
+def test_every_cache_is_bounded():
+    cached = _cached_functions()
+    names = {f.__name__ for f in cached}
+    assert {"_load_table", "_factor_stage", "_judged"} <= names
+    for func in cached:
+        assert math.isfinite(func._info.max_entries) and func._info.max_entries <= 64, func
+    # pages are scripts (not importable): check their decorators in the source
+    for path in APP_CODE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in (
+                    "st.cache_data", "st.cache_resource"):
+                keywords = {k.arg for k in node.keywords}
+                assert "max_entries" in keywords, f"{path.name}:{node.lineno} has no max_entries"
+
+
+@pytest.fixture
+def script_workspace(tmp_path, isolated_drafts, demo_config):
+    """A saved workspace whose every account is called ``<script>...</script> Labs``."""
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA)
+    frame["account_name"] = SCRIPT_NAME
+    path = tmp_path / "script.parquet"
+    frame.to_parquet(path)
+    ws = Workspace(draft_id="scriptlabs01", source_name="script.parquet",
+                   source_path=str(path), baseline=demo_config, draft=demo_config)
+    ws.save()
+    return ws
+
+
+def _every_text(at) -> list[tuple[str, str]]:
+    """(element type, text) of every element in the tree, dataframes included."""
+    out = []
+    for node in at._tree.main.children.values():
+        stack = [node]
+        while stack:
+            element = stack.pop()
+            stack.extend(getattr(element, "children", {}).values())
+            value = getattr(element, "value", None) if element.type != "dataframe" else None
+            if element.type == "dataframe":
+                value = " ".join(str(v) for v in element.value.to_numpy().ravel())
+            elif element.type in ("selectbox",):
+                value = " ".join(element.options)
+            out.append((element.type, "" if value is None else str(value)))
+    return out
+
+
+@pytest.mark.xdist_group("app")
+def test_script_account_name_renders_as_text(script_workspace):
+    from tests.apptest_support import run_app
+
+    at = run_app(page="accounts", draft_id=script_workspace.draft_id)
+    texts = _every_text(at)
+    assert any(SCRIPT_NAME in text for kind, text in texts if kind == "dataframe"), texts
+    assert any(SCRIPT_NAME in text for kind, text in texts if kind == "selectbox"), texts
+    escaped = [text for kind, text in texts if kind in ("markdown", "subheader", "caption")
+               and "script" in text]
+    assert escaped, "the chosen account's name is shown as a heading"
+    assert all("<script>" not in text for text in escaped), escaped  # md-escaped: \<script\>
+    assert not at.get("html")
+    for element in at.markdown:
+        assert not element.allow_html, element.value
+    assert not at.exception
+
+
+# --------------------------------------------------------------------------- no network
+def _loopback_only(monkeypatch) -> list[str]:
+    attempts: list[str] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def allowed(address) -> bool:
+        if not isinstance(address, tuple):  # AF_UNIX paths
+            return True
+        host = address[0]
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return host == "localhost"
+
+    def connect(sock, address):
+        if not allowed(address):
+            attempts.append(str(address))
+            raise OSError(f"network access blocked in tests: {address}")
+        return real_connect(sock, address)
+
+    def connect_ex(sock, address):
+        if not allowed(address):
+            attempts.append(str(address))
+            return 111
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    return attempts
+
+
+def test_cli_never_opens_a_network_connection(monkeypatch, tmp_path):
+    from tests.robustness.support import run_cli
+
+    attempts = _loopback_only(monkeypatch)
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # the guard works
+    attempts.clear()
+    args = ["--data", str(DEMO_DATA), "--config", str(DEMO_CONFIG)]
+    runs = [
+        ["score", *args, "--out", str(tmp_path / "s.csv"), "--horizon-days", "90"],
+        ["validate", *args, "--bootstrap", "100", "--format", "json"],
+        ["suggest", *args, "--out", str(tmp_path / "suggested.json")],
+    ]
+    for argv in runs:
+        code, _, err = run_cli(*argv)
+        assert code == 0, err
+    assert attempts == []
