@@ -67,7 +67,8 @@ method = left.radio("Method", ["auc", "logit"], horizontal=True, format_func={
     help="AUC search finds the weights that best rank renewed above churned accounts; "
          "logistic regression turns each factor's churn coefficient into a weight.")
 test_months = middle.selectbox("Time split: test on renewals of the last", [3, 6, 9, 12],
-                               index=1, format_func=lambda m: f"{m} months", key="sg::months")
+                               index=[3, 6, 9, 12].index(fitting.DEFAULT_TEST_MONTHS),
+                               format_func=lambda m: f"{m} months", key="sg::months")
 locked = right.multiselect("Keep these weights as they are", names, key="sg::locked")
 options: dict[str, Any] = {}
 if method == "auc" and locked:

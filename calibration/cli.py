@@ -98,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 __all__ = ["Path", "main"]
 
-from calibration import cli_fitting  # noqa: E402,F401,I001  (registers suggest, compare, diff)
-from calibration import cli_validate  # noqa: E402,F401  (registers validate, bench)
-from calibration import cli_export  # noqa: E402,F401
+# Sub-command modules register themselves in EXTRA_COMMANDS (imported last: they import cli).
+from calibration import (  # noqa: E402, F401, I001
+    cli_init,  # init
+    cli_validate,  # validate, bench
+    cli_fitting,  # suggest, compare, diff
+    cli_export,  # sql, report, export-config
+)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
+from calibration.fitting import DEFAULT_TEST_MONTHS
 from calibration.validation import DEFAULT_HORIZON_DAYS
 
 
@@ -61,7 +62,8 @@ def _suggest(args: argparse.Namespace) -> int:
     try:
         split = fitting.time_split(points, churned, table.renewal_date[rows],
                                    args.test_from, args.method, names=names, baseline=baseline,
-                                   groups=config, seed=args.seed, **options)
+                                   groups=config, seed=args.seed,
+                                   test_months=args.test_months, **options)
     except ValueError as error:
         say(f"Time split: not possible ({error})")
     else:
@@ -73,11 +75,32 @@ def _suggest(args: argparse.Namespace) -> int:
     say()
     say(fit.describe())
     suggested = fitting.apply_flat_weights(config, fit.weights)
+    new_scores = fitting.score_points(points, fit.weights, config, names)
+    targets = {k: v for k, v in (("red_risk", args.red_risk), ("yellow_risk", args.yellow_risk),
+                                 ("green_max_churn", args.green_max_churn)) if v is not None}
+    if targets:
+        cut = fitting.suggest_bands(new_scores, churned, table.arr[rows],
+                                    current=(config.bands.red_max, config.bands.yellow_max),
+                                    **targets)
+        for message in cut.messages:
+            say(f"Bands: {message}")
+        if cut.red_max is not None and cut.yellow_max is not None and (
+                cut.red_max < cut.yellow_max):
+            raw = suggested.model_dump()
+            raw["bands"] = {"red_max": round(cut.red_max, 1),
+                            "yellow_max": round(cut.yellow_max, 1)}
+            suggested = type(suggested).model_validate(raw)
+            shares = ", ".join(
+                f"{b} {cut.achieved[b]['share_of_accounts']:.0%} of accounts at "
+                f"{cut.achieved[b]['churn_rate']:.1%} churn" for b in ("red", "yellow", "green"))
+            say(f"Bands: red <= {raw['bands']['red_max']:g}, green > "
+                f"{raw['bands']['yellow_max']:g} ({shares})")
+            notes.append(f"Bands from targets {targets}.")
     bands = fitting.band_warnings(
-        assign_bands(fitting.score_points(points, fit.weights, config, names),
-                             config.bands.red_max, config.bands.yellow_max), churned)
+        assign_bands(new_scores, suggested.bands.red_max, suggested.bands.yellow_max), churned)
     if bands:
-        warnings += [f"with bands {config.bands.red_max:g}/{config.bands.yellow_max:g}: {b}"
+        warnings += [f"with bands {suggested.bands.red_max:g}/{suggested.bands.yellow_max:g}: "
+                     f"{b}"
                      for b in bands]
     for warning in dict.fromkeys(warnings):
         say(f"WARNING: {warning}")
@@ -151,6 +174,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     suggest.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     suggest.add_argument("--test-from", default=None,
                          help="time split date (default: the latest 3 months of renewals)")
+    suggest.add_argument("--test-months", type=int, default=DEFAULT_TEST_MONTHS,
+                         help="time split: test on renewals of the last N months (default 6)")
+    suggest.add_argument("--red-risk", type=float, default=None,
+                         help="also suggest bands: red = churn risk at least this (0.4 = 40%%)")
+    suggest.add_argument("--yellow-risk", type=float, default=None,
+                         help="with --red-risk: yellow = churn risk at least this")
+    suggest.add_argument("--green-max-churn", type=float, default=None,
+                         help="with --red-risk: green churn rate at most this")
     suggest.add_argument("--l2", type=float, default=0.0, help="ridge penalty (logit only)")
     suggest.add_argument("--seed", type=int, default=0)
     suggest.set_defaults(run=_guarded(_suggest))

@@ -38,17 +38,42 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+ACCOUNT_LISTS = frozenset({"ids", "per_account", "excluded_no_early_snapshot",
+                           "excluded_no_renewal_date"})
+"""Evidence keys that list individual accounts: counted, not copied, into exported configs."""
+
+
+def without_account_lists(evidence: Any) -> Any:
+    """Evidence with every per-account list replaced by its length (``n_<key>``).
+
+    An exported config goes to production systems and is shared; it should prove how the
+    config performed without carrying customer identifiers. The HTML report keeps the lists.
+    """
+    if isinstance(evidence, dict):
+        out: dict[str, Any] = {}
+        for key, value in evidence.items():
+            if key in ACCOUNT_LISTS and isinstance(value, list):
+                out.setdefault(f"n_{key}", len(value))
+            else:
+                out[key] = without_account_lists(value)
+        return out
+    if isinstance(evidence, list):
+        return [without_account_lists(v) for v in evidence]
+    return evidence
+
+
 def export_config(config: Config, evidence: dict[str, Any] | None, author: str | None = None,
                   notes: str | None = None) -> Config:
     """Copy of ``config`` ready for production: ``created_at`` now (UTC), author, notes and
     ``validation`` = the evidence (data fingerprint, metrics with CIs), JSON-safe.
 
     ``author`` / ``notes`` left as None keep the config's own. The evidence records the
-    config hash it was measured with; a mismatch with this config is refused.
+    config hash it was measured with; a mismatch with this config is refused. Lists of
+    account ids are reduced to counts (:func:`without_account_lists`).
     """
     validation = None
     if evidence is not None:
-        validation = _plain(evidence)
+        validation = without_account_lists(_plain(evidence))
         measured = validation.get("config_hash")
         if measured is not None and measured != config.fingerprint():
             raise ValueError(

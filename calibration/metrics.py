@@ -1088,13 +1088,17 @@ def _arr_weighted(s: np.ndarray, c: np.ndarray, a: np.ndarray | None) -> Result:
     return {"auc": _auc_result(g, weighted=True), "arr_unknown": int((~known).sum())}
 
 
-def _warnings(n_churned: int, n_unscored: int, arr_unknown: int | None) -> list[str]:
+def _warnings(n_churned: int, n_unscored: int, arr_unknown: int | None,
+              n_scored: int | None = None) -> list[str]:
     """Sample-size and data-coverage warnings."""
     out = [w for w in [too_few_churned_warning(n_churned)] if w]
     if n_unscored:
-        out.append(f"{n_unscored} unscored accounts excluded from score metrics")
-    if arr_unknown:
-        out.append(f"{arr_unknown} scored accounts have unknown ARR (left out of ARR figures)")
+        out.append(f"{n_unscored:,} unscored accounts excluded from score metrics")
+    if arr_unknown and arr_unknown == n_scored:
+        out.append("no account has a known ARR: revenue figures are not available")
+    elif arr_unknown:
+        out.append(f"{arr_unknown:,} scored accounts have unknown ARR (left out of ARR "
+                   "figures)")
     return out
 
 
@@ -1170,7 +1174,8 @@ def evaluate(
         "reference": reference_agreement(b, reference),
         "factors": _maybe_factors(factor_scores, factor_names, c, include_factors, n_bins),
         "arr_weighted": weighted,
-        "warnings": _warnings(int(cs.sum()), int((~keep).sum()), weighted["arr_unknown"]),
+        "warnings": _warnings(int(cs.sum()), int((~keep).sum()), weighted["arr_unknown"],
+                              int(keep.sum())),
     }
     out["bootstrap"] = _maybe_bootstrap(s, c, b, bootstrap_resamples, seed)
     out["auc_ci"] = _auc_ci(out["bootstrap"])

@@ -32,8 +32,12 @@ def pct(value: float | None) -> str:
 def validation_text(evidence: dict[str, Any], config: Config) -> str:
     """Human-readable summary of :func:`calibration.validation.validate` output."""
     sample = evidence.get("sample", {})
+    mode = ("cross-sectional (one snapshot per account: no horizon, no lead time, no history)"
+            if evidence.get("cross_sectional") else
+            f"point in time ({evidence.get('horizon_days')} days before each renewal)")
     lines = [
         f"Config: {config.name} ({evidence.get('config_hash')})",
+        f"Validation: {mode}",
         sample.get("description", ""),
         f"Scored {evidence['n_scored']:,} accounts: {evidence['n_churned']:,} churned, "
         f"{evidence['n_renewed']:,} renewed",
@@ -56,14 +60,14 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
         ci_txt = f"{ci[0]:.1%}-{ci[1]:.1%}" if ci else "n/a"
         lines.append(
             f"{row['band']:<8}{row['accounts']:>10,}{row['churned']:>9,}"
-            f"{pct(row['churn_rate']):>12}{ci_txt:>17}{_money(row.get('arr')):>15}"
-            f"{_money(row.get('churned_arr')):>15}")
+            f"{pct(row['churn_rate']):>12}{ci_txt:>17}{_money(row.get('arr'), row):>15}"
+            f"{_money(row.get('churned_arr'), row):>15}")
     surprise = evidence["surprise_churn"]
     alarms = evidence["false_alarms"]
     lines += [
         f"Churn falls from red to green: {'yes' if evidence['monotone'].get('value') else 'NO'}",
-        f"Surprise churn (churned while green): {surprise['count']:,} accounts, "
-        f"ARR {_money(surprise.get('arr'))}",
+        f"Surprise churn (churned while green): {surprise['count']:,} accounts"
+        + ("" if _no_arr(evidence) else f", ARR {_money(surprise.get('arr'))}"),
         f"False alarms (renewed while red): {alarms['count']:,} accounts",
     ]
     lead = evidence.get("lead_time_days", {})
@@ -83,5 +87,13 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
     return "\n".join(lines)
 
 
-def _money(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f}"
+def _money(value: float | None, row: dict[str, Any] | None = None) -> str:
+    """Money as text; n/a when unknown or when no account in ``row`` has a known ARR."""
+    if value is None or (row is not None and row.get("arr_unknown") == row.get("accounts")
+                         and row.get("accounts")):
+        return "n/a"
+    return f"{value:,.0f}"
+
+
+def _no_arr(evidence: dict[str, Any]) -> bool:
+    return all(row.get("arr_unknown") == row.get("accounts") for row in evidence["bands"])

@@ -37,10 +37,13 @@ def telco_draft(drafts: Path) -> str:
     state.DRAFTS_DIR = drafts
     frame = read_table(TELCO)
     roles = detect_roles(frame)
-    config = starter_config(frame, roles, default_factor_columns(frame, roles),
-                            "Telco starter")
+    from calibration.config import load_config
+
+    starter = starter_config(frame, roles, default_factor_columns(frame, roles),
+                             "Telco starter")
+    tuned = load_config(ROOT / "examples" / "telco_config.json")  # docs/example-telco.md
     ws = state.Workspace(draft_id="telcoexample1", source_name=TELCO.name,
-                         source_path=str(TELCO), baseline=config, draft=config)
+                         source_path=str(TELCO), baseline=starter, draft=tuned)
     ws.save()
     return ws.draft_id
 

@@ -119,3 +119,18 @@ def test_export_config_cli_writes_yaml_with_evidence(tmp_path, capsys):
     assert main(args) == 1 and "already exists" in capsys.readouterr().err
     assert main([*args, "--force", "--format", "json"]) == 0
     assert out.read_text().startswith("{")
+
+
+def test_exported_evidence_counts_accounts_but_lists_none():
+    from calibration.configfile import without_account_lists
+
+    evidence = {"surprise_churn": {"count": 2, "ids": ["A-1", "A-2"], "arr": 5.0},
+                "lead_time_days": {"per_account": [{"account_id": "A-1"}], "median_days": 40},
+                "sample": {"excluded_no_early_snapshot": ["A-9"], "n_judged": 3},
+                "segments": {"SMB": {"false_alarms": {"ids": ["A-3"], "count": 1}}}}
+    out = without_account_lists(evidence)
+    assert out == {"surprise_churn": {"count": 2, "n_ids": 2, "arr": 5.0},
+                   "lead_time_days": {"n_per_account": 1, "median_days": 40},
+                   "sample": {"n_excluded_no_early_snapshot": 1, "n_judged": 3},
+                   "segments": {"SMB": {"false_alarms": {"n_ids": 1, "count": 1}}}}
+    assert "A-" not in json.dumps(out)

@@ -199,12 +199,13 @@ def test_demo_cross_validation_is_honest(demo):
     assert max(churned_per_fold) - min(churned_per_fold) <= 1  # stratified
 
 
-def test_default_time_split_is_the_latest_quarter(demo):
+def test_default_time_split_is_the_latest_two_quarters(demo):
     split = fitting.time_split(demo["points"], demo["churned"], demo["dates"], method="logit",
                                names=demo["names"], baseline=fitting.flat_weights(
                                    demo["config"]), groups=demo["config"], n_resamples=200)
     latest = pd.Timestamp(demo["dates"].max())
-    assert pd.Timestamp(split["test_from"]) == (latest - pd.DateOffset(months=3)).normalize()
+    assert fitting.DEFAULT_TEST_MONTHS == 6
+    assert pd.Timestamp(split["test_from"]) == (latest - pd.DateOffset(months=6)).normalize()
     assert split["n_train"] + split["n_test"] == len(demo["churned"])
 
 

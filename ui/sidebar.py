@@ -19,7 +19,7 @@ def render(ws: Workspace) -> None:
             st.error(error)
         try:
             table = load_table(ws)
-            size = (f"{len(table):,} rows · {table.fingerprint()['accounts']:,} accounts"
+            size = (f"{len(table):,} rows · {table.report.n_accounts:,} accounts"
                     f"{' · single snapshot' if table.cross_sectional else ''}")
         except DataError:
             size = "not usable yet: see the Data page"

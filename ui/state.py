@@ -216,22 +216,29 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     """Score ``config`` on the workspace data and compute the slider-speed metrics.
 
     Factor points are cached per scoring rules, so a weight or band change only redoes the
-    weighted sum and the metrics.
+    weighted sum and the metrics; whole evaluations are cached per config, so the baseline
+    (and an undone draft) cost nothing on a rerun.
     """
     table = table or load_table(ws)
-    key = _file_key(ws.source_path)
-    roles_json = config.columns.model_dump_json()
-    matrix, segments, hits = _factor_stage(key, roles_json, config.rules_fingerprint(), table,
-                                           config)
-    result = combine(matrix, config, segments, hits, explain=explain)
-    judged = _judged(key, roles_json, ws.horizon_days, table)
+    return _evaluate(_file_key(ws.source_path), config.fingerprint(), ws.horizon_days, explain,
+                     table, config)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _evaluate(file_key: str, config_key: str, horizon: int, explain: bool,
+              _table: AccountTable, _config: Config) -> Evaluation:
+    roles_json = _config.columns.model_dump_json()
+    matrix, segments, hits = _factor_stage(file_key, roles_json, _config.rules_fingerprint(),
+                                           _table, _config)
+    result = combine(matrix, _config, segments, hits, explain=explain)
+    judged = _judged(file_key, roles_json, horizon, _table)
     rows = judged.rows
     fast = metrics.evaluate(
-        result.score[rows], table.outcome[rows] == "churned", result.band[rows],
-        arr=table.arr[rows], ids=table.account_id[rows], reference=table.reference[rows],
+        result.score[rows], _table.outcome[rows] == "churned", result.band[rows],
+        arr=_table.arr[rows], ids=_table.account_id[rows], reference=_table.reference[rows],
         include_logit=False, include_factors=False,
     )
-    return Evaluation(config, matrix, segments, hits, result, judged, fast)
+    return Evaluation(_config, matrix, segments, hits, result, judged, fast)
 
 
 def config_problems(config: Config, table: AccountTable) -> list[str]:
