@@ -9,6 +9,7 @@ from calibration import charts
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
 from ui import components, rule_editor, state
+from ui.text import judged_when
 
 ws = state.workspace()
 table = state.load_or_report(ws)
@@ -17,8 +18,8 @@ if table is None:
 
 st.title("Calibrate")
 st.caption("Move a weight, a threshold or a band cut-off: the numbers below are recomputed "
-           "at once on every account, judged "
-           f"{ws.horizon_days} days before its renewal. Deltas compare with the baseline "
+           f"at once on every account, judged {judged_when(table, ws.horizon_days)}. "
+           "Deltas compare with the baseline "
            f"(**{ws.baseline.name}**).")
 
 baseline = state.evaluate(ws, ws.baseline, table)

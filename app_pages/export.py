@@ -13,6 +13,7 @@ from calibration.export import csv_bytes
 from calibration.scored import scored_table
 from calibration.sql import DIALECTS, compile_sql
 from ui import state
+from ui.text import judged_when
 
 ws = state.workspace()
 table = state.load_or_report(ws)
@@ -22,7 +23,7 @@ if table is None:
 st.title("Export")
 st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseline "
            f"**{ws.baseline.name}** `{ws.baseline.fingerprint()}`, on the same accounts "
-           f"judged {ws.horizon_days} days before renewal.")
+           f"each judged {judged_when(table, ws.horizon_days)}.")
 
 
 @st.cache_resource(max_entries=4, show_spinner="Validating the draft with bootstrap CIs...")

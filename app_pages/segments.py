@@ -12,6 +12,7 @@ from calibration.scoring import Scored
 from calibration.validation import by_config_segment
 from calibration.weights import apply_segment_flat_weights, flat_weights, round_to_total
 from ui import state
+from ui.text import judged_when
 
 ws = state.workspace()
 table = state.load_or_report(ws)
@@ -93,7 +94,7 @@ for item in summary:
     })
 st.subheader("How each segment's score performs")
 st.caption("**Accounts now**: accounts whose latest snapshot uses that config. **Accounts "
-           f"judged**: decided accounts as they stood {ws.horizon_days} days before renewal "
+           f"judged**: decided accounts, each {judged_when(table, ws.horizon_days)} "
            "(an onboarding segment may have none: renewals usually come after onboarding).")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
     "AUC": st.column_config.NumberColumn(format="%.3f", help=HELP["auc"]),

@@ -73,8 +73,11 @@ def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray
 def _mapping_points(values: pd.Series, rule: MappingRule) -> np.ndarray:
     table = {key.strip().casefold(): float(points) for key, points in rule.points.items()}
     default = np.nan if rule.default is None else float(rule.default)
-    codes, uniques = pd.factorize(normalise_text(values), use_na_sentinel=True)
-    lookup = np.array([table.get(u, default) for u in uniques] + [np.nan], dtype=float)
+    # factorize the raw values first (fast), then normalise only the few distinct ones
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = normalise_text(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    lookup = np.array([np.nan if u is None else table.get(u, default) for u in names]
+                      + [np.nan], dtype=float)
     return lookup[codes]  # code -1 (missing) picks the trailing NaN
 
 

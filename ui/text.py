@@ -11,3 +11,11 @@ def md_escape(text: object) -> str:
     """Backslash-escape Markdown punctuation so the text shows literally (no links, HTML,
     colour directives, LaTeX or emphasis)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def judged_when(table, horizon_days: int) -> str:
+    """How accounts are judged, in words: "as it stood 90 days before its renewal", or the
+    single-snapshot caveat."""
+    if table.cross_sectional:
+        return "on its only snapshot (single-snapshot data: no horizon)"
+    return f"as it stood {horizon_days} days before its renewal"
