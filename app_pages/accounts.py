@@ -13,10 +13,7 @@ from calibration.weights import flat_weights
 from ui import components, state
 from ui.text import md_escape
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 config = ws.draft
 draft = state.evaluate(ws, config, table, explain=True)

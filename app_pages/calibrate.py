@@ -11,10 +11,7 @@ from calibration.weights import apply_flat_weights, flat_weights, rebalance, rou
 from ui import components, rule_editor, state
 from ui.text import judged_when
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 st.title("Calibrate")
 st.caption("Move a weight, a threshold or a band cut-off: the numbers below are recomputed "

@@ -15,10 +15,7 @@ from calibration.sql import DIALECTS, compile_sql
 from ui import state
 from ui.text import judged_when
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 st.title("Export")
 st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseline "

@@ -11,10 +11,7 @@ from calibration.weights import flat_weights
 from ui import components, evidence, state
 from ui.text import md_escape
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 st.title("Renewals")
 draft = state.evaluate(ws, ws.draft, table)

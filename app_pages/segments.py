@@ -14,10 +14,7 @@ from calibration.weights import apply_segment_flat_weights, flat_weights, round_
 from ui import state
 from ui.text import judged_when
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 st.title("Segments")
 st.caption("One score rarely fits every account: new customers in onboarding have not adopted "

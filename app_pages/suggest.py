@@ -13,10 +13,7 @@ from calibration.config import config_from_dict
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from ui import state
 
-ws = state.workspace()
-table = state.load_or_report(ws)
-if table is None:
-    st.stop()
+ws, table = state.workspace_and_table()
 
 st.title("Suggest")
 st.caption("Let the data propose weights and band cut-offs. Every suggestion is checked on "

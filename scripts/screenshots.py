@@ -14,7 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, start_server  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM_ARGS,
+    chromium_path,
+    start_server,
+    stop_server,
+)
 
 OUT = ROOT / "docs" / "screenshots"
 TELCO = ROOT.parent / "shared" / "data" / "telco" / "Telco-Customer-Churn.csv"
@@ -124,8 +129,7 @@ def main() -> int:
             if draft:
                 shoot(url, "telco-", draft)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            stop_server(process)
     return 0
 
 

@@ -32,3 +32,23 @@ def assert_clean(at: AppTest) -> None:
 def metric(at: AppTest, label: str) -> str:
     """The displayed value of a metric card."""
     return next(m.value for m in at.metric if m.label == label)
+
+
+def single_snapshot_workspace(tmp_path, draft_id: str) -> str:
+    """Save a workspace on a single-snapshot copy of the demo data (each account's latest
+    row, dates removed) and return its draft id for ``run_app(draft_id=...)``."""
+    import pandas as pd
+
+    from calibration.config import load_config
+    from tests.conftest import DEMO_CONFIG, DEMO_DATA
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA).sort_values("snapshot_date")
+    latest = frame.drop_duplicates("account_id", keep="last").copy()
+    latest["snapshot_date"] = pd.NaT
+    path = tmp_path / "single.csv"
+    latest.to_csv(path, index=False)
+    config = load_config(DEMO_CONFIG)
+    Workspace(draft_id=draft_id, source_name="single.csv", source_path=str(path),
+              baseline=config, draft=config).save()
+    return draft_id

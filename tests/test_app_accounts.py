@@ -11,7 +11,7 @@ from calibration.accounts import load_accounts
 from calibration.config import Config, load_config
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows, validate
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -142,15 +142,6 @@ def test_script_name_is_shown_as_text(demo):
 
 
 def test_single_snapshot_drill_down_says_no_history(tmp_path, isolated_drafts):
-    from ui.state import Workspace
-
-    frame = pd.read_parquet(DEMO_DATA).sort_values("snapshot_date")
-    latest = frame.drop_duplicates("account_id", keep="last").copy()
-    latest["snapshot_date"] = pd.NaT
-    path = tmp_path / "single.csv"
-    latest.to_csv(path, index=False)
-    config = load_config(DEMO_CONFIG)
-    Workspace(draft_id="singlesnap0001", source_name="single.csv", source_path=str(path),
-              baseline=config, draft=config).save()
+    single_snapshot_workspace(tmp_path, "singlesnap0001")
     at = run_app(page="accounts", draft_id="singlesnap0001")
     assert any("no score history" in i.value for i in at.info)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import validate
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -75,18 +74,7 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
 @pytest.fixture
 def cross_sectional_draft(tmp_path, isolated_drafts):
     """A saved workspace on a single-snapshot copy of the demo data (latest row each)."""
-    from ui.state import Workspace
-
-    frame = pd.read_parquet(DEMO_DATA).sort_values("snapshot_date")
-    latest = frame.drop_duplicates("account_id", keep="last").copy()
-    latest["snapshot_date"] = pd.NaT
-    path = tmp_path / "single.csv"
-    latest.to_csv(path, index=False)
-    config = load_config(DEMO_CONFIG)
-    ws = Workspace(draft_id="crosssection01", source_name="single.csv",
-                   source_path=str(path), baseline=config, draft=config)
-    ws.save()
-    return ws.draft_id
+    return single_snapshot_workspace(tmp_path, "crosssection01")
 
 
 def test_cross_sectional_data_explains_missing_lead_time(cross_sectional_draft):

@@ -266,6 +266,16 @@ def load_or_report(ws: Workspace) -> AccountTable | None:
     return table
 
 
+def workspace_and_table() -> tuple[Workspace, AccountTable]:
+    """This session's workspace and its usable data. When the data cannot be used, the page
+    says why (:func:`load_or_report`) and stops there."""
+    ws = workspace()
+    table = load_or_report(ws)
+    if table is None:
+        st.stop()
+    return ws, table
+
+
 def save_upload(name: str, raw: bytes) -> Path:
     """Keep an uploaded file beside the drafts so reloads and restarts find it again."""
     import hashlib

@@ -69,17 +69,22 @@ def start_server(tmp_path: Path, app: str = "app.py") -> tuple[str, subprocess.P
     return url, process
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Terminate the server, killing it if it does not stop within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture
 def app_server(tmp_path) -> Iterator[str]:
     url, process = start_server(tmp_path)
     try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 
 import pytest
 
 from calibration.bench import synthetic_accounts
 from calibration.config import load_config
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, start_server
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, start_server, stop_server
 from tests.conftest import DEMO_CONFIG
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -81,11 +80,7 @@ def test_five_sessions_on_100k_accounts(tmp_path, monkeypatch):
                 time.sleep(0.1)
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     total = time.monotonic() - started
     print("per-session AUC update latency (s):",
           {k: round(v, 2) for k, v in latencies.items()}, f"whole test {total:.1f} s")
