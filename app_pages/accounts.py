@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, explain, history
+from calibration import charts, explain, history, validation
 from calibration.explain import help_text
+from calibration.scoring import band_names
 from calibration.weights import flat_weights
 from ui import components, state
 from ui.text import md_escape
@@ -246,3 +247,38 @@ else:
             column_config={"Score": st.column_config.NumberColumn(format="%.1f")})
     else:
         st.caption(f"The band never changed over {len(past)} snapshots.")
+
+# --------------------------------------------------------------------------- falling scores
+st.header("Falling scores", help="A green account that was 95 and is now 75 is telling you "
+          "something before it turns red. Open accounts only: the ones you can still act on.")
+if table.cross_sectional:
+    st.info("This data has a single snapshot per account, so there are no trends.")
+else:
+    left, right = st.columns(2)
+    fall = left.slider("Fell by at least", 5, 50, 10, 5, format="%d points",
+                       key="acct::fall_points")
+    window = right.slider("Over the last", 30, 180, 90, 30, format="%d days",
+                          key="acct::fall_days")
+    falling = validation.falling_accounts(table, result, fall, window)
+    signal = validation.drop_signal(table, result, draft.judged, fall, window)
+    if signal.get("reason") is None and signal["with_drop"]["accounts"]:
+        w, wo = signal["with_drop"], signal["without_drop"]
+        st.caption(f"History check: renewals where the score had fallen {fall}+ points within "
+                   f"{window} days before the judge date churned {w['churn_rate']:.0%} of the "
+                   f"time ({w['accounts']:,} accounts) vs {wo['churn_rate']:.0%} for the rest.")
+    if falling.empty:
+        st.success(f"No open account fell {fall}+ points over the last {window} days.")
+    else:
+        st.markdown(f"**{len(falling):,} open accounts** fell {fall}+ points over the last "
+                    f"{window} days, "
+                    f"{int((falling['band'] == 2).sum()):,} of them still green.")
+        shown = falling.assign(band=band_names(falling["band"].to_numpy(dtype=np.int8)))
+        st.dataframe(shown[["account_id", "band", "latest_score", "earlier_score", "change",
+                            "arr"]], hide_index=True, width="stretch", height=300,
+                     column_config={
+                         "latest_score": st.column_config.NumberColumn("Score now",
+                                                                       format="%.1f"),
+                         "earlier_score": st.column_config.NumberColumn(
+                             f"{window} days earlier", format="%.1f"),
+                         "change": st.column_config.NumberColumn("Change", format="%+.1f"),
+                         "arr": st.column_config.NumberColumn("ARR", format="dollar")})

@@ -76,6 +76,12 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
                      f"{lead['n_never_red']:,} of {lead['n_churned']:,} churned were never red")
     elif lead.get("reason"):
         lines.append(f"Early warning: n/a ({lead['reason']})")
+    drops = evidence.get("score_drops") or {}
+    if drops.get("reason") is None and drops.get("with_drop"):
+        w, wo = drops["with_drop"], drops["without_drop"]
+        lines.append(f"Score fell {drops['min_drop']:g}+ points within {drops['within_days']} "
+                     f"days before the judge date: {w['accounts']:,} accounts, churn "
+                     f"{pct(w['churn_rate'])} (others {pct(wo['churn_rate'])})")
     for warning in evidence.get("warnings", []):
         lines.append(f"WARNING: {warning}")
     segments = evidence.get("segments") or {}

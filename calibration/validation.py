@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from calibration import history, metrics
 from calibration.accounts import AccountTable
 from calibration.config import Config
-from calibration.scoring import Scored
+from calibration.scoring import Scored, ScoreResult
 
 DEFAULT_HORIZON_DAYS = 90
 
@@ -62,6 +63,7 @@ def validate(
     else:
         over_time = table.canonical().assign(score=result.score, band=result.band)
         evidence["lead_time_days"] = history.lead_time(over_time, lookback_days)
+    evidence["score_drops"] = drop_signal(table, result, judged)
     if by_segment:
         labels = segment_labels(table)
         evidence["segments"] = {} if labels is None else {
@@ -101,3 +103,44 @@ def by_config_segment(table: AccountTable, config: Config, scored: Scored,
             include_factors=False)
         out.append({"segment": name, "code": code, "metrics": evidence})
     return out
+
+
+def drop_signal(table: AccountTable, result: ScoreResult, judged: history.PointInTime,
+                min_drop: float = 15, within_days: int = 90) -> dict[str, Any]:
+    """Does a sharp fall in score warn of churn? Point in time, never peeking ahead.
+
+    For each judged account, only snapshots up to the one it is judged on count: an account
+    "had a drop" when its score fell by at least ``min_drop`` points within ``within_days``
+    at or before that snapshot. Returns counts and churn rates with and without a drop.
+    """
+    if judged.cross_sectional:
+        return {"reason": "single-snapshot data: no history, so no score drops"}
+    frame = table.canonical().assign(score=result.score, band=result.band)
+    judged_at = pd.Series(table.snapshot_date[judged.rows], index=table.account_id[judged.rows])
+    cutoff = judged_at.reindex(frame["account_id"]).to_numpy()
+    before = frame[frame["snapshot_date"].to_numpy() <= cutoff]  # NaT (not judged) drops out
+    dropped = set(history.score_drops(before, min_drop, within_days)["account_id"])
+    ids = table.account_id[judged.rows]
+    churned = table.outcome[judged.rows] == "churned"
+    had = np.fromiter((i in dropped for i in ids), dtype=bool, count=ids.size)
+    rates = {}
+    for label, mask in (("with_drop", had), ("without_drop", ~had)):
+        n = int(mask.sum())
+        rates[label] = {"accounts": n, "churned": int((mask & churned).sum()),
+                        "churn_rate": float((mask & churned).sum() / n) if n else None}
+    return {"min_drop": min_drop, "within_days": within_days, **rates, "reason": None}
+
+
+def falling_accounts(table: AccountTable, result: ScoreResult, min_drop: float = 10,
+                     window_days: int = 90) -> pd.DataFrame:
+    """Open accounts whose score fell by at least ``min_drop`` over the last ``window_days``
+    (latest snapshot vs the snapshot ``window_days`` earlier): the accounts to act on now."""
+    frame = table.canonical().assign(score=result.score, band=result.band)
+    trend = history.score_trend(frame[frame["outcome"] == "open"], window_days)
+    falling = trend[trend["change"] <= -min_drop].copy()
+    latest = history.latest_rows(frame)
+    bands = pd.Series(result.band[latest], index=table.account_id[latest])
+    arr = pd.Series(table.arr[latest], index=table.account_id[latest])
+    falling["band"] = bands.reindex(falling["account_id"]).to_numpy()
+    falling["arr"] = arr.reindex(falling["account_id"]).to_numpy()
+    return falling.sort_values("change").reset_index(drop=True)

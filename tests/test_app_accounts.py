@@ -145,3 +145,18 @@ def test_single_snapshot_drill_down_says_no_history(tmp_path, isolated_drafts):
     single_snapshot_workspace(tmp_path, "singlesnap0001")
     at = run_app(page="accounts", draft_id="singlesnap0001")
     assert any("no score history" in i.value for i in at.info)
+
+
+def test_falling_scores_lists_open_accounts_from_calibration():
+    from calibration.validation import falling_accounts
+
+    at = run_app(page="accounts")
+    at.slider(key="acct::fall_points").set_value(15).run()
+    assert_clean(at)
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    expected = falling_accounts(table, score_frame(table.frame, config).result, 15, 90)
+    shown = next(d.value for d in at.dataframe if "Score now" in d.value.columns
+                 or "latest_score" in d.value.columns)
+    assert list(shown["account_id"]) == list(expected["account_id"])
+    assert any(f"{len(expected):,} open accounts" in m.value for m in at.markdown)
