@@ -57,84 +57,87 @@ def run_suggestion(key: tuple, method: str, options: dict[str, Any], test_months
 
 
 # --------------------------------------------------------------------------- weights
+METHODS = {"auc": "AUC search", "logit": "Logistic regression"}
 st.subheader("Suggested weights")
+st.caption("**AUC search** finds the weights that best rank renewed above churned accounts. "
+           "**Logistic regression** turns each factor's churn coefficient into a weight. Both "
+           "are shown beside the current draft; apply the one you trust.")
 left, middle, right = st.columns(3)
-method = left.radio("Method", ["auc", "logit"], horizontal=True, format_func={
-    "auc": "Maximise AUC (search)", "logit": "Logistic regression"}.get, key="sg::method",
-    help="AUC search finds the weights that best rank renewed above churned accounts; "
-         "logistic regression turns each factor's churn coefficient into a weight.")
-test_months = middle.selectbox("Time split: test on renewals of the last", [3, 6, 9, 12],
-                               index=[3, 6, 9, 12].index(fitting.DEFAULT_TEST_MONTHS),
-                               format_func=lambda m: f"{m} months", key="sg::months")
-locked = right.multiselect("Keep these weights as they are", names, key="sg::locked")
-options: dict[str, Any] = {}
-if method == "auc" and locked:
-    options["locked"] = {n: current[n] for n in locked}
-if method == "logit":
-    options["l2"] = st.slider("Regularisation (shrinks weights of weak factors)", 0.0, 1.0,
-                              0.0, 0.05, key="sg::l2")
-if method == "logit" and locked:
-    st.caption("Locked weights apply to the AUC search only.")
-
+test_months = left.selectbox("Time split: test on renewals of the last", [3, 6, 9, 12],
+                             index=[3, 6, 9, 12].index(fitting.DEFAULT_TEST_MONTHS),
+                             format_func=lambda m: f"{m} months", key="sg::months")
+locked = middle.multiselect("AUC search: keep these weights as they are", names,
+                            key="sg::locked")
+l2 = right.slider("Logistic regression: regularisation", 0.0, 1.0, 0.0, 0.05, key="sg::l2",
+                  help="Shrinks the weights of weak factors towards zero.")
+method_options: dict[str, dict[str, Any]] = {
+    "auc": {"locked": {n: current[n] for n in locked}} if locked else {},
+    "logit": {"l2": l2},
+}
 key = (ws.source_path, ws.draft.fingerprint(), ws.horizon_days)
-try:
-    outcome = run_suggestion(key, method, options, test_months, points, churned,
-                             table.renewal_date[rows], draft.result.score[rows])
-except ValueError as error:
-    st.error(f"No suggestion: {error}")
+outcomes: dict[str, dict[str, Any]] = {}
+for method, label in METHODS.items():
+    try:
+        outcomes[method] = run_suggestion(key, method, method_options[method], test_months,
+                                          points, churned, table.renewal_date[rows],
+                                          draft.result.score[rows])
+    except ValueError as error:
+        st.error(f"{label}: no suggestion ({error})")
+if not outcomes:
     st.stop()
-suggestion: fitting.WeightSuggestion = outcome["suggestion"]
-cv, split = outcome["cv"], outcome["split"]
 
-compare = pd.DataFrame({
-    "Factor": names,
-    "Draft %": [current[n] for n in names],
-    "Suggested %": [round(suggestion.weights.get(n, 0.0), 1) for n in names],
-})
-compare["Change"] = compare["Suggested %"] - compare["Draft %"]
-st.dataframe(compare.sort_values("Suggested %", ascending=False), hide_index=True,
-             width="stretch", column_config={
-                 "Change": st.column_config.NumberColumn(format="%+.1f")})
-for note in suggestion.notes:
-    st.caption(f"Note: {note}")
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
+weights = pd.DataFrame({"Factor": names, "Draft %": [current[n] for n in names]})
+for method, outcome in outcomes.items():
+    suggested = outcome["suggestion"].weights
+    weights[f"{METHODS[method]} %"] = [round(suggested.get(n, 0.0), 1) for n in names]
+st.dataframe(weights.sort_values(weights.columns[2], ascending=False), hide_index=True,
+             width="stretch")
 
 st.markdown("**Is it really better?** In-sample numbers flatter any fit; trust the "
             "out-of-sample ones.")
-checks = pd.DataFrame([
-    {"Check": "In sample (all judged accounts)", "Draft AUC": draft.metrics["auc"]["value"],
-     "Suggested AUC": suggestion.auc},
-    {"Check": "5-fold cross-validation (held-out folds)",
-     "Draft AUC": cv.get("baseline_auc"), "Suggested AUC": cv.get("out_of_sample_auc")},
-    {"Check": f"Time split (latest {test_months} months)",
-     "Draft AUC": split.get("baseline_test_auc"), "Suggested AUC": split.get("test_auc")},
-])
+checks = pd.DataFrame({"Check": ["In sample (all judged accounts)",
+                                 "5-fold cross-validation (held-out folds)",
+                                 f"Time split (latest {test_months} months)"]})
+first = next(iter(outcomes.values()))
+checks["Draft AUC"] = [draft.metrics["auc"]["value"], first["cv"].get("baseline_auc"),
+                       first["split"].get("baseline_test_auc")]
+for method, outcome in outcomes.items():
+    checks[f"{METHODS[method]} AUC"] = [outcome["suggestion"].auc,
+                                        outcome["cv"].get("out_of_sample_auc"),
+                                        outcome["split"].get("test_auc")]
 st.dataframe(checks, hide_index=True, width="stretch", column_config={
-    "Draft AUC": st.column_config.NumberColumn(format="%.3f"),
-    "Suggested AUC": st.column_config.NumberColumn(format="%.3f")})
-if "reason" in split and split.get("test_auc") is None:
-    st.info(f"Time split not available: {split['reason']}")
-else:
-    text = (f"Time split: fitted on {split['n_train']:,} renewals decided before "
-            f"{split['test_from']}, tested on the {split['n_test']:,} after "
-            f"({split['n_test_churned']:,} churned): {split['verdict']}.")
-    (st.success if split.get("real") else st.warning)(text)
-for warning in [*cv.get("warnings", []), *split.get("warnings", [])]:
-    st.warning(warning)
+    c: st.column_config.NumberColumn(format="%.3f") for c in checks.columns[1:]})
+for method, outcome in outcomes.items():
+    split = outcome["split"]
+    if split.get("test_auc") is None:
+        st.info(f"{METHODS[method]}: time split not available ({split.get('reason')}).")
+    else:
+        text = (f"**{METHODS[method]}**, time split: fitted on {split['n_train']:,} renewals "
+                f"decided before {split['test_from']}, tested on the {split['n_test']:,} "
+                f"after ({split['n_test_churned']:,} churned): {split['verdict']}.")
+        (st.success if split.get("real") else st.warning)(text)
+    for warning in [*outcome["cv"].get("warnings", []), *split.get("warnings", [])]:
+        st.warning(f"{METHODS[method]}: {warning}")
+with st.expander("How each suggestion was fitted"):
+    for method, outcome in outcomes.items():
+        for note in outcome["suggestion"].notes:
+            st.caption(f"{METHODS[method]}: {note}")
 
 
-def apply_weights() -> None:
-    ws.set_draft(apply_flat_weights(ws.draft, suggestion.weights), reset_widgets=True)
-    st.session_state["sg::applied"] = True
+def apply_weights(method: str) -> None:
+    ws.set_draft(apply_flat_weights(ws.draft, outcomes[method]["suggestion"].weights),
+                 reset_widgets=True)
+    st.session_state["sg::applied"] = METHODS[method]
 
 
-st.button("Apply suggested weights to the draft", on_click=apply_weights, type="primary")
-if st.session_state.pop("sg::applied", False):
-    st.success("Applied. Check the bands below: new weights often shift the whole score.")
+buttons = st.columns(len(outcomes))
+for column, method in zip(buttons, outcomes, strict=True):
+    column.button(f"Apply {METHODS[method]} weights to the draft", on_click=apply_weights,
+                  args=(method,), type="primary" if method == "auc" else "secondary",
+                  key=f"sg::apply::{method}")
+if applied := st.session_state.pop("sg::applied", None):
+    st.success(f"Applied the {applied} weights. Check the bands below: new weights often "
+               "shift the whole score.")
 
 # --------------------------------------------------------------------------- bands
 st.subheader("Suggested band cut-offs")

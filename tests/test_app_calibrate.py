@@ -100,3 +100,22 @@ def test_undo_and_reset(demo):
     at.sidebar.button[1].click().run()  # Reset draft
     assert at.slider(key="w::NPS").value == 0
     assert_clean(at)
+
+
+def test_data_driven_cutoffs_apply_to_the_rule(demo):
+    from calibration import fitting
+    from calibration.validation import judged_rows
+    from calibration.values import as_number
+
+    config, table = demo
+    at = run_app()
+    at.selectbox(key="rule::selected").set_value("Feature adoption").run()
+    at.button(key="rule::Feature adoption::use_cutoffs").click().run()
+    assert_clean(at)
+    rows = judged_rows(table, 90).rows
+    values, _ = as_number(table.frame["feature_adoption_pct"].iloc[rows])
+    cut = fitting.suggest_factor_cutoffs(values, table.outcome[rows] == "churned")
+    factor = next(f for f in at.session_state["workspace"].draft.factors
+                  if f.name == "Feature adoption")
+    assert (factor.rule.lo, factor.rule.hi, factor.direction) == (cut.lo, cut.hi,
+                                                                   cut.direction)

@@ -25,17 +25,23 @@ def test_suggestion_is_checked_out_of_sample_and_applied():
     churned = table.outcome[rows] == "churned"
     suggestion = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
                                  method="auc", groups=config)
-    shown = at.dataframe[0].value.set_index("Factor")["Suggested %"]
-    for name, weight in suggestion.weights.items():
-        assert shown[name] == pytest.approx(round(weight, 1))
+    logit = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
+                            method="logit", groups=config, l2=0.0)
+    shown = at.dataframe[0].value.set_index("Factor")
+    for name in config.factor_names:
+        assert shown.loc[name, "AUC search %"] == pytest.approx(
+            round(suggestion.weights[name], 1))
+        assert shown.loc[name, "Logistic regression %"] == pytest.approx(
+            round(logit.weights[name], 1))
     checks = at.dataframe[1].value.set_index("Check")
-    assert checks.iloc[0]["Suggested AUC"] == pytest.approx(suggestion.auc)
+    assert checks.iloc[0]["AUC search AUC"] == pytest.approx(suggestion.auc)
+    assert checks.iloc[0]["Logistic regression AUC"] == pytest.approx(logit.auc)
     split = fitting.time_split(scored.matrix.points[rows], churned, table.renewal_date[rows],
                                method="auc", test_months=6, names=config.factor_names,
                                baseline=scored.result.score[rows], groups=config)
-    assert checks.iloc[2]["Suggested AUC"] == pytest.approx(split["test_auc"])
+    assert checks.iloc[2]["AUC search AUC"] == pytest.approx(split["test_auc"])
     assert any("improvement is real" in s.value for s in at.success)
-    next(b for b in at.button if b.label.startswith("Apply suggested weights")).click().run()
+    at.button(key="sg::apply::auc").click().run()
     assert_clean(at)
     at.switch_page("app_pages/calibrate.py").run()
     assert_clean(at)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from calibration import fitting
 from calibration.accounts import AccountTable
 from calibration.config import ConfigError, config_from_dict
 from calibration.scoring import percentile_rule
@@ -104,6 +105,14 @@ def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
             del st.session_state[key]
 
 
+def _apply_cutoffs(ws: Workspace, index: int, cut: Any) -> None:
+    factor = ws.draft.factors[index]
+    _apply(ws, index, {"rule": {"kind": "linear", "lo": cut.lo, "hi": cut.hi},
+                       "direction": cut.direction})
+    for key in [k for k in st.session_state if str(k).startswith(f"rule::{factor.name}::")]:
+        del st.session_state[key]
+
+
 def _init(key: str, value: Any) -> str:
     if key not in st.session_state:
         st.session_state[key] = value
@@ -129,6 +138,19 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
                      "steps"].index(rule.kind), key=_init(prefix + "kind", rule.kind),
                      on_change=_switch_kind, args=(ws, index, numbers))
         finite = numbers[np.isfinite(numbers)]
+        if finite.size and churned.any() and (~churned).any():
+            try:
+                cut = fitting.suggest_factor_cutoffs(numbers, churned)
+            except ValueError:
+                cut = None
+            if cut is not None:
+                st.caption(
+                    f"From the data: 0 → 100 points between {cut.lo:,.4g} and {cut.hi:,.4g} "
+                    f"(10th-90th percentile), {cut.direction.replace('_', ' ')} (this "
+                    f"factor alone: AUC {cut.auc:.3f}). Renewed and churned accounts differ "
+                    f"most at {cut.ks_value:,.4g}: a natural single threshold.")
+                st.button("Use these cut-offs", key=prefix + "use_cutoffs",
+                          on_click=_apply_cutoffs, args=(ws, index, cut))
         if finite.size:
             p10, p50, p90 = np.percentile(finite, [10, 50, 90])
             renewed_median = np.nanmedian(numbers[~churned]) if (~churned).any() else np.nan
