@@ -9,6 +9,7 @@ import streamlit as st
 
 from calibration import charts, explain, history, validation
 from calibration.explain import help_text
+from calibration.report import explain_account
 from calibration.scoring import band_names
 from calibration.weights import flat_weights
 from ui import components, state
@@ -227,6 +228,14 @@ st.dataframe(factor_rows, hide_index=True, width="stretch", key="acct::contribut
                      "(missing factors are left out and the others scaled up)"),
                  "Adds to score": st.column_config.NumberColumn(format="%.2f"),
              })
+
+safe_id = "".join(c if c.isalnum() or c in "-_" else "-" for c in str(chosen))[:60]
+st.download_button(
+    "Explanation to share with the customer (HTML)",
+    lambda: explain_account(table.frame, config, int(row)).encode("utf-8"),
+    file_name=f"health-score-{safe_id}.html", mime="text/html", on_click="ignore",
+    key="acct::share", help="A one-page, self-contained explanation of this account's score: "
+    "what each factor adds, sub-scores and guardrails. All text is escaped.")
 
 st.markdown("**Score history**")
 if table.cross_sectional:

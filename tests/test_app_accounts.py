@@ -160,3 +160,16 @@ def test_falling_scores_lists_open_accounts_from_calibration():
                  or "latest_score" in d.value.columns)
     assert list(shown["account_id"]) == list(expected["account_id"])
     assert any(f"{len(expected):,} open accounts" in m.value for m in at.markdown)
+
+
+def test_shareable_explanation_is_offered_and_escaped():
+    from calibration.report import explain_account
+
+    at = run_app(page="accounts")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Explanation to share with the customer (HTML)" in labels
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    row = int(np.flatnonzero(table.frame["account_name"].str.startswith("<script>"))[0])
+    html = explain_account(table.frame, config, row)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html

@@ -107,7 +107,7 @@ def test_data_driven_cutoffs_apply_to_the_rule(demo):
     from calibration.validation import judged_rows
     from calibration.values import as_number
 
-    config, table = demo
+    _, table = demo
     at = run_app()
     at.selectbox(key="rule::selected").set_value("Feature adoption").run()
     at.button(key="rule::Feature adoption::use_cutoffs").click().run()
