@@ -87,7 +87,12 @@ def demo_draft(drafts: Path) -> str:
                          source_path=str(DEMO_DATA), baseline=baseline,
                          draft=config_from_dict(raw))
     ws.save()
+    state.Workspace(draft_id=GUT_FEEL_DRAFT, source_name=state.DEMO_NAME,
+                    source_path=str(DEMO_DATA), baseline=baseline, draft=baseline).save()
     return ws.draft_id
+
+
+GUT_FEEL_DRAFT = "demogutfeel1"  # the Suggest page is shown before any suggestion is taken
 
 
 def shoot(url: str, prefix: str, draft_id: str | None) -> None:
@@ -103,7 +108,8 @@ def shoot(url: str, prefix: str, draft_id: str | None) -> None:
             draft_id = page.url.split("draft=")[1].split("&")[0]
         for name in PAGES:
             path = "" if name == "calibrate" else name  # the default page lives at /
-            page.goto(f"{url}/{path}?draft={draft_id}", wait_until="domcontentloaded")
+            which = GUT_FEEL_DRAFT if (name == "suggest" and not prefix) else draft_id
+            page.goto(f"{url}/{path}?draft={which}", wait_until="domcontentloaded")
             page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.get_by_test_id("stSpinner").first.wait_for(state="detached", timeout=90_000)
