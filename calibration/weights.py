@@ -102,3 +102,24 @@ def apply_segment_flat_weights(config: Config, segment: int, flat: dict[str, flo
     raw["segments"][segment]["weights"] = {f.name: f.weight for f in converted.factors}
     raw["segments"][segment]["group_weights"] = {g.name: g.weight for g in converted.groups}
     return Config.model_validate(raw)
+
+
+def move_to_group(config: Config, factor: str, group: str) -> Config:
+    """Move a factor to another sub-score (created if new) without changing any factor's
+    share of the score; sub-scores left without factors are removed."""
+    if factor not in config.factor_names:
+        raise ValueError(f"unknown factor {factor!r}")
+    group = group.strip()
+    if not group:
+        raise ValueError("a sub-score needs a name")
+    shares = flat_weights(config)
+    raw = config.model_dump()
+    for item in raw["factors"]:
+        if item["name"] == factor:
+            item["group"] = group
+    used = list(dict.fromkeys(item["group"] for item in raw["factors"]))
+    raw["groups"] = [{"name": name, "weight": 1.0} for name in used]  # recomputed below
+    for segment in raw["segments"]:
+        segment["group_weights"] = {g: w for g, w in segment["group_weights"].items()
+                                    if g in used}
+    return apply_flat_weights(Config.model_validate(raw), shares)

@@ -119,3 +119,15 @@ def test_data_driven_cutoffs_apply_to_the_rule(demo):
                   if f.name == "Feature adoption")
     assert (factor.rule.lo, factor.rule.hi, factor.direction) == (cut.lo, cut.hi,
                                                                    cut.direction)
+
+
+def test_new_sub_score_keeps_weights(demo):
+    at = run_app()
+    at.selectbox(key="rule::selected").set_value("Active users").run()
+    at.selectbox(key="rule::Active users::group").set_value("New sub-score…").run()
+    at.text_input(key="rule::Active users::new_group").input("Usage").run()
+    assert_clean(at)
+    draft = at.session_state["workspace"].draft
+    assert [f.group for f in draft.factors if f.name == "Active users"] == ["Usage"]
+    assert at.slider(key="w::Active users").value == 40
+    assert any(m.value.startswith("**Usage**") for m in at.markdown)

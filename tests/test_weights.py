@@ -77,3 +77,17 @@ def test_segment_flat_weights_only_change_that_segment(demo_config):
     updated = apply_segment_flat_weights(config, 0, wanted)
     assert round_to_total(flat_weights(updated, segment=0)) == round_to_total(wanted)
     assert flat_weights(updated) == flat_weights(config)  # default untouched
+
+
+def test_move_to_group_keeps_every_share(demo_config):
+    from calibration.weights import move_to_group
+
+    before = flat_weights(demo_config)
+    moved = move_to_group(demo_config, "Active users", "Usage")
+    assert [f.group for f in moved.factors if f.name == "Active users"] == ["Usage"]
+    assert "Usage" in moved.group_names()
+    assert round_to_total(flat_weights(moved)) == round_to_total(before)
+    # Commercial's only factor moves away: the empty sub-score disappears
+    moved = move_to_group(moved, "Late invoices", "Support")
+    assert "Commercial" not in moved.group_names()
+    assert round_to_total(flat_weights(moved)) == round_to_total(before)

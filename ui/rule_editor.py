@@ -12,6 +12,7 @@ from calibration.accounts import AccountTable
 from calibration.config import ConfigError, config_from_dict
 from calibration.scoring import percentile_rule
 from calibration.values import as_number, normalise_text
+from calibration.weights import move_to_group
 from ui.state import Evaluation, Workspace
 
 
@@ -113,6 +114,30 @@ def _apply_cutoffs(ws: Workspace, index: int, cut: Any) -> None:
         del st.session_state[key]
 
 
+NEW_GROUP = "New sub-score…"
+
+
+def _move(ws: Workspace, index: int, group: str) -> None:
+    factor = ws.draft.factors[index]
+    try:
+        ws.set_draft(move_to_group(ws.draft, factor.name, group))
+    except (ValueError, ConfigError) as error:
+        st.session_state["calibrate_error"] = f"Not moved: {error}"
+    st.session_state.pop(f"rule::{factor.name}::group", None)
+
+
+def _group_changed(ws: Workspace, index: int) -> None:
+    group = st.session_state[f"rule::{ws.draft.factors[index].name}::group"]
+    if group != NEW_GROUP:
+        _move(ws, index, group)
+
+
+def _new_group(ws: Workspace, index: int) -> None:
+    name = st.session_state[f"rule::{ws.draft.factors[index].name}::new_group"].strip()
+    if name:
+        _move(ws, index, name)
+
+
 def _init(key: str, value: Any) -> str:
     if key not in st.session_state:
         st.session_state[key] = value
@@ -211,8 +236,15 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
                         key=_init(prefix + "missing_points", float(factor.missing_points)),
                         on_change=_field_changed, args=(ws, index, "missing_points"))
     groups = ws.draft.group_names()
-    st.selectbox("Sub-score (group)", groups, index=groups.index(factor.group),
-                 key=_init(prefix + "group", factor.group), on_change=_field_changed,
-                 args=(ws, index, "group"))
+    left, right = st.columns([0.55, 0.45], vertical_alignment="bottom")
+    left.selectbox("Sub-score (group)", [*groups, NEW_GROUP],
+                   key=_init(prefix + "group", factor.group), on_change=_group_changed,
+                   args=(ws, index),
+                   help="Moving a factor keeps its share of the score; sub-scores show on "
+                        "the Accounts drill-down and in exports.")
+    if st.session_state.get(prefix + "group") == NEW_GROUP:
+        right.text_input("New sub-score name", key=prefix + "new_group",
+                         on_change=_new_group, args=(ws, index),
+                         placeholder="e.g. Relationship")
     missing_rate = float(np.mean(np.isnan(draft.matrix.points[rows, index])))
     st.caption(f"{missing_rate:.0%} of judged accounts have no usable value for this factor.")
