@@ -24,6 +24,7 @@ def _suggest(args: argparse.Namespace) -> int:
     from calibration.config import load_config, save_config
     from calibration.scoring import assign_bands, score_frame
     from calibration.validation import judged_rows
+    from calibration.weights import apply_flat_weights
 
     if args.out and Path(args.out).exists() and not args.force:  # before minutes of fitting
         raise FileExistsError(f"{args.out} already exists (use --force to overwrite)")
@@ -74,7 +75,7 @@ def _suggest(args: argparse.Namespace) -> int:
         warnings += split["warnings"]
     say()
     say(fit.describe())
-    suggested = fitting.apply_flat_weights(config, fit.weights)
+    suggested = apply_flat_weights(config, fit.weights, digits=2)  # readable weights
     new_scores = fitting.score_points(points, fit.weights, config, names)
     targets = {k: v for k, v in (("red_risk", args.red_risk), ("yellow_risk", args.yellow_risk),
                                  ("green_max_churn", args.green_max_churn)) if v is not None}

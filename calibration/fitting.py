@@ -3,7 +3,8 @@
 Everything here works on the point-in-time judged rows (:func:`calibration.validation.
 judged_rows`): an N x K matrix of factor points (0-100, NaN = missing) and churn flags. Weights
 are *flat* percentages of the whole score (summing to 100), the way a CS leader reads them;
-:func:`apply_flat_weights` writes them back into the config's group hierarchy.
+:func:`calibration.weights.apply_flat_weights` writes them back into the config's group
+hierarchy.
 
 Scoring a points matrix with flat weights (:func:`score_points`) follows the scorer: missing
 factors are left out per row and the remaining weights renormalised, first within each group
@@ -30,8 +31,7 @@ from scipy import optimize, special, stats
 from calibration import metrics
 from calibration.config import Config
 from calibration.scoring import FactorMatrix, assign_bands
-from calibration.weights import apply_flat_weights as _apply_flat_exact
-from calibration.weights import flat_weights, round_to_total
+from calibration.weights import flat_weights
 
 DEFAULT_TEST_MONTHS = 6
 """Time-split test window: the latest two quarters of renewals. One quarter usually holds too
@@ -52,7 +52,6 @@ __all__ = [
     "BandSuggestion",
     "FactorCutoffs",
     "WeightSuggestion",
-    "apply_flat_weights",
     "band_warnings",
     "churn_curve",
     "cross_validate",
@@ -71,40 +70,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- weights
-def apply_flat_weights(config: Config, flat: Mapping[str, float]) -> Config:
-    """Write flat percentages into the config hierarchy, rounded to 2 decimals.
-
-    Group weight = sum of its factors' flat %; factor weight = its share of the group in %
-    (0 when the group total is 0). Group weights and each group's factor weights are rounded
-    to 2 decimals and still add up to 100 (the rounding error goes to the largest). Factors
-    not named get 0. Segment overrides are left as they are.
-
-    Parameters
-    ----------
-    config : Config
-        Config to copy.
-    flat : mapping
-        Factor name -> flat weight (any positive total; renormalised to 100).
-
-    Returns
-    -------
-    Config
-        Copy scoring like ``flat`` up to the 2-decimal rounding (within ~0.02 points).
-    """
-    exact = _apply_flat_exact(config, dict(flat))
-    raw = exact.model_dump()
-    groups = round_to_total({g["name"]: g["weight"] for g in raw["groups"]}, digits=2)
-    raw["groups"] = [{**g, "weight": groups[g["name"]]} for g in raw["groups"]]
-    for name in {f["group"] for f in raw["factors"]}:
-        members = [f for f in raw["factors"] if f["group"] == name]
-        if sum(f["weight"] for f in members) <= 0:
-            continue
-        rounded = round_to_total({f["name"]: f["weight"] for f in members}, digits=2)
-        for f in members:
-            f["weight"] = rounded[f["name"]]
-    return Config.model_validate(raw)
-
-
 def group_index(groups: Sequence[Any] | np.ndarray | Config | None, k: int) -> np.ndarray:
     """Group number per factor (K ints) from group names, a config, or None (one group per
     factor: plain per-row renormalisation over all factors)."""

@@ -14,6 +14,7 @@ from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import assign_bands, score_frame
 from calibration.validation import judged_rows
+from calibration.weights import apply_flat_weights
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 
@@ -50,7 +51,7 @@ def test_apply_flat_weights_scores_like_flat_shares(demo):
     config = demo["config"]
     flat = dict(zip(demo["names"], [7.3, 11.1, 0, 0, 9.87, 13.33, 2.5, 5, 8, 12.4, 10, 14.5, 5.9],
                     strict=True))
-    out = fitting.apply_flat_weights(config, flat)
+    out = apply_flat_weights(config, flat, digits=2)
     assert sum(g.weight for g in out.groups) == pytest.approx(100)
     for group in out.group_names():
         weights = [f.weight for f in out.factors if f.group == group]
@@ -64,7 +65,7 @@ def test_apply_flat_weights_scores_like_flat_shares(demo):
 
 def test_score_points_matches_the_scorer_with_missing_values(demo):
     flat = dict.fromkeys(demo["names"], 5.0) | {"NPS": 30.0, "CSAT": 10.0}
-    config = fitting.apply_flat_weights(demo["config"], flat)
+    config = apply_flat_weights(demo["config"], flat, digits=2)
     scored = score_frame(demo["table"].frame, config, explain=False)
     assert np.isnan(scored.matrix.points).any()
     np.testing.assert_allclose(fitting.score_points(scored.matrix, flat, config),
