@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration import charts
 from calibration.config import ConfigError, Guardrail, config_from_dict
+from calibration.fitting import band_warnings
 from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
 from ui import components, rule_editor, state
 from ui.text import judged_when
@@ -168,9 +169,8 @@ with results:
                "renewed accounts (blue) to the right of the green line.")
     st.subheader("Churn by band")
     components.show_band_table(draft.metrics["bands"])
-    monotone = draft.metrics["monotone"]
-    if monotone.get("value") is False:
-        st.warning("Churn does not fall steadily from red to green: the bands are mis-set.")
+    for warning in band_warnings(draft.result.band[draft.rows], judged_churned):
+        st.warning(f"Bands look implausible: {warning}")
     moved = int(np.sum(draft.result.band[draft.rows] != baseline.result.band[draft.rows]))
     st.caption(f"{moved:,} of {draft.rows.size:,} judged accounts are in a different band "
                "than under the baseline (details on the Export page).")

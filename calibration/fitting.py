@@ -16,7 +16,6 @@ Pure computation (numpy, scipy, statsmodels); never imports streamlit.
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -756,8 +755,8 @@ def band_warnings(band: ArrayLike, churned: ArrayLike) -> list[str]:
     """Plain-words warnings about implausible bands (codes 0 red, 1 yellow, 2 green, -1 none).
 
     Flags: red or yellow empty; more than 70% green while overall churn is 10% or more; over
-    half the accounts red; churn rate not falling red -> yellow -> green; fewer than 20
-    churned accounts.
+    half the accounts red; churn rate clearly (beyond the Wilson 95% CIs) not falling
+    red -> yellow -> green; fewer than 20 churned accounts.
     """
     b = np.asarray(band)
     c = np.asarray(churned, dtype=bool)
@@ -782,13 +781,15 @@ def band_warnings(band: ArrayLike, churned: ArrayLike) -> list[str]:
     if share[0] > 0.5:
         out.append(f"{share[0]:.0%} of accounts are red: alerts on over half the book lose "
                    "meaning")
-    rates = [k[i] / n[i] if n[i] else None for i in range(3)]
-    present = [(r, name) for r, name in zip(rates, ("red", "yellow", "green"), strict=True)
-               if r is not None]
-    for (r1, b1), (r2, b2) in itertools.pairwise(present):
-        if r2 > r1:
-            out.append(f"churn is higher in {b2} ({r2:.1%}) than in {b1} ({r1:.1%}): bands "
-                       "are not ordered by risk")
+    monotone = metrics.band_table(b, c)["monotone"]
+    if monotone.get("value") is False and not monotone.get("noise_only"):
+        rates = {name: k[i] / n[i] for i, name in enumerate(("red", "yellow", "green"))
+                 if n[i]}
+        for pair in monotone.get("clear_reversals", []):
+            higher, lower = pair.split(" above ")
+            out.append(f"churn is higher in {higher} ({rates[higher]:.1%}) than in {lower} "
+                       f"({rates[lower]:.1%}), beyond the 95% CIs: bands are not ordered "
+                       "by risk")
     if c.sum() < metrics.MIN_CHURNED:
         out.append(f"only {int(c.sum())} churned accounts: band churn rates are very uncertain")
     return out

@@ -327,3 +327,12 @@ def test_weight_stability_ranks_factors_by_impact():
     assert (table["spearman"] > 0.9).all()
     base = assign_bands(fitting.score_points(points, weights, names=names), 30, 70)
     assert (base >= 0).all()
+
+
+def test_band_warnings_ignore_bumps_within_noise():
+    band = np.repeat([0, 1, 2], 100)
+    churned = np.zeros(300, dtype=bool)
+    churned[:30] = True  # red 30%
+    churned[100:110] = True  # yellow 10%
+    churned[200:212] = True  # green 12%: higher than yellow, but well within the CIs
+    assert not any("not ordered" in w for w in fitting.band_warnings(band, churned))
