@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import history
 from calibration.config import BooleanRule, Config, Factor, MappingRule
 from calibration.glossary import HELP
 from calibration.scoring import FactorMatrix, ScoreResult, combine, plans
@@ -508,19 +507,6 @@ def lead_time_sentence(lead: Mapping[str, Any]) -> str:
             f"{lead['p25_days']:.0f}-{lead['p75_days']:.0f} days). "
             f"{lead['n_never_red']:,} of {lead['n_with_history']:,} churned accounts with "
             f"history were never red in the {lead['lookback_days']} days before churn.")
-
-
-def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None,
-                         lookback_days: int = 365) -> dict[str, dict[str, Any]]:
-    """:func:`calibration.history.lead_time` per segment label (rows with that label).
-
-    ``scored_history`` is ``AccountTable.canonical()`` with ``score`` and ``band`` columns;
-    ``labels`` the segment label per row (None: no segments, empty result).
-    """
-    if labels is None:
-        return {}
-    return {str(name): history.lead_time(scored_history.loc[labels == name], lookback_days)
-            for name in sorted(set(labels.tolist()))}
 
 
 # --------------------------------------------------------------------------- account lists

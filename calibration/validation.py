@@ -57,21 +57,38 @@ def validate(
     evidence["horizon_days"] = judged.horizon_days
     evidence["cross_sectional"] = judged.cross_sectional
     evidence["config_hash"] = config.fingerprint()
+    labels = segment_labels(table) if by_segment else None
+    no_history = {"reason": "single-snapshot data: no history, so no early-warning lead time"}
+    segment_lead: dict[str, dict[str, Any]] = {}
     if judged.cross_sectional:
-        evidence["lead_time_days"] = {"reason": "single-snapshot data: no history, so no "
-                                      "early-warning lead time"}
+        evidence["lead_time_days"] = no_history
     else:
         over_time = table.canonical().assign(score=result.score, band=result.band)
         evidence["lead_time_days"] = history.lead_time(over_time, lookback_days)
+        segment_lead = lead_time_by_segment(over_time, labels, lookback_days)
     evidence["score_drops"] = drop_signal(table, result, judged)
     if by_segment:
-        labels = segment_labels(table)
         evidence["segments"] = {} if labels is None else {
             str(name): _evaluate(table, config, scored, rows[labels[rows] == name],
                                  bootstrap_resamples, seed, include_logit, include_factors)
             for name in sorted(set(labels[rows]))
         }
+        for name, segment in evidence["segments"].items():
+            segment["lead_time_days"] = segment_lead.get(name, no_history)
     return evidence
+
+
+def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None,
+                         lookback_days: int = 365) -> dict[str, dict[str, Any]]:
+    """:func:`calibration.history.lead_time` per segment label (rows with that label).
+
+    ``scored_history`` is ``AccountTable.canonical()`` with ``score`` and ``band`` columns;
+    ``labels`` the segment label per row (None: no segments, empty result).
+    """
+    if labels is None:
+        return {}
+    return {str(name): history.lead_time(scored_history.loc[labels == name], lookback_days)
+            for name in sorted(set(labels.tolist()))}
 
 
 def _evaluate(table: AccountTable, config: Config, scored: Scored, rows: np.ndarray,

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import explain, history
+from calibration import explain
 from calibration.config import Config, Factor
 from calibration.scoring import score_frame
+from calibration.validation import history, lead_time_by_segment
 from tests.conftest import make_config
 
 NAN = np.nan
@@ -311,10 +312,10 @@ def test_lead_time_by_segment():
         "renewal_date": pd.to_datetime(["2025-04-01"] * 4),
         "outcome": ["churned"] * 4, "band": [0, 0, 2, 0], "score": [10, 10, 80, 10.0]})
     labels = np.array(["X", "X", "Y", "Y"], dtype=object)
-    out = explain.lead_time_by_segment(frame, labels, 365)
+    out = lead_time_by_segment(frame, labels, 365)
     assert out["X"]["median_days"] == 90.0  # red since 1 January, churned 1 April
     assert out["Y"]["median_days"] == 31.0  # red since 1 March
-    assert explain.lead_time_by_segment(frame, None) == {}
+    assert lead_time_by_segment(frame, None) == {}
 
 
 # --------------------------------------------------------------------------- lists

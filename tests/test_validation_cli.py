@@ -80,3 +80,13 @@ def test_bench_runs_small(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["accounts"] == 2000 and rows[0]["weight_change_ms"] > 0
     assert np.isfinite(rows[0]["bootstrap_ms"])
+
+
+def test_lead_time_is_reported_per_segment(judged_and_evidence, capsys):
+    _, args = judged_and_evidence
+    evidence = run_validate(args, capsys, "--bootstrap", "0")
+    per_segment = [seg["lead_time_days"] for seg in evidence["segments"].values()]
+    assert sum(lead["n_churned"] for lead in per_segment) == (
+        evidence["lead_time_days"]["n_churned"])
+    assert sum(lead["n_never_red"] for lead in per_segment) == (
+        evidence["lead_time_days"]["n_never_red"])

@@ -5,45 +5,26 @@ Keyed by config fingerprint + data file + horizon, with bounded caches (``max_en
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from calibration.accounts import AccountTable
 from calibration.config import Config
-from calibration.explain import lead_time_by_segment
 from calibration.scoring import Scored
-from calibration.validation import segment_labels, validate
-from ui.state import Evaluation, Workspace
+from calibration.validation import validate
+from ui.state import Evaluation, Workspace, data_key
 
 BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
 
 
-def data_key(ws: Workspace) -> str:
-    """Identifies the data file's content version (path, modification time, size)."""
-    stat = Path(ws.source_path).stat()
-    return f"{ws.source_path}:{stat.st_mtime_ns}:{stat.st_size}"
-
-
 @st.cache_data(max_entries=8, show_spinner="Validating (bootstrap, logistic fit, factors)...")
 def _full_evidence(config_key: str, data: str, horizon: int, resamples: int,
                    _table: AccountTable, _config: Config, _scored: Scored) -> dict[str, Any]:
-    evidence = validate(_table, _config, _scored, horizon_days=horizon,
-                        bootstrap_resamples=resamples, by_segment=True,
-                        lookback_days=LOOKBACK_DAYS)
-    if not evidence["cross_sectional"]:
-        scored_history = _table.canonical().assign(score=_scored.result.score,
-                                                   band=_scored.result.band)
-        per_segment = lead_time_by_segment(scored_history, segment_labels(_table),
-                                           LOOKBACK_DAYS)
-        for name, seg in evidence["segments"].items():
-            seg["lead_time_days"] = per_segment.get(name, {"reason": "no rows"})
-    else:
-        for seg in evidence["segments"].values():
-            seg["lead_time_days"] = evidence["lead_time_days"]
-    return evidence
+    return validate(_table, _config, _scored, horizon_days=horizon,
+                    bootstrap_resamples=resamples, by_segment=True,
+                    lookback_days=LOOKBACK_DAYS)
 
 
 def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
