@@ -19,6 +19,7 @@ from calibration.autoconfig import (
     with_roles,
 )
 from calibration.config import ColumnRoles, Config, check_columns, load_config
+from calibration.configfile import import_config
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
 from ui import state
 from ui.state import Workspace
@@ -32,12 +33,6 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def file_key(path: str) -> str:
-    """Cache key of a file: path, modification time and size."""
-    stat = Path(path).stat()
-    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
-
-
 @st.cache_resource(max_entries=4, show_spinner="Reading the file...")
 def _read(key: str, _path: str, _name: str) -> pd.DataFrame:
     return read_table(_path, _name)
@@ -46,7 +41,7 @@ def _read(key: str, _path: str, _name: str) -> pd.DataFrame:
 def read_source(ws: Workspace) -> pd.DataFrame:
     """The workspace's raw data as read (shared, do not modify); raises DataError."""
     try:
-        key = file_key(ws.source_path)
+        key = state.data_key(ws)
     except OSError:
         report = QualityReport(ws.source_name)
         report.add("error", "the data file is gone: load the data again")
@@ -71,7 +66,7 @@ def quality_report(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> Qu
     their columns.
     """
     config = ws.draft if not check_columns(ws.draft, frame.columns) else None
-    return _quality(file_key(ws.source_path), roles.model_dump_json(),
+    return _quality(state.data_key(ws), roles.model_dump_json(),
                     config.rules_fingerprint() if config else "", frame, config,
                     ws.source_name)
 
@@ -83,7 +78,7 @@ def _default_columns(key: str, roles_json: str, _frame: pd.DataFrame) -> list[st
 
 def starter_columns(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
     """Candidate factor columns to pre-select for a starter config (cached)."""
-    return _default_columns(file_key(ws.source_path), roles.model_dump_json(), frame)
+    return _default_columns(state.data_key(ws), roles.model_dump_json(), frame)
 
 
 @st.cache_data(max_entries=8, show_spinner="Guessing column roles...")
@@ -94,7 +89,7 @@ def _initial_roles(key: str, roles_json: str, _frame: pd.DataFrame) -> str:
 def guess_roles(ws: Workspace, frame: pd.DataFrame) -> ColumnRoles:
     """Roles to pre-fill the mapping with (draft's where they fit, else detected; cached)."""
     return ColumnRoles.model_validate_json(
-        _initial_roles(file_key(ws.source_path), ws.draft.columns.model_dump_json(), frame))
+        _initial_roles(state.data_key(ws), ws.draft.columns.model_dump_json(), frame))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -104,7 +99,7 @@ def _candidates(key: str, roles_json: str, _frame: pd.DataFrame) -> list[str]:
 
 def candidate_columns(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
     """Columns that could become factors under ``roles`` (cached)."""
-    return _candidates(file_key(ws.source_path), roles.model_dump_json(), frame)
+    return _candidates(state.data_key(ws), roles.model_dump_json(), frame)
 
 
 def clear_mapping_widgets() -> None:
@@ -199,7 +194,7 @@ def import_baseline(ws: Workspace, name: str, raw: bytes) -> Config:
 
     Raises ConfigError listing every problem; the workspace is then left untouched.
     """
-    config = state.parse_config_upload(name, raw)
+    config = import_config(raw, name)
     ws.baseline = config
     ws.save()
     return config

@@ -24,7 +24,7 @@ import streamlit as st
 
 from calibration import metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
-from calibration.config import ColumnRoles, Config, ConfigError, config_from_dict, load_config
+from calibration.config import ColumnRoles, Config, config_from_dict, load_config
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
 from calibration.history import PointInTime
 from calibration.scoring import (
@@ -288,17 +288,3 @@ def save_upload(name: str, raw: bytes) -> Path:
     if not path.exists():
         path.write_bytes(raw)
     return path
-
-
-def parse_config_upload(name: str, raw: bytes) -> Config:
-    """Validate an uploaded config (JSON or YAML); raises ConfigError listing problems."""
-    if name.lower().endswith((".yaml", ".yml")):
-        import yaml
-
-        try:
-            return config_from_dict(yaml.safe_load(raw), name)
-        except yaml.YAMLError as error:
-            raise ConfigError([f"not valid YAML: {error}"], name) from None
-    from calibration.config import config_from_json
-
-    return config_from_json(raw, name)

@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 
 from calibration.config import ConfigError
+from calibration.configfile import import_config
 from tests.apptest_support import assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 from tests.robustness.support import run_cli
@@ -131,7 +132,7 @@ def test_failed_config_import_leaves_the_draft_untouched(name, raw, isolated_dra
     ws.save()
     saved = ws.path.read_bytes()
     with pytest.raises(ConfigError) as caught:
-        state.parse_config_upload(name, raw)
+        import_config(raw, name)
     assert str(caught.value).startswith(name) and caught.value.problems
     with pytest.raises(ConfigError):
         data_actions.import_baseline(ws, name, raw)
