@@ -7,6 +7,7 @@ Nothing is dropped silently: every excluded or unreadable row is counted and lis
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import itertools
@@ -24,6 +25,7 @@ from calibration.config import (
     ColumnRoles,
     Config,
     MappingRule,
+    check_columns,
 )
 from calibration.values import as_boolean, as_number, is_blank, normalise_text
 
@@ -357,15 +359,11 @@ def _check_role_columns(frame: pd.DataFrame, roles: ColumnRoles, config: Config 
             report.add("error", f"the {role.replace('_', ' ')} column {column!r} is not in the "
                        f"file{hint}; columns found: {', '.join(available[:30])}")
     if config is not None:
-        from calibration.config import check_columns
-
         for problem in check_columns(config, frame.columns):
             report.add("error", problem)
 
 
 def _closest(name: str, options: list[str]) -> str | None:
-    import difflib
-
     match = difflib.get_close_matches(name.casefold(), [o.casefold() for o in options], n=1)
     if not match:
         return None

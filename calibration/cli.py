@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from calibration.accounts import DataError, load_accounts
 from calibration.config import ConfigError, load_config
 
-EXIT_USAGE, EXIT_BAD_INPUT = 2, 1
+EXIT_BAD_INPUT = 1
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -83,10 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (ConfigError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except FileExistsError as error:
+    except (ConfigError, DataError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FileNotFoundError as error:
@@ -95,8 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
 
-
-__all__ = ["Path", "main"]
 
 # Sub-command modules register themselves in EXTRA_COMMANDS (imported last: they import cli).
 from calibration import (  # noqa: E402, F401, I001

@@ -24,7 +24,7 @@ import streamlit as st
 
 from calibration import metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
-from calibration.config import ColumnRoles, Config, config_from_dict, load_config
+from calibration.config import ColumnRoles, Config, check_columns, config_from_dict, load_config
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
 from calibration.history import PointInTime
 from calibration.scoring import (
@@ -241,13 +241,6 @@ def _evaluate(file_key: str, config_key: str, horizon: int, explain: bool,
     return Evaluation(_config, matrix, segments, hits, result, judged, fast)
 
 
-def config_problems(config: Config, table: AccountTable) -> list[str]:
-    """Config columns the data lacks (one message each)."""
-    from calibration.config import check_columns
-
-    return check_columns(config, table.frame.columns)
-
-
 def load_or_report(ws: Workspace) -> AccountTable | None:
     """The table, or None after showing why it cannot be used (never a traceback)."""
     try:
@@ -257,7 +250,7 @@ def load_or_report(ws: Workspace) -> AccountTable | None:
                  "Data page or the file itself:")
         st.code(error.report.describe(), language=None)
         return None
-    problems = config_problems(ws.draft, table)
+    problems = check_columns(ws.draft, table.frame.columns)
     if problems:
         st.error("The draft config uses columns this data does not have:\n\n" + "\n".join(
             f"- {p}" for p in problems) + "\n\nMap the columns on the Data page or import a "
