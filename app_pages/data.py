@@ -20,7 +20,8 @@ from calibration.config import ColumnRoles, ConfigError, check_columns
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
 from ui import state
-from ui.data_actions import WIDGET_PREFIX, plain
+from ui.data_actions import WIDGET_PREFIX
+from ui.text import md_escape
 
 DEMO, UPLOAD, SQL = "Demo data", "Upload a file (CSV or Parquet)", "SQL query (DuckDB)"
 NONE = "(none)"
@@ -57,7 +58,7 @@ def show_report(report: QualityReport) -> None:
     boxes = {"error": st.error, "warning": st.warning, "info": st.info}
     for issue in report.issues:
         text = issue.describe().split(": ", 1)[1]
-        boxes[issue.severity](plain(text), icon={"error": ":material/error:",
+        boxes[issue.severity](md_escape(text), icon={"error": ":material/error:",
                                                  "warning": ":material/warning:",
                                                  "info": ":material/info:"}[issue.severity])
     if not report.issues:
@@ -97,7 +98,7 @@ def on_upload() -> None:
     except DataError as error:
         st.session_state[SOURCE_ERROR] = error.report
         return
-    flash("success", f"Loaded {plain(upload.name)}: {len(frame):,} rows, "
+    flash("success", f"Loaded {md_escape(upload.name)}: {len(frame):,} rows, "
           f"{frame.shape[1]} columns. Check the column mapping below.")
 
 
@@ -140,13 +141,13 @@ def on_starter(frame: pd.DataFrame) -> None:
                                 "Starter config")
     except ConfigError as error:
         flash("error", "Starter config not built:\n\n" + "\n".join(
-            f"- {plain(p)}" for p in error.problems))
+            f"- {md_escape(p)}" for p in error.problems))
         return
     except ValueError as error:
         flash("error", f"Starter config not built: {error}")
         return
     actions.use_config(ws, config)
-    flash("success", f"Starter config **{plain(config.name)}** ({len(config.factors)} "
+    flash("success", f"Starter config **{md_escape(config.name)}** ({len(config.factors)} "
           "factors, equal weights, bands 30/70) is now both the **baseline** and the "
           "**draft**: open the Calibrate page to tune it.")
 
@@ -161,7 +162,7 @@ def on_baseline_upload() -> None:
     except ConfigError as error:
         st.session_state[BASELINE_PROBLEMS] = (upload.name, error.problems)
         return
-    flash("success", f"Baseline set to **{plain(config.name)}** from {plain(upload.name)}. "
+    flash("success", f"Baseline set to **{md_escape(config.name)}** from {md_escape(upload.name)}. "
           "The draft is unchanged.")
 
 
@@ -211,12 +212,12 @@ if (error_report := st.session_state.get(SOURCE_ERROR)) is not None:
 try:
     frame = actions.read_source(ws)
 except DataError as error:
-    st.error(f"**{plain(ws.source_name)}** cannot be read:")
+    st.error(f"**{md_escape(ws.source_name)}** cannot be read:")
     show_report(error.report)
     st.stop()
 
 delimiter = frame.attrs.get("delimiter")
-st.markdown(f"**{plain(ws.source_name)}** · {len(frame):,} rows · {frame.shape[1]} columns"
+st.markdown(f"**{md_escape(ws.source_name)}** · {len(frame):,} rows · {frame.shape[1]} columns"
             + (f" · delimiter `{delimiter!r}`, encoding {frame.attrs.get('encoding')}"
                if delimiter else ""))
 with st.expander("Preview (first 20 rows)"):
@@ -264,8 +265,8 @@ if outcome_column:
         st.caption("Every other value (and blank) means the account is still open: scored but "
                    "not used to validate.")
     if detected.reason:
-        st.warning(plain(detected.reason), icon=":material/help:")
-    st.markdown(plain(describe_outcomes(series, st.session_state[role_key("churned")],
+        st.warning(md_escape(detected.reason), icon=":material/help:")
+    st.markdown(md_escape(describe_outcomes(series, st.session_state[role_key("churned")],
                                         st.session_state[role_key("renewed")])))
 else:
     st.info("No outcome column: accounts can be scored but not validated against churn.")
@@ -276,7 +277,7 @@ try:
 except ValueError as error:
     pending, mapping_problem = None, str(error)
 if mapping_problem:
-    st.error(plain(mapping_problem))
+    st.error(md_escape(mapping_problem))
 applied = pending is not None and pending == ws.draft.columns
 st.button("Apply this mapping", key="data::apply_mapping", type="primary",
           on_click=on_apply_mapping, args=(frame,), disabled=pending is None or applied,
@@ -299,8 +300,8 @@ show_report(actions.quality_report(ws, frame, pending or guess))
 missing = check_columns(ws.draft, frame.columns)
 st.subheader("4. Config")
 if missing:
-    st.warning("The draft config **" + plain(ws.draft.name) + "** uses columns this data does "
-               "not have:\n\n" + "\n".join(f"- {plain(p)}" for p in missing[:12]))
+    st.warning("The draft config **" + md_escape(ws.draft.name) + "** uses columns this data does "
+               "not have:\n\n" + "\n".join(f"- {md_escape(p)}" for p in missing[:12]))
 with st.expander("Build a starter config from this data", expanded=bool(missing)):
     if pending is None:
         st.info("Fix the column mapping above first.")
@@ -327,18 +328,19 @@ with st.expander("Build a starter config from this data", expanded=bool(missing)
 
 # --------------------------------------------------------------------------- baseline
 st.subheader("5. Baseline config")
-st.caption(f"The baseline is what the draft is compared with: now **{plain(ws.baseline.name)}** "
+st.caption("The baseline is what the draft is compared with: now "
+           f"**{md_escape(ws.baseline.name)}** "
            f"`{ws.baseline.fingerprint()}`. Load last quarter's exported config (JSON or YAML).")
 st.file_uploader("Last quarter's config", type=["json", "yaml", "yml"],
                  key="data::baseline_upload", on_change=on_baseline_upload)
 if (problems := st.session_state.get(BASELINE_PROBLEMS)) is not None:
     name, listing = problems
-    st.error(f"**{plain(name)}** was not loaded ({len(listing)} problem(s)); the baseline and "
-             "draft are unchanged:\n\n" + "\n".join(f"- {plain(p)}" for p in listing))
+    st.error(f"**{md_escape(name)}** was not loaded ({len(listing)} problem(s)); the baseline and "
+             "draft are unchanged:\n\n" + "\n".join(f"- {md_escape(p)}" for p in listing))
 baseline_missing = check_columns(ws.baseline, frame.columns)
 if baseline_missing:
     st.warning("The baseline uses columns this data does not have:\n\n" + "\n".join(
-        f"- {plain(p)}" for p in baseline_missing[:12]))
+        f"- {md_escape(p)}" for p in baseline_missing[:12]))
 if ws.baseline.fingerprint() != ws.draft.fingerprint():
     st.button("Also use the baseline as the draft", key="data::baseline_as_draft",
               on_click=on_baseline_as_draft,

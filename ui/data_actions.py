@@ -5,7 +5,6 @@ and is testable without a browser (the functions take the workspace)."""
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,14 +24,6 @@ from ui import state
 from ui.state import Workspace
 
 WIDGET_PREFIX = "data::map::"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~:$])")
-
-
-def plain(text: str) -> str:
-    """Escape markdown so data values render literally (no formatting, links or icons)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 @st.cache_resource(max_entries=4, show_spinner="Reading the file...")
 def _read(key: str, _path: str, _name: str) -> pd.DataFrame:
     return read_table(_path, _name)
