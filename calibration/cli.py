@@ -10,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from calibration.accounts import DataError, load_accounts
-from calibration.config import ConfigError, load_config
-
+# Heavy modules (pandas, scipy, statsmodels, pydantic models) are imported by each command when
+# it runs, never at module level here or in the cli_*.py modules: `--help` must stay instant.
 EXIT_BAD_INPUT = 1
 
 
 def _score(args: argparse.Namespace) -> int:
+    from calibration.accounts import load_accounts
+    from calibration.config import load_config
     from calibration.export import write_csv
     from calibration.scored import scored_table
     from calibration.scoring import score_frame
@@ -80,6 +81,9 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
+    from calibration.accounts import DataError
+    from calibration.config import ConfigError
+
     try:
         return int(args.run(args) or 0)
     except (ConfigError, DataError, FileExistsError) as error:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
 
+# A copy of sql.DIALECTS, so building the parser imports no pandas (tests/test_cli_imports.py
+# checks that they agree).
+DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
+
 
 def _sql(args: argparse.Namespace) -> int:
     from calibration.configfile import import_config
@@ -73,8 +77,6 @@ def _export_config(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sql``, ``report`` and ``export-config``."""
-    from calibration.sql import DIALECTS
-
     sql = sub.add_parser("sql", help="print one SQL SELECT that scores accounts in a warehouse")
     sql.add_argument("--config", required=True, help="config JSON/YAML file")
     sql.add_argument("--dialect", choices=DIALECTS, default="duckdb")

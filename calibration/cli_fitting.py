@@ -14,8 +14,11 @@ import sys
 from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
-from calibration.fitting import DEFAULT_TEST_MONTHS
-from calibration.validation import DEFAULT_HORIZON_DAYS
+
+# Copies of fitting.DEFAULT_TEST_MONTHS / validation.DEFAULT_HORIZON_DAYS, so building the parser
+# imports neither scipy nor pandas (tests/test_cli_imports.py checks that they agree).
+DEFAULT_TEST_MONTHS = 6
+DEFAULT_HORIZON_DAYS = 90
 
 
 def _suggest(args: argparse.Namespace) -> int:
