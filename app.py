@@ -7,12 +7,16 @@ named pages/, AppTest fell back to pages-folder mode on the second run and skipp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import sidebar, state
 
-st.set_page_config(page_title="Health Score Calibrator", page_icon=":material/monitor_heart:",
-                   layout="wide")
+# A local image: a ":material/...:" page icon makes the browser fetch the favicon from a font
+# CDN, and nothing may leave the machine (tests/browser/test_pages.py checks every request).
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="Health Score Calibrator", page_icon=str(FAVICON), layout="wide")
 
 PAGES = [
     st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),
