@@ -194,7 +194,7 @@ def test_demo_cross_validation_is_honest(demo):
     cv = fitting.cross_validate(demo["points"], demo["churned"], "auc", k=5, names=demo["names"],
                                 baseline=demo["score"], groups=demo["config"])
     assert cv["out_of_sample_auc"] > cv["baseline_auc"] + 0.1
-    assert 0 <= cv["gap"] < fitting.OVERFIT_GAP and not cv["warnings"]
+    assert 0 <= cv["gap"] < 0.05 and not cv["warnings"]  # documented threshold: 0.05 AUC
     assert sum(f["n_test"] for f in cv["folds"]) == len(demo["churned"])
     churned_per_fold = [f["n_test_churned"] for f in cv["folds"]]
     assert max(churned_per_fold) - min(churned_per_fold) <= 1  # stratified
@@ -231,7 +231,7 @@ def test_pure_noise_shows_no_real_improvement(method):
 def test_overfitting_and_small_test_sets_are_flagged():
     points, churned, dates, names = noise(n=80, k=10, seed=1)
     cv = fitting.cross_validate(points, churned, "auc", k=4, names=names)
-    assert cv["gap"] > fitting.OVERFIT_GAP
+    assert cv["gap"] > 0.05  # documented threshold (boundary cases: test_mutants_fitting)
     assert any("overfitting" in w for w in cv["warnings"])
     split = fitting.time_split(points, churned, dates, method="logit", names=names)
     assert any("churned accounts in the test period" in w for w in split["warnings"])

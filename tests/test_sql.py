@@ -27,6 +27,18 @@ WEIRD = 'we"ird col'
 TOL = 1e-9
 
 
+def assert_same_labels(got, expected, what: str) -> None:
+    """Element-wise equality of two long label columns, failing fast with a mismatch count
+    (``list == list`` on ~70k items makes pytest build a diff that runs for minutes)."""
+    got = np.asarray(got, dtype=object)
+    expected = np.asarray(expected, dtype=object)
+    assert got.shape == expected.shape, f"{what}: {got.shape} rows vs {expected.shape}"
+    bad = np.flatnonzero(got != expected)
+    assert bad.size == 0, (f"{what}: {bad.size} of {got.size} rows differ, first at rows "
+                           f"{bad[:5].tolist()}: {got[bad[:5]].tolist()} vs "
+                           f"{expected[bad[:5]].tolist()}")
+
+
 # --------------------------------------------------------------------------- configs & data
 def demo_frame() -> pd.DataFrame:
     """The demo data plus a text column with an awkward name and quote-laden categories."""
@@ -162,11 +174,11 @@ def assert_same_scores(out: pd.DataFrame, frame: pd.DataFrame, config: Config) -
     diff = float(np.nanmax(np.abs(score - result.score), initial=0.0))
     assert diff <= TOL
     np.testing.assert_allclose(numbers("raw_score"), result.raw_score, atol=TOL, rtol=0)
-    assert out["band"].fillna("").tolist() == band_names(result.band).tolist()
+    assert_same_labels(out["band"].fillna(""), band_names(result.band), "band")
     names = np.array([g.name for g in config.guardrails] + [""], dtype=object)
-    assert out["guardrail"].fillna("").tolist() == names[result.guardrail].tolist()
+    assert_same_labels(out["guardrail"].fillna(""), names[result.guardrail], "guardrail")
     segments = np.array([s.name for s in config.segments] + ["Default"], dtype=object)
-    assert out["segment_config"].tolist() == segments[result.segment].tolist()
+    assert_same_labels(out["segment_config"], segments[result.segment], "segment_config")
     scored = ~np.isnan(result.score)[:, None]
     # Python leaves NaN for a present factor of a zero-weight group; it adds 0 points
     expected = np.where(np.isnan(result.contributions) & scored, 0.0, result.contributions)

@@ -1,0 +1,88 @@
+"""Config boundaries that a one-character slip would open (mutation-testing kills).
+
+Each test states a rule of the documented config contract on a hand-made edge case: equal
+band cut-offs, equal step cut-offs, an invalid segment band override, mapping keys that differ
+only in case or spaces, ``schema_version: 0`` and an outcome value listed twice.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from calibration.config import ConfigError, config_from_dict
+from tests.conftest import make_config
+
+
+def _raw(**overrides) -> dict:
+    raw = make_config().model_dump(mode="json")
+    raw.update(overrides)
+    return copy.deepcopy(raw)
+
+
+def _problems(raw: dict) -> str:
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict(raw)
+    return "\n".join(caught.value.problems)
+
+
+def test_equal_band_cutoffs_are_refused_and_adjacent_ones_accepted():
+    # red_max == yellow_max would leave the yellow band empty: refused
+    assert "bands" in _problems(_raw(bands={"red_max": 50, "yellow_max": 50}))
+    ok = config_from_dict(_raw(bands={"red_max": 49.5, "yellow_max": 50}))
+    assert (ok.bands.red_max, ok.bands.yellow_max) == (49.5, 50)
+
+
+def test_segment_band_override_is_validated_like_the_default_bands():
+    segment = {"name": "Enterprise", "match": {"column": "tier", "values": ["ent"]},
+               "bands": {"red_max": 60, "yellow_max": 60}}
+    problems = _problems(_raw(segments=[segment]))
+    assert "segments" in problems and "bands" in problems
+    segment["bands"] = {"red_max": 40, "yellow_max": 60}
+    ok = config_from_dict(_raw(segments=[segment]))
+    assert ok.segments[0].bands.red_max == 40
+
+
+@pytest.mark.parametrize("cutoffs", [[10, 10, 20], [10, 20, 20], [30, 20, 40]])
+def test_step_cutoffs_must_strictly_increase(cutoffs):
+    raw = _raw()
+    raw["factors"][0]["rule"] = {"kind": "steps", "cutoffs": cutoffs, "points": [0, 25, 50, 100]}
+    problems = _problems(raw)
+    assert "factors['usage']" in problems and "increasing" in problems
+    raw["factors"][0]["rule"]["cutoffs"] = [10, 20, 30]
+    assert config_from_dict(raw).factors[0].rule.cutoffs == [10, 20, 30]
+
+
+@pytest.mark.parametrize("second", ["Red", " red ", "RED"])
+def test_mapping_categories_equal_after_case_and_space_folding_are_refused(second):
+    raw = _raw()
+    raw["factors"][0]["rule"] = {"kind": "mapping", "points": {"red": 0, second: 100}}
+    problems = _problems(raw)
+    assert "factors['usage']" in problems and "same" in problems
+    raw["factors"][0]["rule"]["points"] = {"red": 0, "green": 100}
+    assert config_from_dict(raw).factors[0].rule.points == {"red": 0, "green": 100}
+
+
+@pytest.mark.parametrize("version", [0, -1])
+def test_schema_version_below_one_is_refused(version):
+    assert f"schema_version {version}" in _problems(_raw(schema_version=version))
+
+
+def test_schema_version_one_is_accepted():
+    assert config_from_dict(_raw(schema_version=1)).schema_version == 1
+
+
+@pytest.mark.parametrize(("churned", "renewed", "open_"), [
+    (["churned", "lost"], ["renewed", "Lost"], ["open"]),
+    (["churned"], ["renewed"], ["open", " churned"]),
+])
+def test_an_outcome_value_cannot_mean_two_things(churned, renewed, open_):
+    raw = _raw()
+    raw["columns"].update(churned_values=churned, renewed_values=renewed, open_values=open_)
+    problems = _problems(raw)
+    assert "listed as both" in problems
+    # the same value twice in one list is harmless (it means one thing)
+    raw["columns"].update(churned_values=["churned", "churned"], renewed_values=["renewed"],
+                          open_values=["open"])
+    assert config_from_dict(raw).columns.churned_values == ["churned", "churned"]

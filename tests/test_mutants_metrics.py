@@ -1,0 +1,132 @@
+"""Metrics checked where a small slip would still look plausible (mutation-testing kills).
+
+Bootstrap intervals are checked against a plain percentile bootstrap written here (resample
+accounts with replacement within each outcome, recompute with scipy), not just for containing
+the point estimate: a 90% interval reported as 95% covers ~90% of the plain bootstrap draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from calibration import metrics as m
+from tests.test_metrics import bands_of, make_sample
+
+
+def plain_bootstrap(score, churned, statistic, n_resamples=2000, seed=99):
+    """Statistic on accounts resampled with replacement within each outcome class."""
+    rng = np.random.default_rng(seed)
+    pos_c, pos_r = np.flatnonzero(churned), np.flatnonzero(~churned)
+    out = np.empty(n_resamples)
+    for i in range(n_resamples):
+        rows = np.r_[rng.choice(pos_c, pos_c.size), rng.choice(pos_r, pos_r.size)]
+        out[i] = statistic(score[rows], churned[rows])
+    return out
+
+
+def auc_by_ranks(score, churned):
+    u = stats.mannwhitneyu(score[~churned], score[churned]).statistic
+    return u / (churned.sum() * (~churned).sum())
+
+
+def r_scipy(score, churned):
+    return stats.pearsonr(score, (~churned).astype(float)).statistic
+
+
+def coverage(draws, interval):
+    lo, hi = interval
+    return float(np.mean((draws >= lo) & (draws <= hi)))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    score, churned = make_sample(600, 41)
+    return score, churned, bands_of(score)
+
+
+@pytest.mark.parametrize("level", [0.95, 0.90, 0.80])
+def test_auc_interval_covers_its_level_of_a_plain_bootstrap(sample, level):
+    score, churned, band = sample
+    res = m.bootstrap(score, churned, band, n_resamples=4000, seed=3, level=level)
+    draws = plain_bootstrap(score, churned, auc_by_ranks)
+    assert coverage(draws, res["auc"]["value"]) == pytest.approx(level, abs=0.02)
+    lo, hi = np.percentile(draws, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
+    sd = draws.std()
+    assert res["auc"]["value"] == pytest.approx([lo, hi], abs=0.15 * sd)
+
+
+def test_point_biserial_interval_covers_95_percent_of_a_plain_bootstrap(sample):
+    score, churned, band = sample
+    res = m.bootstrap(score, churned, band, n_resamples=4000, seed=3)
+    draws = plain_bootstrap(score, churned, r_scipy, seed=7)
+    assert coverage(draws, res["point_biserial_r"]["value"]) == pytest.approx(0.95, abs=0.02)
+
+
+def test_band_churn_interval_covers_95_percent_of_a_plain_bootstrap(sample):
+    score, churned, band = sample
+    res = m.bootstrap(score, churned, band, n_resamples=4000, seed=3)
+    for code, name in enumerate(m.BAND_NAMES):
+        def rate(s, c, code=code):
+            in_band = bands_of(s) == code
+            return c[in_band].mean()
+        draws = plain_bootstrap(score, churned, rate, n_resamples=1500, seed=11 + code)
+        assert coverage(draws, res["bands"][name]["value"]) == pytest.approx(0.95, abs=0.025)
+        assert res["bands"][name]["point"] == pytest.approx(churned[band == code].mean(),
+                                                            rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [12, 25, 400])
+def test_correlation_p_values_use_n_minus_2_degrees_of_freedom(n):
+    score, churned = make_sample(n, 42 + n, decimals=None)
+    churned[:3], churned[3:6] = True, False  # both classes present
+    res = m.correlations(score, churned)
+    pb = stats.pointbiserialr((~churned).astype(int), score)
+    sp = stats.spearmanr(score, (~churned).astype(int))
+    assert res["point_biserial_r"]["p_value"] == pytest.approx(pb.pvalue, rel=1e-9, abs=0)
+    assert res["spearman"]["p_value"] == pytest.approx(sp.pvalue, rel=1e-9, abs=0)
+
+
+def weighted_auc_by_pairs(score, churned, w):
+    """Weighted Mann-Whitney by brute force over every renewed x churned pair."""
+    sr, wr = score[~churned], w[~churned]
+    sc, wc = score[churned], w[churned]
+    win = (sr[:, None] > sc[None, :]) + 0.5 * (sr[:, None] == sc[None, :])
+    return float((wr[:, None] * wc[None, :] * win).sum() / (wr.sum() * wc.sum()))
+
+
+def test_revenue_metrics_use_the_accounts_with_known_arr_when_some_is_missing():
+    score, churned = make_sample(300, 43, decimals=0)
+    rng = np.random.default_rng(5)
+    arr = rng.lognormal(10, 1, 300)
+    arr[::7] = np.nan  # 43 accounts with unknown ARR
+    res = m.evaluate(score, churned, bands_of(score), arr=arr, include_logit=False)
+    known = ~np.isnan(arr)
+    weighted = res["arr_weighted"]
+    assert weighted["arr_unknown"] == 43
+    assert weighted["auc"]["reason"] is None
+    assert weighted["auc"]["value"] == pytest.approx(
+        weighted_auc_by_pairs(score[known], churned[known], arr[known]), rel=1e-12)
+    assert any("43 scored accounts have unknown ARR" in w for w in res["warnings"])
+    assert not any("no account has a known ARR" in w for w in res["warnings"])
+    band = bands_of(score)
+    for row in res["bands"]:
+        mine = band == row["code"]
+        assert row["arr"] == pytest.approx(np.nansum(arr[mine]))
+        assert row["churned_arr"] == pytest.approx(np.nansum(arr[mine & churned]))
+        assert row["arr_unknown"] == int((mine & ~known).sum())
+
+
+def test_revenue_metrics_say_unknown_only_when_no_arr_is_known():
+    score, churned = make_sample(100, 44, decimals=0)
+    res = m.evaluate(score, churned, bands_of(score), arr=np.full(100, np.nan),
+                     include_logit=False)
+    assert res["arr_weighted"]["auc"]["value"] is None
+    assert res["arr_weighted"]["arr_unknown"] == 100
+    assert any("no account has a known ARR" in w for w in res["warnings"])
+    one_known = np.full(100, np.nan)
+    one_known[0] = 1000.0
+    res = m.evaluate(score, churned, bands_of(score), arr=one_known, include_logit=False)
+    assert not any("no account has a known ARR" in w for w in res["warnings"])
+    assert any("99 scored accounts have unknown ARR" in w for w in res["warnings"])

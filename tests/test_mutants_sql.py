@@ -1,0 +1,96 @@
+"""SQL details no equivalence run on DuckDB can see (mutation-testing kills): the infinity
+literal per engine, BigQuery column names, and the 0-100 clamp at the top of the range."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calibration.scoring import score_frame
+from calibration.sql import DIALECTS, compile_sql, get_dialect
+from tests.conftest import make_config
+
+# Spellings each engine documents for an infinite DOUBLE read from text. Spark 2.x parses
+# text with Java's Double.parseDouble, which knows only "[+-]Infinity" ("inf" arrived in 3.0),
+# so the portable Spark spelling is Infinity. PostgreSQL documents 'Infinity' and '-Infinity'.
+INFINITY_TEXT = {
+    "spark": re.compile(r"[+-]?Infinity"),
+    "postgres": re.compile(r"(?i)[+-]?(inf|infinity)"),
+    "duckdb": re.compile(r"(?i)[+-]?(inf|infinity)"),
+    "snowflake": re.compile(r"(?i)[+-]?(inf|infinity)"),
+    "bigquery": re.compile(r"(?i)[+-]?(inf|infinity)"),
+}
+CAST_TEXT = re.compile(r"^(?:CAST\('([^']*)' AS [A-Z0-9]+\)|'([^']*)'::[a-z0-9A-Z]+)$")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("sign", [1, -1])
+def test_infinity_literal_is_a_spelling_the_engine_reads(dialect, sign):
+    literal = get_dialect(dialect).number(sign * math.inf)
+    match = CAST_TEXT.match(literal)
+    assert match, literal
+    text = match.group(1) or match.group(2)
+    assert INFINITY_TEXT[dialect].fullmatch(text), (dialect, literal)
+    assert text.startswith("-") == (sign < 0)
+
+
+def test_infinity_literals_read_back_on_duckdb():
+    con = duckdb.connect()
+    d = get_dialect("duckdb")
+    assert con.execute(f"SELECT {d.number(-math.inf)}").fetchone()[0] == -math.inf
+    # the Spark/PostgreSQL spelling is also one DuckDB reads (a second engine agreeing)
+    assert con.execute("SELECT CAST('-Infinity' AS DOUBLE)").fetchone()[0] == -math.inf
+
+
+BIGQUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # BigQuery: letter or _ first
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("90d usage", "_90d_usage"),
+    ("3", "_3"),
+    ("score", "score"),
+    ("points: Active users", "points_Active_users"),
+    ("% ☃ %", "col"),
+])
+def test_bigquery_labels_through_dialect_label(text, expected):
+    assert get_dialect("bigquery").label(text) == f"`{expected}`"
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_every_bigquery_label_is_a_legal_column_name(text):
+    label = get_dialect("bigquery").label(text)
+    assert label.startswith("`") and label.endswith("`")
+    assert BIGQUERY_NAME.fullmatch(label[1:-1]), (text, label)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "snowflake", "spark"])
+def test_other_dialects_keep_the_label_text(dialect):
+    d = get_dialect(dialect)
+    assert d.label("90d usage") == d.ident("90d usage")
+
+
+@pytest.mark.parametrize("weights", [(57.0, 80.2), (71.9, 16.1), (64.8, 16.9)])
+def test_full_points_score_exactly_100_in_sql_and_python(weights):
+    # sum(w * 100) / sum(w) is 100.00000000000001 in floating point for these weights: the
+    # clamp keeps the exported score inside 0-100 (Python also rounds to 1e-9, see scoring)
+    config = make_config().with_weights({"usage": weights[0], "tickets": weights[1]})
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "usage": [100.0, 100.0, 0.0],
+                          "tickets": [0.0, 0.0, 10.0], "arr": [1.0, 1.0, 1.0],
+                          "outcome": ["renewed", "churned", "renewed"]})
+    raw = sum(w * 100.0 for w in weights) / sum(weights)
+    assert raw > 100  # the floating-point overshoot this test is about
+    con = duckdb.connect()
+    con.register("accounts", frame)
+    out = con.execute(compile_sql(config, "accounts", "duckdb")).df().set_index("id")
+    assert out.loc[["a", "b"], "score"].tolist() == [100.0, 100.0]
+    assert out.loc[["a", "b"], "raw_score"].tolist() == [100.0, 100.0]
+    assert out.loc["c", "score"] == 0.0
+    result = score_frame(frame, config).result
+    np.testing.assert_array_equal(result.score, [100.0, 100.0, 0.0])

@@ -1,0 +1,128 @@
+"""Validation glue against independent pandas computations (mutation-testing kills):
+per-segment metrics against a groupby, the default horizon on hand-dated snapshots, and
+falling scores at exactly the minimum drop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from calibration import history
+from calibration.accounts import prepare
+from calibration.config import ColumnRoles
+from calibration.scoring import score_frame
+from calibration.validation import by_config_segment, falling_accounts, judged_rows, validate
+from tests.conftest import make_config
+from tests.test_validation import table_with
+
+SEG_ROLES = ColumnRoles(account_id="id", snapshot_date=None, segment="tier", arr="arr",
+                        outcome="outcome", renewal_date=None, reference_label=None)
+# segment order matters: an account uses the first segment that matches
+SEGMENTS = [
+    {"name": "Enterprise", "match": {"column": "tier", "values": ["ent"]},
+     "weights": {"usage": 90, "tickets": 10}},
+    {"name": "Mid-market", "match": {"column": "tier", "values": ["mid"]},
+     "bands": {"red_max": 50, "yellow_max": 80}},
+]
+SEGMENT_OF_TIER = {"ent": "Enterprise", "mid": "Mid-market", "smb": "Default"}
+
+
+@pytest.fixture(scope="module")
+def segmented():
+    rng = np.random.default_rng(8)
+    n = 900
+    tier = rng.choice(["ent", "mid", "smb"], n, p=[0.25, 0.35, 0.40])
+    churned = rng.random(n) < np.select([tier == "ent", tier == "mid"], [0.15, 0.25], 0.35)
+    frame = pd.DataFrame({
+        "id": [f"a{i}" for i in range(n)],
+        "tier": tier,
+        "usage": np.clip(rng.normal(60 - 25 * churned, 20), 0, 100).round(),
+        "tickets": rng.poisson(3 + 2 * churned),
+        "arr": rng.lognormal(9, 1, n).round(2),
+        "outcome": np.where(churned, "churned", "renewed"),
+    })
+    config = make_config(columns=SEG_ROLES.model_dump(), segments=SEGMENTS)
+    table = prepare(frame, SEG_ROLES, config)
+    return frame, table, config, score_frame(table.frame, config)
+
+
+def test_per_config_segment_metrics_match_a_pandas_groupby(segmented):
+    frame, table, config, scored = segmented
+    got = {row["segment"]: row for row in by_config_segment(table, config, scored)}
+    assert [row["segment"] for row in by_config_segment(table, config, scored)] == [
+        "Enterprise", "Mid-market", "Default"]
+    scores = frame.assign(score=scored.result.score, segment=frame["tier"].map(SEGMENT_OF_TIER))
+    for name, group in scores.groupby("segment"):
+        metrics = got[name]["metrics"]
+        churned = group["outcome"].eq("churned").to_numpy()
+        assert metrics["n_scored"] == len(group)
+        assert metrics["n_churned"] == churned.sum()
+        s = group["score"].to_numpy()
+        u = stats.mannwhitneyu(s[~churned], s[churned]).statistic
+        assert metrics["auc"]["value"] == pytest.approx(u / (churned.sum() * (~churned).sum()),
+                                                        rel=1e-12)
+        assert metrics["surprise_churn"]["arr"] == pytest.approx(
+            group.loc[churned & (scored.result.band[group.index] == 2), "arr"].sum())
+
+
+def test_validate_per_segment_label_matches_a_pandas_groupby(segmented):
+    frame, table, config, scored = segmented
+    evidence = validate(table, config, scored, include_logit=False, include_factors=False)
+    assert sorted(evidence["segments"]) == ["ent", "mid", "smb"]
+    scores = frame.assign(score=scored.result.score)
+    for tier, group in scores.groupby("tier"):
+        churned = group["outcome"].eq("churned").to_numpy()
+        seg = evidence["segments"][tier]
+        assert (seg["n_scored"], seg["n_churned"]) == (len(group), churned.sum())
+        s = group["score"].to_numpy()
+        u = stats.mannwhitneyu(s[~churned], s[churned]).statistic
+        assert seg["auc"]["value"] == pytest.approx(u / (churned.sum() * (~churned).sum()),
+                                                    rel=1e-12)
+
+
+def dated_frame(days_before_renewal: list[int]) -> pd.DataFrame:
+    renewal = pd.Timestamp("2025-12-31")
+    return pd.DataFrame({
+        "account_id": "acme",
+        "snapshot_date": [renewal - pd.Timedelta(days=d) for d in days_before_renewal],
+        "renewal_date": renewal,
+        "outcome": "churned",
+        "marker": days_before_renewal,
+    })
+
+
+def test_default_horizon_judges_the_snapshot_three_months_before_renewal():
+    # snapshots 120, 91, 90, 89, 60 and 30 days before the renewal: the latest one at least
+    # 90 days before it is the 90-day one (a 60-day default would pick the 60-day one)
+    frame = dated_frame([120, 91, 90, 89, 60, 30])
+    pit = history.point_in_time(frame)
+    assert frame["marker"].iloc[pit.rows].tolist() == [90]
+    assert pit.horizon_days == 90
+    table, _ = table_with({"a": [50] * 6}, {"a": "churned"})
+    # validation's default is the same 90 days: renewal 2025-09-30 -> the 2025-06-30 snapshot
+    judged = judged_rows(table)
+    assert table.snapshot_date[judged.rows].astype("datetime64[D]").tolist() == [
+        pd.Timestamp("2025-06-30").date()]
+
+
+def test_horizon_of_zero_and_of_more_than_all_history():
+    frame = dated_frame([120, 91, 90, 89, 60, 30])
+    assert frame["marker"].iloc[history.point_in_time(frame, 0).rows].tolist() == [30]
+    pit = history.point_in_time(frame, 121)
+    assert pit.rows.tolist() == [] and pit.excluded_no_early_snapshot == ["acme"]
+
+
+def test_a_fall_of_exactly_the_minimum_drop_is_listed():
+    # score = 0.6 * usage + 40: usage 100 -> 75 over the last 90 days is exactly 15 points
+    table, config = table_with({
+        "exact": [100, 100, 100, 100, 100, 75],
+        "short": [100, 100, 100, 100, 100, 76],
+    }, {"exact": "open", "short": "open"})
+    result = score_frame(table.frame, config).result
+    falling = falling_accounts(table, result, min_drop=15, window_days=90)
+    assert falling["account_id"].tolist() == ["exact"]
+    assert falling.loc[0, "change"] == pytest.approx(-15)
+    drops = history.score_drops(table.canonical().assign(score=result.score), 15, 90)
+    assert drops["account_id"].tolist() == ["exact"]
