@@ -8,10 +8,13 @@ import streamlit as st
 from calibration import charts
 from calibration.config import ConfigError
 from calibration.configfile import config_text, export_config, import_config
+from calibration.cs_metrics import CS_METRICS, METRIC_LABELS
 from calibration.evidence import EvidenceBundle, gather, report_html
 from calibration.export import csv_bytes
+from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.scored import scored_table
 from calibration.sql import DIALECTS, compile_sql
+from calibration.verdicts import direction_word, format_value
 from ui import state
 from ui.text import judged_when
 
@@ -23,14 +26,24 @@ st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseli
            f"each judged {judged_when(table, ws.horizon_days)}.")
 
 
+objective = st.selectbox(
+    "Judge the draft by", OBJECTIVES, key="ex::objective",
+    index=OBJECTIVES.index(st.session_state.get("sg::objective", "ranking")),
+    format_func=OBJECTIVE_LABELS.get,
+    help="The goal the draft was tuned for. 'Improvement is real' needs this goal to improve "
+         "beyond noise and no outcome to get significantly worse; otherwise the verdict is a "
+         "trade-off that names what got worse.")
+
+
 @st.cache_resource(max_entries=4, show_spinner="Validating the draft with bootstrap CIs...")
-def _gather(data_key: str, draft_fp: str, baseline_fp: str, horizon: int, _table,
+def _gather(data_key: str, draft_fp: str, baseline_fp: str, horizon: int, goal: str, _table,
             _draft, _baseline) -> EvidenceBundle:
-    return gather(_table, _draft, _baseline, horizon_days=horizon, bootstrap_resamples=1000)
+    return gather(_table, _draft, _baseline, horizon_days=horizon, bootstrap_resamples=1000,
+                  objective=goal)
 
 
 bundle = _gather(state.data_key(ws), ws.draft.fingerprint(), ws.baseline.fingerprint(),
-                 ws.horizon_days, table, ws.draft, ws.baseline)
+                 ws.horizon_days, objective, table, ws.draft, ws.baseline)
 comparison = bundle.comparison
 identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
 
@@ -40,37 +53,39 @@ if identical:
     st.info("The draft is still identical to the baseline: tune it on **Calibrate** or take "
             "a suggestion on **Suggest**, then come back to compare and export.")
 else:
-    (st.success if comparison.real else st.info)(comparison.verdict)
-labels = {"auc": ("AUC", "{:.3f}"), "point_biserial_r": ("Correlation with renewal", "{:.3f}"),
-          "lift": ("Red vs green lift", "{:.2f}"), "red_churn_rate": ("Red churn rate", "{:.1%}"),
-          "surprise_churn_count": ("Surprise churn (accounts)", "{:,.0f}"),
-          "surprise_churn_arr": ("Surprise churn ARR", "${:,.0f}")}
+    label = comparison.verdict_detail.get("label")
+    show = {"improvement is real": st.success, "trade-off": st.warning,
+            "worse": st.error}.get(label, st.info)
+    show(comparison.verdict)
 
-
-def _fmt(value, fmt: str, signed: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    if not signed:
-        return fmt.format(value)
-    return ("-" if value < 0 else "+") + fmt.format(abs(value))
-
-
+ORDER = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
+         "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "auc", "lift",
+         "point_biserial_r", "red_share", "yellow_share", "green_share"]
 rows = []
-for key, (label, fmt) in ({} if identical else labels).items():
+for key in ([] if identical else ORDER):
     metric = comparison.metrics.get(key)
     if metric is None:
         continue
     ci = metric.get("ci") or [None, None]
-    rows.append({"Metric": label, "Baseline": _fmt(metric["baseline"], fmt),
-                 "Draft": _fmt(metric["draft"], fmt),
-                 "Change": _fmt(metric["diff"], fmt, signed=True),
-                 "95% CI of change": f"{_fmt(ci[0], fmt, True)} to {_fmt(ci[1], fmt, True)}",
-                 "Real?": "yes" if metric["ci_excludes_zero"] else "not proven"})
+    rows.append({"Metric": METRIC_LABELS[key] + (" (CS)" if key in CS_METRICS else ""),
+                 "Baseline": format_value(key, metric["baseline"]),
+                 "Draft": format_value(key, metric["draft"]),
+                 "Change": format_value(key, metric["diff"], signed=True),
+                 "95% CI of change": f"{format_value(key, ci[0], True)} to "
+                                     f"{format_value(key, ci[1], True)}",
+                 "Result": metric.get("status", "n/a"), "Direction": direction_word(key)})
+COLOURS = {"better": "background-color: #d7f0dd; color: #0b5e22",
+           "worse": "background-color: #f9d6d5; color: #8a1c17",
+           "changed": "background-color: #eef0f4", "no real change": "color: #5b6270"}
 if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    frame = pd.DataFrame(rows)
+    st.dataframe(frame.style.map(lambda v: COLOURS.get(v, ""), subset=["Result"]),
+                 hide_index=True, width="stretch")
 st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored on "
            "the same resampled accounts, so the interval shows whether the change is "
-           "real or noise.")
+           "real or noise. **better / worse**: the interval excludes 0 (a real change, judged "
+           "by the metric's direction); **no real change**: it includes 0. Band sizes have no "
+           "better or worse: they are your choice.")
 if comparison.differences:
     st.markdown("**What changed**")
     st.markdown("\n".join(f"- {line}" for line in comparison.differences))

@@ -21,20 +21,12 @@ import pandas as pd
 from calibration import history, metrics
 from calibration.accounts import AccountTable
 from calibration.config import BAND_NAMES, Config, Guardrail, LinearRule, MappingRule, Segment
-from calibration.fitting import _auc_weighted_rows, _check_resamples, stratified_draws
+from calibration.cs_metrics import METRIC_LABELS, paired_cs_metrics
 from calibration.scoring import ScoreResult, score_frame
 from calibration.validation import judged_rows
+from calibration.verdicts import format_value, judge
 from calibration.weights import flat_weights
 
-HIGHER_IS_BETTER = {
-    "auc": True, "point_biserial_r": True, "lift": True, "red_churn_rate": True,
-    "surprise_churn_count": False, "surprise_churn_arr": False,
-}
-METRIC_LABELS = {
-    "auc": "AUC", "point_biserial_r": "point-biserial r", "lift": "lift (red vs green churn)",
-    "red_churn_rate": "red churn rate", "surprise_churn_count": "surprise churn (accounts)",
-    "surprise_churn_arr": "surprise churn (ARR)",
-}
 _LABELS = np.array([*BAND_NAMES, "unscored"], dtype=object)
 
 
@@ -54,6 +46,7 @@ class Comparison:
     movers: pd.DataFrame
     differences: list[str]
     warnings: list[str] = field(default_factory=list)
+    verdict_detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (tables as lists of records / nested dicts)."""
@@ -69,20 +62,22 @@ class Comparison:
             "migration_judged": _matrix_dict(self.migration_judged),
             "movers": json.loads(movers.to_json(orient="records")),
             "differences": self.differences, "warnings": self.warnings,
+            "verdict_detail": self.verdict_detail,
         }
 
     def describe(self, max_movers: int = 20) -> str:
         """Plain-text report for the CLI."""
         lines = [f"Baseline: {self.baseline_name}", f"Draft:    {self.draft_name}",
                  self.judged.get("description", ""), "", f"Verdict: {self.verdict}", "",
-                 f"{'metric':<28}{'baseline':>12}{'draft':>12}{'change':>12}  95% CI"]
+                 f"{'metric':<32}{'baseline':>12}{'draft':>12}{'change':>12}  "
+                 f"{'95% CI':<26}  result"]
         for name, m in self.metrics.items():
             ci = m["ci"]
             ci_text = "n/a" if ci is None else f"{_fmt(ci[0], name, True)} to " \
                 f"{_fmt(ci[1], name, True)}"
-            lines.append(f"{METRIC_LABELS[name]:<28}{_fmt(m['baseline'], name):>12}"
+            lines.append(f"{METRIC_LABELS.get(name, name):<32}{_fmt(m['baseline'], name):>12}"
                          f"{_fmt(m['draft'], name):>12}{_fmt(m['diff'], name, True):>12}  "
-                         f"{ci_text}")
+                         f"{ci_text:<26}  {m.get('status', '')}")
         lines += ["", "Band migration, latest snapshot (rows baseline, columns draft):",
                   self.migration_latest.to_string(), "",
                   "Band migration, judged rows:", self.migration_judged.to_string()]
@@ -100,14 +95,7 @@ class Comparison:
 def _fmt(value: float | None, name: str, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
-    sign = "+" if signed else ""
-    if name == "surprise_churn_arr":
-        return f"{value:{sign},.0f}"
-    if name == "surprise_churn_count":
-        return f"{value:{sign}.0f}" if float(value).is_integer() else f"{value:{sign}.1f}"
-    if name == "red_churn_rate":
-        return f"{value * 100:{sign}.1f}%"
-    return f"{value:{sign}.3f}"
+    return format_value(name, value, signed)
 
 
 def _matrix_dict(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -115,77 +103,15 @@ def _matrix_dict(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 
 # --------------------------------------------------------------------------- metrics
-def _metric_rows(score: np.ndarray, band: np.ndarray, c: np.ndarray, arr: np.ndarray,
-                 w: np.ndarray) -> dict[str, np.ndarray]:
-    """Every compared metric for each row of multiplicities ``w`` (R x N)."""
-    y = (~c).astype(float)
-    total = w.sum(axis=1)
-    mean_s = w @ score / total
-    mean_y = w @ y / total
-    cov = w @ (score * y) / total - mean_s * mean_y
-    var_s = np.maximum(w @ (score * score) / total - mean_s**2, 0.0)
-    var_y = mean_y * (1 - mean_y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(var_s * var_y > 1e-12, cov / np.sqrt(var_s * var_y), np.nan)
-        red, green = band == 0, band == 2
-        red_rate = (w @ (red & c)) / (w @ red)
-        green_rate = (w @ (green & c)) / (w @ green)
-        lift = np.where(green_rate > 0, red_rate / green_rate, np.nan)
-    surprise = c & green
-    return {
-        "auc": _auc_weighted_rows(score, c, w),
-        "point_biserial_r": r,
-        "lift": lift,
-        "red_churn_rate": red_rate,
-        "surprise_churn_count": w @ surprise,
-        "surprise_churn_arr": w @ (surprise * arr),
-    }
-
-
-def _num(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
 def paired_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarray,
                    band_b: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
                    n_resamples: int = 1000, seed: int = 0, level: float = 0.95
                    ) -> dict[str, dict[str, Any]]:
-    """Baseline (a), draft (b), difference b - a and its paired bootstrap CI per metric.
-
-    Rows unscored by either config are left out. Resampling is stratified by outcome (churned
-    and renewed counts fixed). Unknown ARR counts as 0 in ARR sums.
-    """
-    _check_resamples(n_resamples, level)
-    keep = ~(np.isnan(score_a) | np.isnan(score_b))
-    c = np.asarray(churned, dtype=bool)[keep]
-    if c.all() or not c.any():
-        raise ValueError("need both churned and renewed accounts (scored by both configs) to "
-                         "compare")
-    a_arr = np.zeros(c.shape[0]) if arr is None else np.nan_to_num(np.asarray(arr)[keep])
-    draws = np.vstack([np.ones((1, c.shape[0])), stratified_draws(c, n_resamples, seed)])
-    ma = _metric_rows(score_a[keep], band_a[keep], c, a_arr, draws)
-    mb = _metric_rows(score_b[keep], band_b[keep], c, a_arr, draws)
-    tail = (1 - level) / 2 * 100
-    out = {}
-    for name in ma:
-        diffs = mb[name][1:] - ma[name][1:]
-        finite = diffs[np.isfinite(diffs)]
-        ci = None
-        if finite.size >= 2:
-            ci = [float(v) for v in np.percentile(finite, [tail, 100 - tail])]
-        point_a, point_b = _num(ma[name][0]), _num(mb[name][0])
-        diff = None if point_a is None or point_b is None else point_b - point_a
-        excludes = ci is not None and (ci[0] > 0 or ci[1] < 0)
-        better = None
-        if excludes:
-            better = (ci[0] > 0) == HIGHER_IS_BETTER[name]
-        out[name] = {"baseline": point_a, "draft": point_b, "diff": diff, "ci": ci,
-                     "ci_excludes_zero": excludes, "draft_better": better,
-                     "higher_is_better": HIGHER_IS_BETTER[name],
-                     "n_defined": int(finite.size)}
-    if arr is None:
-        out.pop("surprise_churn_arr")
-    return out
+    """Baseline (a), draft (b), difference b - a, its paired bootstrap CI and a status
+    (better / worse / no real change) per metric: see
+    :func:`calibration.cs_metrics.paired_cs_metrics`."""
+    return paired_cs_metrics(score_a, band_a, score_b, band_b, churned, arr, n_resamples,
+                             seed, level)
 
 
 def migration_matrix(band_a: np.ndarray, band_b: np.ndarray) -> pd.DataFrame:
@@ -236,12 +162,16 @@ def band_movers(base: ScoreResult, draft: ScoreResult, names: list[str],
 
 
 def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
-            horizon_days: int = 90, n_resamples: int = 1000, seed: int = 0) -> Comparison:
+            horizon_days: int = 90, n_resamples: int = 1000, seed: int = 0,
+            objective: str = "ranking") -> Comparison:
     """Score both configs on the same accounts and say whether the draft is really better.
 
-    Metrics (AUC, point-biserial r, lift, red churn rate, surprise churn count/ARR) come from
-    the point-in-time judged rows, with paired bootstrap 95% CIs of draft - baseline. The
-    verdict says "improvement is real" only when the AUC-difference CI lies above 0.
+    Metrics (CS outcomes: churned ARR caught red, surprise churn, green churn rate, red
+    precision, band sizes; statistics: AUC, point-biserial r, lift) come from the
+    point-in-time judged rows, with paired bootstrap 95% CIs of draft - baseline. The verdict
+    (:func:`calibration.verdicts.judge`) says "improvement is real" only when the
+    ``objective``'s metric improves beyond noise and no outcome got significantly worse;
+    otherwise "trade-off" naming what got worse.
     """
     if not isinstance(table, AccountTable):
         raise TypeError("table must be an AccountTable (see calibration.accounts)")
@@ -258,9 +188,7 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
     stats = paired_metrics(base.score[rows], base.band[rows], draft.score[rows],
                            draft.band[rows], c, table.arr[rows] if has_arr else None,
                            n_resamples, seed)
-    auc = stats["auc"]
-    real = bool(auc["ci_excludes_zero"] and auc["ci"][0] > 0)
-    verdict = _verdict(auc)
+    judged_verdict = judge(stats, objective)
     n_churned = int(c.sum())
     note = metrics.too_few_churned_warning(n_churned)
     if note:
@@ -277,11 +205,11 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
         baseline_name=baseline_config.name, draft_name=draft_config.name,
         horizon_days=judged.horizon_days,
         judged={**judged.summary(), "n_churned": n_churned},
-        metrics=stats, verdict=verdict, real=real,
+        metrics=stats, verdict=judged_verdict.text, real=judged_verdict.real,
         migration_latest=migration_matrix(base.band[latest], draft.band[latest]),
         migration_judged=migration_matrix(base.band[rows], draft.band[rows]),
         movers=movers, differences=config_diff(baseline_config, draft_config),
-        warnings=warnings,
+        warnings=warnings, verdict_detail=judged_verdict.to_dict(),
     )
 
 
@@ -293,19 +221,6 @@ def _common_names(a: Config, b: Config, ra: ScoreResult, rb: ScoreResult) -> lis
                          "factor list (add missing factors at weight 0)")
     return [fa if fa == fb else f"{fa} / {fb}" for fa, fb in zip(a.factor_names, b.factor_names,
                                                                  strict=True)]
-
-
-def _verdict(auc: dict[str, Any]) -> str:
-    if auc["ci"] is None:
-        return "no verdict: the AUC difference could not be bootstrapped"
-    lo, hi = auc["ci"]
-    ci = f"AUC {auc['baseline']:.3f} -> {auc['draft']:.3f} ({auc['diff']:+.3f}; 95% CI " \
-         f"{lo:+.3f} to {hi:+.3f})"
-    if lo > 0:
-        return f"improvement is real: {ci}"
-    if hi < 0:
-        return f"the draft is worse: {ci}"
-    return f"no real difference (the CI includes 0): {ci}"
 
 
 # --------------------------------------------------------------------------- config diff

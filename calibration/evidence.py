@@ -35,8 +35,8 @@ class EvidenceBundle:
 
 
 def gather(table: AccountTable, config: Config, baseline: Config | None = None, *,
-           horizon_days: int = 90, bootstrap_resamples: int = 1000, seed: int = 0
-           ) -> EvidenceBundle:
+           horizon_days: int = 90, bootstrap_resamples: int = 1000, seed: int = 0,
+           objective: str = "ranking") -> EvidenceBundle:
     """Score and validate ``config`` (with bootstrap CIs and the data fingerprint); with a
     baseline, also validate it and compare the two on the same accounts."""
     scored = score_frame(table.frame, config)
@@ -51,11 +51,14 @@ def gather(table: AccountTable, config: Config, baseline: Config | None = None, 
                                      include_factors=False)
         baseline_evidence["name"] = baseline.name
         comparison = compare(table, baseline, config, horizon_days=horizon_days,
-                             n_resamples=max(bootstrap_resamples, 2), seed=seed)
+                             n_resamples=max(bootstrap_resamples, 2), seed=seed,
+                             objective=objective)
         evidence["baseline"] = {
             "name": baseline.name, "config_hash": baseline.fingerprint(),
             "auc": baseline_evidence["auc"].get("value"),
-            "verdict": comparison.verdict, "differences": comparison.differences,
+            "verdict": comparison.verdict, "objective": objective,
+            "verdict_detail": comparison.verdict_detail,
+            "differences": comparison.differences,
         }
     return EvidenceBundle(table, config, scored, evidence, horizon_days, baseline,
                           baseline_evidence, comparison)

@@ -44,6 +44,9 @@ MAX_PAIRS = 200_000
 OVERFIT_GAP = 0.05
 """In-sample minus out-of-sample AUC above this is reported as overfitting."""
 MIN_TEST_CHURNED = metrics.MIN_CHURNED
+GREEN_SAFETY = 0.5
+"""Green is "too generous" when its churn rate is clearly at least this share of the overall
+churn rate: a green account should be much safer than the average one."""
 RIDGE_FALLBACK = 1e-3
 """L2 penalty used when the plain logit cannot be fitted (separation, collinear factors)."""
 
@@ -754,7 +757,8 @@ def _achieved(s: np.ndarray, c: np.ndarray, a: np.ndarray | None, red_max: float
 def band_warnings(band: ArrayLike, churned: ArrayLike) -> list[str]:
     """Plain-words warnings about implausible bands (codes 0 red, 1 yellow, 2 green, -1 none).
 
-    Flags: red or yellow empty; more than 70% green while overall churn is 10% or more; over
+    Flags: red or yellow empty; green too generous (green's own churn rate is clearly, beyond
+    its Wilson 95% CI, at least half the overall churn rate); over
     half the accounts red; churn rate clearly (beyond the Wilson 95% CIs) not falling
     red -> yellow -> green; fewer than 20 churned accounts.
     """
@@ -775,9 +779,12 @@ def band_warnings(band: ArrayLike, churned: ArrayLike) -> list[str]:
         out.append("red is empty: the score flags no account as at risk")
     if n[1] == 0:
         out.append("yellow is empty: every account is either red or green")
-    if share[2] > 0.7 and churn >= 0.10:
-        out.append(f"{share[2]:.0%} of accounts are green while {churn:.0%} churn overall: "
-                   "green is too generous")
+    if n[2] and churn > 0:
+        green_low = float(metrics.wilson_ci(k[2], n[2])[0])
+        if green_low >= GREEN_SAFETY * churn:
+            out.append(f"green churns at {k[2] / n[2]:.1%} ({share[2]:.0%} of accounts) while "
+                       f"{churn:.1%} churn overall: green is too generous (a green account is "
+                       "not clearly safer than half the average risk)")
     if share[0] > 0.5:
         out.append(f"{share[0]:.0%} of accounts are red: alerts on over half the book lose "
                    "meaning")

@@ -29,10 +29,16 @@ def test_export_shows_comparison_of_tuned_draft():
     draft = apply_flat_weights(config, flat)
     expected = compare(table, config, draft, n_resamples=1000)
     shown = at.dataframe[0].value.set_index("Metric")
-    assert shown.loc["AUC", "Baseline"] == f"{expected.metrics['auc']['baseline']:.3f}"
-    assert shown.loc["AUC", "Draft"] == f"{expected.metrics['auc']['draft']:.3f}"
-    assert shown.loc["AUC", "Real?"] == ("yes" if expected.metrics["auc"]["ci_excludes_zero"]
-                                         else "not proven")
+    auc = "AUC (ranking)"
+    assert shown.loc[auc, "Baseline"] == f"{expected.metrics['auc']['baseline']:.3f}"
+    assert shown.loc[auc, "Draft"] == f"{expected.metrics['auc']['draft']:.3f}"
+    for key, label in (("auc", auc), ("surprise_churn_arr", "surprise churn (ARR) (CS)"),
+                       ("green_churn_rate", "green churn rate (CS)")):
+        assert shown.loc[label, "Result"] == expected.metrics[key]["status"]
+    assert shown.loc["surprise churn (ARR) (CS)", "Direction"] == "lower is better"
+    verdict = expected.verdict_detail["label"]
+    shown_verdict = [*at.success, *at.warning, *at.info, *at.error]
+    assert any(m.value == expected.verdict for m in shown_verdict), verdict
     assert any("Executive sponsor" in m.value for m in at.markdown)
     movers = at.dataframe[1].value
     assert len(movers) == len(expected.movers)

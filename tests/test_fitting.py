@@ -297,7 +297,17 @@ def test_band_warnings():
     all_green = np.full(100, 2)
     warnings = fitting.band_warnings(all_green, churned)
     assert any("red is empty" in w for w in warnings)
-    assert any("100% of accounts are green while 20% churn" in w for w in warnings)
+    assert any("green churns at 20.0% (100% of accounts) while 20.0% churn overall: green is "
+               "too generous" in w for w in warnings)
+    # a big green band that churns at 4% against 20% overall is not too generous
+    # (churned: 16 red, 2 yellow, 2 green; renewed: 10 red, 20 yellow, 50 green)
+    safe = np.r_[np.zeros(16, int), [1, 1, 2, 2], np.zeros(10, int), np.ones(20, int),
+                 np.full(50, 2)]
+    assert churned[safe == 2].mean() < 0.04
+    assert not any("too generous" in w for w in fitting.band_warnings(safe, churned))
+    # ... but one churning at 17.5% against 20% overall is
+    leaky = np.r_[np.zeros(6, int), np.full(14, 2), np.zeros(14, int), np.full(66, 2)]
+    assert any("green is too generous" in w for w in fitting.band_warnings(leaky, churned))
     inverted = np.where(churned, 2, 0)
     assert any("not ordered by risk" in w for w in fitting.band_warnings(inverted, churned))
 

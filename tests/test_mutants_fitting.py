@@ -1,8 +1,9 @@
 """Fitting verdicts and warnings on hand-made cases (mutation-testing kills).
 
 Thresholds come from the documented behaviour (an overfitting warning when in-sample AUC
-beats out-of-sample by more than 0.05 AUC; "green too generous" when over 70% of accounts
-are green while 10% or more churn), never from the module's own constants.
+beats out-of-sample by more than 0.05 AUC; "green too generous" when green's own churn rate
+is clearly, beyond its Wilson 95% CI, at least half the overall churn rate), never from the
+module's own constants.
 """
 
 from __future__ import annotations
@@ -104,18 +105,30 @@ def bands_and_churn(n_green: int, n_churned: int, n: int = 100):
     return band, churned
 
 
-@pytest.mark.parametrize(("n_green", "n_churned", "generous"), [
-    (70, 10, False),   # exactly 70% green: not "over 70%"
-    (71, 10, True),    # 71% green, 10% churn
-    (80, 10, True),    # churn exactly 10% counts
-    (80, 9, False),    # 9% churn: green may be large
-])
-def test_green_too_generous_boundary(n_green, n_churned, generous):
+@pytest.mark.parametrize(("n_green", "n_churned"), [(70, 10), (71, 10), (80, 10), (80, 9)])
+def test_a_big_green_band_that_does_not_churn_is_not_too_generous(n_green, n_churned):
+    """Issue 12: the old size-only rule fired on green bands churning at 0-4%."""
     band, churned = bands_and_churn(n_green, n_churned)
+    assert churned[band == 2].sum() == 0
+    assert not any("too generous" in w for w in fitting.band_warnings(band, churned))
+
+
+@pytest.mark.parametrize("green_churned", range(4, 16))
+def test_green_too_generous_boundary(green_churned):
+    """100 accounts, 20 churned; green holds 60 with ``green_churned`` of them churned."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    band = np.array([0] * 20 + [1] * 20 + [2] * 60)
+    churned = np.zeros(100, dtype=bool)
+    churned[: 20 - green_churned] = True  # the rest of the churn sits in red
+    churned[40: 40 + green_churned] = True
+    low = proportion_confint(green_churned, 60, alpha=0.05, method="wilson")[0]
+    generous = low >= 0.5 * 0.20  # documented: clearly at least half the overall churn rate
     warnings = fitting.band_warnings(band, churned)
     assert any("green is too generous" in w for w in warnings) == generous
     if generous:
-        assert f"{n_green}% of accounts are green" in " ".join(warnings)
+        assert f"green churns at {green_churned / 60:.1%} (60% of accounts)" in " ".join(
+            warnings)
 
 
 @pytest.mark.parametrize(("n_red", "flagged"), [(50, False), (51, True)])

@@ -1,0 +1,191 @@
+"""The numbers a CS leader judges a health score by, with paired bootstrap CIs.
+
+A candidate score (the draft, a suggestion, the baseline) is judged on the same renewal
+decisions by what it means for the team, statistics second:
+
+- ``red_churned_arr_share``: share of churned ARR that was red at the horizon (caught in time);
+- ``red_churned_share``: the same in accounts;
+- ``surprise_churn_count`` / ``surprise_churn_arr``: churned while green (nobody looked);
+- ``green_churn_rate``: how often a green account still churns;
+- ``red_churn_rate`` (red precision): how often a red account really churns;
+- band sizes and the accounts that change band against a reference banding.
+
+:func:`paired_cs_metrics` resamples the same accounts for both candidates (stratified by
+outcome) so each CI is for the *difference*: a CI that excludes 0 is a real change, one that
+includes 0 is noise. Takes plain arrays; never imports streamlit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from calibration.fitting import _auc_weighted_rows, _check_resamples, stratified_draws
+
+RED, YELLOW, GREEN = 0, 1, 2
+
+HIGHER_IS_BETTER: dict[str, bool | None] = {
+    "auc": True, "point_biserial_r": True, "lift": True,
+    "red_churned_arr_share": True, "red_churned_share": True,
+    "red_churn_rate": True, "green_churn_rate": False,
+    "surprise_churn_count": False, "surprise_churn_arr": False,
+    "red_share": None, "yellow_share": None, "green_share": None,
+}
+"""Direction of each metric; None = no better or worse (band sizes are a choice)."""
+
+METRIC_LABELS = {
+    "auc": "AUC (ranking)", "point_biserial_r": "point-biserial r",
+    "lift": "lift (red vs green churn)",
+    "red_churned_arr_share": "churned ARR caught red", "red_churned_share":
+        "churned accounts caught red",
+    "red_churn_rate": "red precision (red churn rate)", "green_churn_rate": "green churn rate",
+    "surprise_churn_count": "surprise churn (accounts)", "surprise_churn_arr":
+        "surprise churn (ARR)",
+    "red_share": "red share of accounts", "yellow_share": "yellow share of accounts",
+    "green_share": "green share of accounts",
+}
+
+CS_METRICS = ("red_churned_arr_share", "red_churned_share", "surprise_churn_count",
+              "surprise_churn_arr", "green_churn_rate", "red_churn_rate")
+"""The outcome metrics a suggestion must never make significantly worse without saying so."""
+
+
+def cs_numbers(band: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
+               reference_band: np.ndarray | None = None) -> dict[str, Any]:
+    """Point values of the CS numbers for one banding of the given decisions.
+
+    Parameters
+    ----------
+    band : codes 0 red, 1 yellow, 2 green, -1 unscored (unscored rows are left out).
+    churned : bool per decision.
+    arr : ARR per decision (NaN counts as 0 in ARR sums); None when the data has no ARR.
+    reference_band : another banding of the same decisions; ``changed_band`` counts the
+        scored decisions whose band differs.
+    """
+    b = np.asarray(band)
+    c = np.asarray(churned, dtype=bool)
+    a = np.zeros(c.shape) if arr is None else np.nan_to_num(np.asarray(arr, dtype=float))
+    scored = b >= 0
+    n = int(scored.sum())
+    counts = {name: int((b == code).sum()) for code, name in
+              ((RED, "red"), (YELLOW, "yellow"), (GREEN, "green"))}
+    churned_scored = c & scored
+    churned_arr = float(a[churned_scored].sum())
+    red, green = b == RED, b == GREEN
+
+    def rate(num: float, den: float) -> float | None:
+        return float(num / den) if den else None
+
+    out: dict[str, Any] = {
+        "accounts": n, "churned": int(churned_scored.sum()),
+        **{f"{k}_accounts": v for k, v in counts.items()},
+        **{f"{k}_share": rate(v, n) for k, v in counts.items()},
+        "red_churned_arr_share": rate(float(a[red & c].sum()), churned_arr)
+        if arr is not None else None,
+        "red_churned_share": rate(float((red & c).sum()), float(churned_scored.sum())),
+        "surprise_churn_count": int((green & c).sum()),
+        "surprise_churn_arr": float(a[green & c].sum()) if arr is not None else None,
+        "green_churn_rate": rate(float((green & c).sum()), float(green.sum())),
+        "red_churn_rate": rate(float((red & c).sum()), float(red.sum())),
+    }
+    if reference_band is not None:
+        ref = np.asarray(reference_band)
+        out["changed_band"] = int(((ref != b) & scored & (ref >= 0)).sum())
+    return out
+
+
+def metric_rows(score: np.ndarray, band: np.ndarray, c: np.ndarray, arr: np.ndarray,
+                w: np.ndarray) -> dict[str, np.ndarray]:
+    """Every metric for each row of multiplicities ``w`` (R x N): R resamples at once."""
+    y = (~c).astype(float)
+    total = w.sum(axis=1)
+    mean_s = w @ score / total
+    mean_y = w @ y / total
+    cov = w @ (score * y) / total - mean_s * mean_y
+    var_s = np.maximum(w @ (score * score) / total - mean_s**2, 0.0)
+    var_y = mean_y * (1 - mean_y)
+    red, yellow, green = band == RED, band == YELLOW, band == GREEN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(var_s * var_y > 1e-12, cov / np.sqrt(var_s * var_y), np.nan)
+        red_rate = (w @ (red & c)) / (w @ red)
+        green_rate = (w @ (green & c)) / (w @ green)
+        lift = np.where(green_rate > 0, red_rate / green_rate, np.nan)
+        churned_arr = w @ (c * arr)
+        red_arr_share = np.where(churned_arr > 0, w @ ((red & c) * arr) / churned_arr,
+                                 np.nan)
+        red_share_churned = (w @ (red & c)) / (w @ c)
+    surprise = c & green
+    return {
+        "auc": _auc_weighted_rows(score, c, w),
+        "point_biserial_r": r,
+        "lift": lift,
+        "red_churned_arr_share": red_arr_share,
+        "red_churned_share": red_share_churned,
+        "red_churn_rate": red_rate,
+        "green_churn_rate": green_rate,
+        "surprise_churn_count": w @ surprise,
+        "surprise_churn_arr": w @ (surprise * arr),
+        "red_share": (w @ red) / total,
+        "yellow_share": (w @ yellow) / total,
+        "green_share": (w @ green) / total,
+    }
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarray,
+                      band_b: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
+                      n_resamples: int = 1000, seed: int = 0, level: float = 0.95
+                      ) -> dict[str, dict[str, Any]]:
+    """A (baseline), B (candidate), B - A and its paired bootstrap CI for every metric.
+
+    Rows unscored by either candidate are left out. Resampling is stratified by outcome
+    (churned and renewed counts fixed) and uses the same draw for both, so the correlation
+    between them is kept. ``status`` is ``better`` / ``worse`` when the CI excludes 0 (by the
+    metric's direction), ``no real change`` when it includes 0, ``changed`` for band sizes
+    that moved beyond noise (no direction) and ``n/a`` when undefined. ARR metrics are
+    dropped when ``arr`` is None.
+    """
+    _check_resamples(n_resamples, level)
+    score_a, score_b = np.asarray(score_a, float), np.asarray(score_b, float)
+    band_a, band_b = np.asarray(band_a), np.asarray(band_b)
+    keep = ~(np.isnan(score_a) | np.isnan(score_b)) & (band_a >= 0) & (band_b >= 0)
+    c = np.asarray(churned, dtype=bool)[keep]
+    if c.all() or not c.any():
+        raise ValueError("need both churned and renewed accounts (scored by both configs) to "
+                         "compare")
+    a_arr = np.zeros(c.shape[0]) if arr is None else np.nan_to_num(
+        np.asarray(arr, dtype=float)[keep])
+    draws = np.vstack([np.ones((1, c.shape[0])), stratified_draws(c, n_resamples, seed)])
+    ma = metric_rows(score_a[keep], band_a[keep], c, a_arr, draws)
+    mb = metric_rows(score_b[keep], band_b[keep], c, a_arr, draws)
+    tail = (1 - level) / 2 * 100
+    out: dict[str, dict[str, Any]] = {}
+    for name in ma:
+        if arr is None and name in ("surprise_churn_arr", "red_churned_arr_share"):
+            continue
+        diffs = mb[name][1:] - ma[name][1:]
+        finite = diffs[np.isfinite(diffs)]
+        ci = [float(v) for v in np.percentile(finite, [tail, 100 - tail])] \
+            if finite.size >= 2 else None
+        point_a, point_b = _num(ma[name][0]), _num(mb[name][0])
+        diff = None if point_a is None or point_b is None else point_b - point_a
+        excludes = ci is not None and (ci[0] > 0 or ci[1] < 0) and diff is not None
+        direction = HIGHER_IS_BETTER[name]
+        better = None if not excludes or direction is None else (ci[0] > 0) == direction
+        if diff is None or ci is None:
+            status = "n/a"
+        elif not excludes:
+            status = "no real change"
+        elif direction is None:
+            status = "changed"
+        else:
+            status = "better" if better else "worse"
+        out[name] = {"baseline": point_a, "draft": point_b, "diff": diff, "ci": ci,
+                     "ci_excludes_zero": bool(excludes), "draft_better": better,
+                     "higher_is_better": direction, "status": status,
+                     "n_defined": int(finite.size)}
+    return out

@@ -1,0 +1,480 @@
+"""Suggest weights and band cut-offs together for what the CS team actually wants.
+
+Three objectives (:class:`Objective`):
+
+- ``ranking``: rank churned accounts below renewed ones (AUC);
+- ``catch_churn``: as much churned ARR (or accounts) red at the horizon as possible, with red
+  no bigger than the team can work (``red_max_share`` of accounts);
+- ``no_surprises``: as little churned ARR green ("surprise churn") as possible, with green
+  still at least ``green_min_share`` of accounts (a score that calls everything yellow helps
+  nobody).
+
+Bands must make sense whatever the objective: integer cut-offs, every band at least
+``min_band_share`` of accounts and yellow at least ``min_yellow_width`` points wide. Within
+those rules red fills the team's capacity and green is as small as allowed; the weights decide
+*which* accounts land there, so the weights are searched for the objective with the bands
+re-chosen for every candidate.
+
+Every candidate is scored exactly as the scorer scores it (:func:`calibration.scoring.combine`
+on the decisions' factor points, with segment overrides and guardrail caps), so what the
+Suggest page previews is what the draft shows after Apply. Pure computation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration import fitting
+from calibration.config import Config
+from calibration.cs_metrics import cs_numbers, paired_cs_metrics
+from calibration.scoring import NO_CAP, FactorMatrix, GuardrailHits, ScoreResult, combine
+from calibration.verdicts import Verdict, judge
+from calibration.weights import apply_flat_weights, flat_weights
+
+OBJECTIVES = ("ranking", "catch_churn", "no_surprises")
+OBJECTIVE_LABELS = {"ranking": "Ranking (AUC)", "catch_churn": "Catch churn",
+                    "no_surprises": "No surprises"}
+DEFAULT_RED_MAX_SHARE = 0.15
+DEFAULT_GREEN_MIN_SHARE = 0.50
+DEFAULT_MIN_BAND_SHARE = 0.05
+MIN_YELLOW_WIDTH = 5
+HOLDOUT_SHARE = 0.3
+"""Share of decisions held out when the data has no renewal dates (no time split)."""
+_STEPS = (10.0, 5.0, 2.0)
+_MAX_ROUNDS = 6
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the suggestion optimises and the band rules it must respect.
+
+    ``red_max_share``: red holds at most this share of accounts (team capacity);
+    ``green_min_share``: green holds at least this share; ``by_arr``: count churn in ARR
+    (else accounts); ``min_band_share``: every band at least this share;
+    ``min_yellow_width``: yellow spans at least this many score points.
+    """
+
+    kind: str = "ranking"
+    red_max_share: float = DEFAULT_RED_MAX_SHARE
+    green_min_share: float = DEFAULT_GREEN_MIN_SHARE
+    by_arr: bool = True
+    min_band_share: float = DEFAULT_MIN_BAND_SHARE
+    min_yellow_width: int = MIN_YELLOW_WIDTH
+
+    def __post_init__(self) -> None:
+        if self.kind not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, "
+                             f"got {self.kind!r}")
+        for name in ("red_max_share", "green_min_share", "min_band_share"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 < value < 1):
+                raise ValueError(f"{name} is a share between 0 and 1 (0.15 = 15%), got "
+                                 f"{value!r}")
+        if not (isinstance(self.min_yellow_width, int) and 1 <= self.min_yellow_width <= 50):
+            raise ValueError("min_yellow_width must be a whole number of points, 1-50")
+        if self.red_max_share < self.min_band_share:
+            raise ValueError(f"red capacity ({self.red_max_share:.0%}) is below the minimum "
+                             f"band share ({self.min_band_share:.0%})")
+        if self.green_min_share + 2 * self.min_band_share > 1 + 1e-12:
+            raise ValueError(f"green at least {self.green_min_share:.0%} leaves no room for "
+                             f"red and yellow at {self.min_band_share:.0%} each")
+
+    def describe(self) -> str:
+        """One CS sentence."""
+        unit = "ARR" if self.by_arr else "accounts"
+        rules = (f"red at most {self.red_max_share:.0%} of accounts, green at least "
+                 f"{self.green_min_share:.0%}, every band at least {self.min_band_share:.0%}, "
+                 f"yellow at least {self.min_yellow_width} points wide")
+        head = {"ranking": "rank churned accounts below renewed ones (AUC)",
+                "catch_churn": f"put as much churned {unit} as possible in red",
+                "no_surprises": f"keep as little churned {unit} as possible in green"}
+        return f"{head[self.kind]}; {rules}"
+
+
+# --------------------------------------------------------------------------- exact scoring
+@dataclass(frozen=True)
+class Decisions:
+    """The judged renewal decisions, ready to be scored exactly like the scorer does.
+
+    ``matrix``/``segments``/``hits`` are the scorer's own factor points, segment ids and
+    guardrail hits for these rows (see :mod:`calibration.scoring`); ``dates`` are decision
+    (renewal) dates or None for single-snapshot data.
+    """
+
+    matrix: FactorMatrix
+    segments: np.ndarray
+    hits: GuardrailHits
+    churned: np.ndarray
+    arr: np.ndarray | None = None
+    dates: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = self.matrix.points.shape[0]
+        c = np.asarray(self.churned)
+        for name, value in (("segments", self.segments), ("churned", c),
+                            ("guardrail caps", self.hits.cap),
+                            ("arr", self.arr), ("dates", self.dates)):
+            if value is not None and np.shape(value) != (n,):
+                raise ValueError(f"{name} must have one entry per decision ({n})")
+        object.__setattr__(self, "churned", c.astype(bool))
+
+    @property
+    def n(self) -> int:
+        """Number of decisions."""
+        return int(self.matrix.points.shape[0])
+
+    def subset(self, mask: np.ndarray) -> Decisions:
+        """The decisions where ``mask`` holds."""
+        return Decisions(
+            FactorMatrix(self.matrix.points[mask], self.matrix.names), self.segments[mask],
+            GuardrailHits(self.hits.cap[mask], self.hits.rule[mask], self.hits.names),
+            self.churned[mask], None if self.arr is None else self.arr[mask],
+            None if self.dates is None else self.dates[mask])
+
+    def score(self, config: Config) -> ScoreResult:
+        """Scores and bands exactly as :func:`calibration.scoring.combine` gives them."""
+        return combine(self.matrix, config, self.segments, self.hits)
+
+    @property
+    def has_arr(self) -> bool:
+        """True when some churned decision has a known ARR."""
+        return self.arr is not None and bool(np.nansum(self.arr[self.churned]) > 0)
+
+
+def default_banded(config: Config, segments: np.ndarray) -> np.ndarray:
+    """Rows whose bands come from ``config.bands`` (not from a segment's own bands)."""
+    own = [i for i, s in enumerate(config.segments) if s.bands is not None]
+    return ~np.isin(segments, own)
+
+
+# --------------------------------------------------------------------------- bands
+@dataclass(frozen=True)
+class BandChoice:
+    """Integer cut-offs chosen under the band rules, or why none could be."""
+
+    red_max: int | None
+    yellow_max: int | None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        """True when both cut-offs were found."""
+        return self.red_max is not None and self.yellow_max is not None
+
+
+def choose_bands(result: ScoreResult, config: Config, decisions: Decisions,
+                 objective: Objective) -> BandChoice:
+    """Best integer (red_max, yellow_max) for ``objective`` on these decisions.
+
+    The raw (uncapped) score of each decision is known, so the band of every candidate pair
+    follows exactly the scorer's rules: red when raw <= red_max or a guardrail caps at red;
+    green when raw > yellow_max and no guardrail caps it; rows scored by a segment's own
+    bands keep their band. Every pair with yellow at least ``min_yellow_width`` points wide is
+    tried; the feasible ones (each band >= ``min_band_share``, red <= ``red_max_share``,
+    green >= ``green_min_share``) are ranked by the objective: most churn caught red, then
+    least surprise churn (for ``no_surprises`` the other way round).
+    """
+    raw = result.raw_score
+    scored = ~np.isnan(result.score)
+    n = int(scored.sum())
+    if n == 0:
+        return BandChoice(None, None, ["no scored decisions"])
+    c = decisions.churned
+    weight = (np.nan_to_num(decisions.arr) if objective.by_arr and decisions.has_arr
+              else np.ones(decisions.n)) * c
+    own = ~default_banded(config, decisions.segments) & scored
+    mine = scored & ~own
+    cap = decisions.hits.cap
+    ceil = np.clip(np.ceil(np.where(mine, raw, 0.0)), 0, 100).astype(int)
+    grid = np.arange(101)
+
+    def cumulative(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over ``mask`` rows with ceil(raw) <= t, for t = 0..100."""
+        return np.cumsum(np.bincount(ceil[mask], weights=values[mask], minlength=101))
+
+    ones = np.ones(decisions.n)
+    capped_red = mine & (cap == 0)
+    free = mine & (cap != 0)
+    uncapped = mine & (cap == NO_CAP)
+    fixed = {b: own & (result.band == b) for b in (0, 1, 2)}
+    red_n = capped_red.sum() + cumulative(free, ones) + fixed[0].sum()
+    red_w = weight[capped_red].sum() + cumulative(free, weight) + weight[fixed[0]].sum()
+    green_n = uncapped.sum() - cumulative(uncapped, ones) + fixed[2].sum()
+    green_w = weight[uncapped].sum() - cumulative(uncapped, weight) + weight[fixed[2]].sum()
+    r, y = np.meshgrid(grid, grid, indexing="ij")
+    red_share = red_n[r] / n
+    green_share = green_n[y] / n
+    yellow_share = 1.0 - red_share - green_share
+    eps = 1e-12
+    ok = ((y - r) >= objective.min_yellow_width) & (y < 100)
+    ok &= red_share >= objective.min_band_share - eps
+    ok &= red_share <= objective.red_max_share + eps
+    ok &= green_share >= max(objective.green_min_share, objective.min_band_share) - eps
+    ok &= yellow_share >= objective.min_band_share - eps
+    if not ok.any():
+        return BandChoice(None, None, [
+            f"no integer cut-offs meet the band rules on these scores ({objective.describe()}"
+            "): the scores bunch up too much. Widen the rules or change the weights."])
+    caught, surprise = red_w[r], green_w[y]
+    keys = (-surprise, caught) if objective.kind == "no_surprises" else (caught, -surprise)
+    score = np.where(ok, keys[0], -np.inf)
+    best = score == score.max()
+    second = np.where(best, keys[1], -np.inf)
+    best &= second == second.max()
+    # ties: the widest yellow, then the lowest red cut-off (deterministic)
+    width = np.where(best, y - r, -1)
+    best &= width == width.max()
+    i, j = (int(v[0]) for v in np.nonzero(best))
+    return BandChoice(int(grid[i]), int(grid[j]))
+
+
+def with_bands(config: Config, red_max: float, yellow_max: float) -> Config:
+    """Copy of ``config`` with default band cut-offs replaced (segment bands untouched)."""
+    raw = config.model_dump()
+    raw["bands"] = {"red_max": float(red_max), "yellow_max": float(yellow_max)}
+    return Config.model_validate(raw)
+
+
+def band_flags(band: np.ndarray, churned: np.ndarray, objective: Objective) -> list[str]:
+    """Plain-words flags for bands that break the rules or make no sense."""
+    b = np.asarray(band)
+    b = b[b >= 0]
+    c = np.asarray(churned, dtype=bool)[np.asarray(band) >= 0]
+    if b.size == 0:
+        return ["no scored decisions"]
+    out = []
+    for code, name in ((0, "red"), (1, "yellow"), (2, "green")):
+        share = float((b == code).mean())
+        if share < objective.min_band_share - 1e-12:
+            out.append(f"{name} holds {share:.1%} of accounts, under the "
+                       f"{objective.min_band_share:.0%} minimum")
+    out += [w for w in fitting.band_warnings(b, c) if w not in out]
+    return out
+
+
+# --------------------------------------------------------------------------- the search
+@dataclass(frozen=True)
+class ObjectiveSuggestion:
+    """Weights and integer band cut-offs chosen together for one objective.
+
+    ``config`` is exactly what Apply writes to the draft; ``numbers`` are the CS numbers it
+    gives on the decisions it was fitted on (scored by the scorer itself).
+    """
+
+    objective: Objective
+    weights: dict[str, float]
+    red_max: int | None
+    yellow_max: int | None
+    config: Config | None
+    value: float | None
+    auc: float | None
+    numbers: dict[str, Any]
+    flags: list[str]
+    notes: list[str]
+
+    @property
+    def feasible(self) -> bool:
+        """True when band cut-offs meeting every rule were found."""
+        return self.config is not None
+
+
+def objective_value(result: ScoreResult, decisions: Decisions, objective: Objective,
+                    ) -> float | None:
+    """The objective's metric for one scoring (higher AUC / caught share; lower surprise)."""
+    numbers = cs_numbers(result.band, decisions.churned,
+                         decisions.arr if decisions.has_arr else None)
+    if objective.kind == "ranking":
+        return fitting._auc(result.score, decisions.churned)
+    if objective.kind == "catch_churn":
+        key = "red_churned_arr_share" if objective.by_arr and decisions.has_arr \
+            else "red_churned_share"
+        return numbers[key]
+    key = "surprise_churn_arr" if objective.by_arr and decisions.has_arr \
+        else "surprise_churn_count"
+    return numbers[key]
+
+
+def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: Decisions,
+              objective: Objective) -> tuple[tuple[float, float], Config | None, BandChoice]:
+    """Search key (bigger is better) of one weight vector with its best bands."""
+    candidate = apply_flat_weights(config, dict(zip(names, weights, strict=True)))
+    result = decisions.score(candidate)
+    bands = choose_bands(result, candidate, decisions, objective)
+    auc = fitting._auc(result.score, decisions.churned) or 0.0
+    if not bands.feasible:
+        return (-math.inf, auc), None, bands
+    banded = with_bands(candidate, bands.red_max, bands.yellow_max)
+    if objective.kind == "ranking":
+        return (auc, 0.0), banded, bands
+    value = objective_value(decisions.score(banded), decisions, objective) or 0.0
+    sign = 1.0 if objective.kind == "catch_churn" else -1.0
+    return (sign * value, auc), banded, bands
+
+
+def suggest_for(config: Config, decisions: Decisions, objective: Objective,
+                seed: int = 0) -> ObjectiveSuggestion:
+    """Weights and integer bands for ``objective`` on ``decisions``.
+
+    Start points: the config's own weights, the AUC-search weights and the logistic-regression
+    weights (:mod:`calibration.fitting`). For ``ranking`` the AUC search is the answer; for
+    the CS objectives the best start is improved by a coordinate search (each weight moved
+    by 10, 5, then 2 points, the rest rescaled) that keeps a move only when the objective,
+    with bands re-chosen, gets better (AUC breaks ties). Locked weights are not supported
+    here: use :func:`calibration.fitting.suggest_auc` for that.
+    """
+    names = config.factor_names
+    c = decisions.churned
+    if c.all() or not c.any():
+        raise ValueError("need both churned and renewed decisions to suggest")
+    notes: list[str] = []
+    current = flat_weights(config)
+    starts = {"current weights": np.array([current[n] for n in names])}
+    for method in ("auc", "logit"):
+        try:
+            fit = fitting.suggest(decisions.matrix.points, c, names, method, groups=config,
+                                  **({"seed": seed} if method == "auc" else {}))
+        except ValueError as error:
+            notes.append(f"{method} start skipped: {error}")
+            continue
+        starts[f"{method} weights"] = np.array([fit.weights[n] for n in names])
+    evaluated = {label: _evaluate(config, w, names, decisions, objective)
+                 for label, w in starts.items()}
+    label = max(evaluated, key=lambda k: evaluated[k][0])
+    weights = starts[label]
+    key, banded, bands = evaluated[label]
+    notes.append(f"started from the {label}")
+    if objective.kind != "ranking":
+        weights, key, banded, bands = _coordinate_search(config, weights, names, decisions,
+                                                         objective, key, banded, bands)
+    w = fitting._round_weights(np.asarray(weights) / max(np.sum(weights), 1e-12) * 100.0)
+    final = dict(zip(names, map(float, w), strict=True))
+    weighted = apply_flat_weights(config, final)
+    bands = choose_bands(decisions.score(weighted), weighted, decisions, objective)
+    if not bands.feasible:
+        return ObjectiveSuggestion(objective, final, None, None, None, None, key[1],
+                                   {}, bands.messages, notes)
+    banded = with_bands(weighted, bands.red_max, bands.yellow_max)
+    result = decisions.score(banded)
+    numbers = cs_numbers(result.band, c, decisions.arr if decisions.has_arr else None,
+                         decisions.score(config).band)
+    flags = band_flags(result.band, c, objective)
+    return ObjectiveSuggestion(objective, final, bands.red_max, bands.yellow_max, banded,
+                               objective_value(result, decisions, objective),
+                               fitting._auc(result.score, c), numbers, flags, notes)
+
+
+def _coordinate_search(config, weights, names, decisions, objective, key, banded, bands):
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum() * 100.0
+    for step in _STEPS:
+        for _ in range(_MAX_ROUNDS):
+            improved = False
+            for j in range(len(names)):
+                for sign in (1.0, -1.0):
+                    target = float(np.clip(w[j] + sign * step, 0.0, 100.0))
+                    new = fitting._nudged(w, j, target)
+                    if new is None:
+                        continue
+                    got = _evaluate(config, new, names, decisions, objective)
+                    if got[0] > key:
+                        w, (key, banded, bands) = new, got
+                        improved = True
+            if not improved:
+                break
+    return w, key, banded, bands
+
+
+# --------------------------------------------------------------------------- out of sample
+def test_window_months(dates: np.ndarray, share: float = HOLDOUT_SHARE) -> int:
+    """Smallest whole number of months whose latest decisions hold at least ``share`` of
+    the dated decisions (an objective measured in churned ARR needs a test period with enough
+    churn; the latest quarter alone usually has too little)."""
+    d = pd.to_datetime(pd.Series(dates), errors="coerce").dropna()
+    if d.empty:
+        raise ValueError("no decision dates")
+    for months in range(1, 121):
+        if (d >= d.max() - pd.DateOffset(months=months)).mean() >= share:
+            return months
+    return 120
+
+
+def holdout(decisions: Decisions, test_months: int | None = None,
+            seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
+    """Fitting and test masks: a time split on decision dates (test = the latest
+    ``test_months``; by default the fewest whole months holding 30% of the decisions), else
+    a stratified random 30% holdout. Returns (train, test, label)."""
+    n = decisions.n
+    dates = None if decisions.dates is None else pd.to_datetime(
+        pd.Series(decisions.dates), errors="coerce")
+    if dates is not None and dates.notna().any():
+        if test_months is None:
+            test_months = test_window_months(decisions.dates)
+        cut = dates.max() - pd.DateOffset(months=test_months)
+        known = dates.notna().to_numpy()
+        test = known & (dates >= cut).to_numpy()
+        return known & ~test, test, (f"time split: fitted on decisions before {cut.date()}, "
+                                     f"tested on the {test_months} months since")
+    rng = np.random.default_rng(seed)
+    test = np.zeros(n, dtype=bool)
+    for cls in (decisions.churned, ~decisions.churned):
+        idx = np.flatnonzero(cls)
+        test[rng.choice(idx, round(idx.size * HOLDOUT_SHARE), replace=False)] = True
+    return ~test, test, f"random holdout: {HOLDOUT_SHARE:.0%} of decisions (no renewal dates)"
+
+
+@dataclass(frozen=True)
+class OutOfSample:
+    """A suggestion fitted on the older decisions and judged on the held-out ones."""
+
+    label: str
+    n_train: int
+    n_test: int
+    n_test_churned: int
+    suggestion: ObjectiveSuggestion
+    numbers: dict[str, Any]
+    baseline_numbers: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    verdict: Verdict
+    warnings: list[str]
+
+
+def check_out_of_sample(config: Config, decisions: Decisions, objective: Objective, *,
+                        test_months: int | None = None,
+                        n_resamples: int = 1000, seed: int = 0) -> OutOfSample:
+    """Fit weights and bands on the fitting period, judge them on the test period against
+    ``config`` as it is, with paired bootstrap CIs of every CS metric and a verdict."""
+    train, test, label = holdout(decisions, test_months, seed)
+    c = decisions.churned
+    for part, mask in (("fitting", train), ("test", test)):
+        if c[mask].all() or not c[mask].any():
+            raise ValueError(f"the {part} period ({int(mask.sum())} decisions) needs both "
+                             "churned and renewed accounts")
+    fitted = suggest_for(config, decisions.subset(train), objective, seed)
+    later = decisions.subset(test)
+    base = later.score(config)
+    arr = later.arr if later.has_arr else None
+    warnings = []
+    if fitted.config is None:
+        raise ValueError("no bands meeting the rules on the fitting period: "
+                         + "; ".join(fitted.flags))
+    new = later.score(fitted.config)
+    metrics = paired_cs_metrics(base.score, base.band, new.score, new.band, later.churned,
+                                arr, n_resamples, seed)
+    if int(later.churned.sum()) < fitting.MIN_TEST_CHURNED:
+        warnings.append(f"only {int(later.churned.sum())} churned decisions in the test "
+                        "period: the comparison is very uncertain")
+    warnings += [f"test period: {f}" for f in band_flags(new.band, later.churned, objective)]
+    return OutOfSample(label, int(train.sum()), int(test.sum()), int(later.churned.sum()),
+                       fitted, cs_numbers(new.band, later.churned, arr, base.band),
+                       cs_numbers(base.band, later.churned, arr), metrics,
+                       judge(metrics, objective.kind, objective.by_arr), warnings)
+
+
+def for_objective(objective: Objective, **changes: Any) -> Objective:
+    """Copy of ``objective`` with fields changed (kind, shares)."""
+    return replace(objective, **changes)
