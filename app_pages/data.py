@@ -1,5 +1,6 @@
-"""Data: choose the accounts (demo, upload, DuckDB SQL), map columns, check data quality,
-build a starter config or import last quarter's config as the baseline."""
+"""Data: choose the accounts (demo, upload, sandboxed DuckDB SQL, team database), map
+columns, check data quality, build a starter config or import last quarter's config as the
+baseline."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from calibration.autoconfig import (
 from calibration.config import ColumnRoles, ConfigError, check_columns
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
-from ui import state
+from ui import deployment, state
 from ui.data_actions import WIDGET_PREFIX
 from ui.text import md_escape
 
 DEMO, UPLOAD, SQL = "Demo data", "Upload a file (CSV or Parquet)", "SQL query (DuckDB)"
+TEAM = "Team database"
 NONE = "(none)"
 ROLE_LABELS = {
     "account_id": "Account id (required)", "snapshot_date": "Snapshot date",
@@ -102,11 +104,15 @@ def on_upload() -> None:
           f"{frame.shape[1]} columns. Check the column mapping below.")
 
 
-def on_sql() -> None:
+def on_sql(team: str | None = None) -> None:
     st.session_state.pop(SOURCE_ERROR, None)
     try:
-        frame = actions.use_sql(ws, st.session_state.get("data::sql_db", ""),
-                                st.session_state.get("data::sql", ""))
+        if team:
+            frame = actions.use_team_query(ws, team, st.session_state.get("data::team_sql", ""))
+        elif deployment.sql_box_enabled():
+            frame = actions.use_sql(ws, st.session_state.get("data::sql", ""))
+        else:
+            return
     except DataError as error:
         st.session_state[SOURCE_ERROR] = error.report
         return
@@ -178,11 +184,15 @@ if message := st.session_state.pop(FLASH, None):
     (st.success if kind == "success" else st.error)(text)
 
 st.subheader("1. Accounts")
+team_db = deployment.team_database()
+sources = [DEMO, UPLOAD, *([SQL] if deployment.sql_box_enabled() else []),
+           *([TEAM] if team_db else [])]
 default_source = DEMO if ws.source_path == str(DEMO_DATA) else (
-    SQL if ws.source_name.startswith("SQL:") else UPLOAD)
-if "data::source" not in st.session_state:
-    st.session_state["data::source"] = default_source
-source = st.radio("Where do the accounts come from?", [DEMO, UPLOAD, SQL], key="data::source",
+    SQL if ws.source_name.startswith("SQL:") else
+    TEAM if ws.source_name.startswith("Team database:") else UPLOAD)
+if st.session_state.get("data::source") not in sources:
+    st.session_state["data::source"] = default_source if default_source in sources else UPLOAD
+source = st.radio("Where do the accounts come from?", sources, key="data::source",
                   horizontal=True)
 if source == DEMO:
     if ws.source_path == str(DEMO_DATA):
@@ -196,15 +206,22 @@ elif source == UPLOAD:
                      key="data::upload", on_change=on_upload)
     st.caption("The delimiter (comma, semicolon, tab, pipe) and encoding are detected. The file "
                "is kept beside your draft, so a reload finds it again.")
-else:
-    st.text_area("DuckDB query", key="data::sql", height=120,
-                 placeholder="SELECT * FROM read_csv_auto('/data/accounts.csv')\n"
-                             "-- or ATTACH 'postgres:dbname=cs' AS pg (TYPE postgres); "
-                             "SELECT * FROM pg.accounts")
-    st.text_input("DuckDB database file (optional; empty = in memory)", key="data::sql_db")
+elif source == SQL:
+    st.text_area("DuckDB query (one SELECT)", key="data::sql", height=120,
+                 placeholder="SELECT * FROM accounts WHERE arr > 0")
     st.button("Run query", on_click=on_sql, key="data::run_sql")
-    st.caption("DuckDB reads CSV/Parquet files and attaches Postgres, MySQL or SQLite. The "
-               "result is stored as a Parquet file beside your draft.")
+    st.caption("Reshape the data with one DuckDB SELECT over two tables: `accounts` (the "
+               "data in use now) and `demo_accounts` (the demo data). The query runs in a "
+               "sandbox: it cannot read other files, write files, attach databases, load "
+               "extensions or change settings. The result is stored as a Parquet file "
+               "beside your draft.")
+else:
+    st.text_area(f"Query for the team database `{md_escape(team_db)}` (one SELECT)",
+                 key="data::team_sql", height=120,
+                 placeholder="SELECT * FROM cs.account_health_snapshots")
+    st.button("Run query", on_click=on_sql, args=(team_db,), key="data::run_team_sql")
+    st.caption("Runs read-only on the database your administrator configured. The result "
+               "is stored as a Parquet file beside your draft.")
 if (error_report := st.session_state.get(SOURCE_ERROR)) is not None:
     st.error("That data was not loaded (the current data is unchanged):")
     show_report(error_report)

@@ -225,17 +225,6 @@ def _check_first_row(text: str, delimiter: str, n_columns: int, label: str) -> N
                     f"the header has {n_columns}; check the separator and quotes in that row")
 
 
-def read_sql(connection_uri: str, query: str) -> pd.DataFrame:
-    """Run a query through DuckDB (which reads files and attaches Postgres/SQLite/MySQL)."""
-    import duckdb
-
-    try:
-        with duckdb.connect(connection_uri if connection_uri else ":memory:") as con:
-            return con.execute(query).df()
-    except duckdb.Error as error:
-        raise _fail("SQL", f"query failed: {error}") from None
-
-
 # --------------------------------------------------------------------------- prepared table
 @dataclass(frozen=True)
 class AccountTable:

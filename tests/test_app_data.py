@@ -151,17 +151,20 @@ def test_unreadable_upload_keeps_the_current_data():
 
 
 def test_sql_query_becomes_the_source(tmp_path):
-    path = tmp_path / "accounts.parquet"
+    buffer = io.BytesIO()
     pd.DataFrame({"account_id": ["a", "b", "c"], "churned": [True, False, False],
-                  "usage": [1.0, 50.0, 90.0]}).to_parquet(path)
+                  "usage": [1.0, 50.0, 90.0]}).to_parquet(buffer)
     at = run_app(page="data")
+    at.radio(key="data::source").set_value(UPLOAD).run()
+    at.file_uploader(key="data::upload").set_value(
+        ("accounts.parquet", buffer.getvalue(), "application/octet-stream")).run()
     at.radio(key="data::source").set_value("SQL query (DuckDB)").run()
-    at.text_area(key="data::sql").set_value(
-        f"SELECT * FROM read_parquet('{path}') WHERE usage > 0").run()
+    at.text_area(key="data::sql").set_value("SELECT * FROM accounts WHERE usage > 1").run()
     at.button(key="data::run_sql").click().run()
     assert_clean(at)
     ws = workspace(at)
-    assert ws.source_name.startswith("SQL: SELECT * FROM read_parquet")
+    assert ws.source_name.startswith("SQL: SELECT * FROM accounts")
+    assert sorted(pd.read_parquet(ws.source_path)["account_id"]) == ["b", "c"]
     assert ws.source_path.endswith(".parquet")
     assert at.selectbox(key="data::map::outcome").value == "churned"
     assert at.multiselect(key="data::map::churned").value == ["true"]
@@ -225,9 +228,9 @@ def test_use_upload_and_sql_refuse_without_changing_the_source(isolated_drafts):
     with pytest.raises(DataError, match="the file is empty"):
         data_actions.use_upload(ws, "x.csv", b"")
     with pytest.raises(DataError, match="write a query"):
-        data_actions.use_sql(ws, "", "  ")
+        data_actions.use_sql(ws, "  ")
     with pytest.raises(DataError, match="no rows"):
-        data_actions.use_sql(ws, "", "SELECT 1 AS id WHERE false")
+        data_actions.use_sql(ws, "SELECT 1 AS id WHERE false")
     assert ws.source_path == str(DEMO_DATA)
     buffer = io.BytesIO()
     pd.DataFrame({"id": ["a"]}).to_parquet(buffer)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from calibration.accounts import DataError, QualityReport, prepare, read_sql, read_table
+from calibration.accounts import DataError, QualityReport, prepare, read_table
 from calibration.autoconfig import (
     candidate_factor_columns,
     default_factor_columns,
@@ -20,7 +20,9 @@ from calibration.autoconfig import (
 from calibration.config import ColumnRoles, Config, check_columns, load_config
 from calibration.configfile import import_config
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
-from ui import state
+from calibration.limits import LimitError
+from calibration.sandbox import SqlRefused, check_select, run_select
+from ui import deployment, state
 from ui.state import Workspace
 
 WIDGET_PREFIX = "data::map::"
@@ -121,31 +123,69 @@ def use_upload(ws: Workspace, name: str, raw: bytes) -> pd.DataFrame:
     return frame
 
 
-def use_sql(ws: Workspace, database: str, query: str) -> pd.DataFrame:
-    """Run a DuckDB query, keep its result as a Parquet upload and make it the source.
+def sql_tables(ws: Workspace) -> dict[str, str]:
+    """The tables the SQL box may read: the workspace's current data and the demo data.
 
-    Raises DataError (the workspace is unchanged) when the query fails or returns nothing.
+    Nothing else (no other file, no other user's upload) is readable from the box.
     """
-    if not query.strip():
-        report = QualityReport("SQL")
-        report.add("error", "write a query first")
-        raise DataError(report)
-    frame = read_sql(database.strip(), query)
+    return {"accounts": ws.source_path, "demo_accounts": str(DEMO_DATA)}
+
+
+def _sql_error(label: str, message: str) -> DataError:
+    report = QualityReport(label)
+    report.add("error", message)
+    return DataError(report)
+
+
+def use_sql(ws: Workspace, query: str) -> pd.DataFrame:
+    """Run one SELECT in the SQL sandbox over :func:`sql_tables`, keep its result as a
+    Parquet upload and make it the source.
+
+    Raises DataError (the workspace is unchanged) when the query is refused, fails or
+    returns nothing.
+    """
+    try:
+        frame = run_select(query, sql_tables(ws))
+    except (SqlRefused, LimitError) as error:
+        raise _sql_error("SQL", str(error)) from None
+    return _use_query_result(ws, "SQL", query, frame)
+
+
+def use_team_query(ws: Workspace, connection: str, query: str) -> pd.DataFrame:
+    """Run one read-only SELECT on the operator-configured team database ``connection``
+    (``st.connection`` + a SQLAlchemy URL in secrets) and make the result the source."""
+    from calibration.team_db import run_readonly
+
+    try:
+        check_select(query)
+        # the settings are passed explicitly (same values as [connections.<name>] in
+        # secrets) so the connection also works where secrets come from st.secrets only
+        engine = st.connection(connection, type="sql",
+                               **deployment.connection_settings(connection)).engine
+        frame = run_readonly(engine, query)
+    except (SqlRefused, LimitError) as error:
+        raise _sql_error("Team database", str(error)) from None
+    except Exception as error:  # driver missing, bad URL, server down: say so, no traceback
+        raise _sql_error("Team database", "the team database connection "
+                         f"{connection!r} is not usable: {type(error).__name__}") from None
+    return _use_query_result(ws, "Team database", query, frame)
+
+
+def _use_query_result(ws: Workspace, label: str, query: str,
+                      frame: pd.DataFrame) -> pd.DataFrame:
     if frame.shape[1] == 0 or frame.empty:
-        report = QualityReport("SQL")
-        report.add("error", "the query returned no rows")
-        raise DataError(report)
+        raise _sql_error(label, "the query returned no rows")
     buffer = io.BytesIO()
     try:
         frame.to_parquet(buffer, index=False)
     except (ValueError, TypeError, ImportError) as error:
-        report = QualityReport("SQL")
-        report.add("error", f"the query result cannot be stored ({error}); cast unusual "
-                   "columns to text or numbers in the query")
-        raise DataError(report) from None
+        raise _sql_error(label, f"the query result cannot be stored ({error}); cast unusual "
+                         "columns to text or numbers in the query") from None
     short = " ".join(query.split())
     short = short if len(short) <= 60 else short[:57] + "..."
-    _set_source(ws, f"SQL: {short}", state.save_upload("query.parquet", buffer.getvalue()))
+    prefix = "SQL" if label == "SQL" else "Team database"
+    _set_source(ws, f"{prefix}: {short}", state.save_upload("query.parquet",
+                                                              buffer.getvalue()))
     return frame
 
 
