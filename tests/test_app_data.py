@@ -159,12 +159,12 @@ def test_sql_query_becomes_the_source(tmp_path):
     at.file_uploader(key="data::upload").set_value(
         ("accounts.parquet", buffer.getvalue(), "application/octet-stream")).run()
     at.radio(key="data::source").set_value("SQL query (DuckDB)").run()
-    at.text_area(key="data::sql").set_value("SELECT * FROM accounts WHERE usage > 1").run()
+    at.text_area(key="data::sql").set_value("SELECT * FROM accounts WHERE usage < 90").run()
     at.button(key="data::run_sql").click().run()
     assert_clean(at)
     ws = workspace(at)
     assert ws.source_name.startswith("SQL: SELECT * FROM accounts")
-    assert sorted(pd.read_parquet(ws.source_path)["account_id"]) == ["b", "c"]
+    assert sorted(pd.read_parquet(ws.source_path)["account_id"]) == ["a", "b"]
     assert ws.source_path.endswith(".parquet")
     assert at.selectbox(key="data::map::outcome").value == "churned"
     assert at.multiselect(key="data::map::churned").value == ["true"]

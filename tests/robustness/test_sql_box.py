@@ -257,7 +257,7 @@ def test_team_database_transaction_is_read_only(tmp_path, monkeypatch):
         run_readonly(engine, "WITH d AS (SELECT 1) INSERT INTO t SELECT 2")
     # were the statement check fooled, the connection itself is read-only
     monkeypatch.setattr(team_db, "check_select", lambda query: query)
-    with pytest.raises(SqlRefused, match="refused the query.*readonly"):
+    with pytest.raises(SqlRefused, match=r"refused the query.*readonly"):
         run_readonly(engine, "INSERT INTO t SELECT 2")
     with pytest.raises(LimitError, match="HSC_MAX_ROWS"):
         run_readonly(engine, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
