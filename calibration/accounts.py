@@ -27,6 +27,7 @@ from calibration.config import (
     MappingRule,
     check_columns,
 )
+from calibration.dates import parse_dates
 from calibration.values import as_boolean, as_number, is_blank, normalise_text
 
 MAX_LISTED_ROWS = 20
@@ -244,6 +245,7 @@ class AccountTable:
     arr: np.ndarray  # float (NaN unknown)
     reference: np.ndarray  # "known_healthy" / "known_struggling" / ""
     row_number: np.ndarray  # spreadsheet row number of each row (header = 1)
+    renewals: pd.DataFrame | None = None  # canonical renewals table (calibration.renewals)
 
     @property
     def cross_sectional(self) -> bool:
@@ -378,20 +380,10 @@ def _dates(frame: pd.DataFrame, column: str | None, report: QualityReport,
     without it they only become unknown."""
     if column is None:
         return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
-    values = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = pd.to_datetime(values).dt.tz_localize(None) if getattr(
-            values.dt, "tz", None) else pd.to_datetime(values)
-        return parsed.to_numpy(dtype="datetime64[ns]")
-    text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    retry = parsed.isna() & ~pd.Series(is_blank(values), index=values.index)
-    if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-        report.add("info", f"{what}s in more than one format: non-ISO dates were read as "
-                   "month/day/year where ambiguous; use YYYY-MM-DD to be sure", column,
-                   retry.to_numpy() & parsed.notna().to_numpy(), row_number)
-    bad = parsed.isna().to_numpy() & ~is_blank(values)
+    parsed = parse_dates(frame[column], what)
+    for severity, message, mask in parsed.notes:
+        report.add(severity, message, column, mask, row_number)
+    bad = parsed.unreadable.copy()
     if keep is not None:
         bad &= keep  # rows already excluded for another reason are listed there only
         fate = "rows excluded"
@@ -400,7 +392,7 @@ def _dates(frame: pd.DataFrame, column: str | None, report: QualityReport,
     if bad.any():
         report.add("warning", f"unreadable {what}: {fate} (expected a date such as "
                    "2026-03-31)", column, bad, row_number, excluded=keep is not None)
-    return parsed.to_numpy(dtype="datetime64[ns]")
+    return parsed.values
 
 
 def _outcomes(frame: pd.DataFrame, roles: ColumnRoles, report: QualityReport,

@@ -1,7 +1,8 @@
-"""Validation of a scored table: judge each decided account point-in-time, then measure.
+"""Validation of a scored table: judge each renewal decision point-in-time, then measure.
 
-Glue between :mod:`calibration.history` (which rows to judge) and :mod:`calibration.metrics`
-(how well the score separates churned from renewed), overall and per segment.
+Glue between :mod:`calibration.decisions` (which decisions, judged on which snapshot) and
+:mod:`calibration.metrics` (how well the score separates churned from renewed), overall and
+per segment. Outcomes, renewal dates and ARR always come from the decisions.
 """
 
 from __future__ import annotations
@@ -11,19 +12,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import history, metrics
+from calibration import decisions as decisions_module
+from calibration import early_warning, history, metrics
 from calibration.accounts import AccountTable
 from calibration.config import Config
+from calibration.decisions import DEFAULT_HORIZON_DAYS, Decisions
 from calibration.scoring import Scored, ScoreResult
 
-DEFAULT_HORIZON_DAYS = 90
+__all__ = ["DEFAULT_HORIZON_DAYS", "by_config_segment", "drop_signal", "falling_accounts",
+           "judged_rows", "lead_time_by_segment", "segment_labels", "validate"]
 
 
-def judged_rows(table: AccountTable, horizon_days: int = DEFAULT_HORIZON_DAYS
-                ) -> history.PointInTime:
-    """Rows validation judges: each decided account ``horizon_days`` before its renewal
-    (the single row per account for cross-sectional data)."""
-    return history.point_in_time(table.canonical(), horizon_days)
+def judged_rows(table: AccountTable, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Decisions:
+    """The renewal decisions validation judges, each on the account's snapshot
+    ``horizon_days`` before its renewal (see :func:`calibration.decisions.for_table`)."""
+    return decisions_module.for_table(table, horizon_days)
 
 
 def segment_labels(table: AccountTable) -> np.ndarray | None:
@@ -51,7 +54,8 @@ def validate(
     result = scored.result
     judged = judged_rows(table, horizon_days)
     rows = judged.rows
-    evidence = _evaluate(table, config, scored, rows, bootstrap_resamples, seed,
+    everything = np.ones(judged.n_judged, dtype=bool)
+    evidence = _evaluate(table, config, scored, judged, everything, bootstrap_resamples, seed,
                          include_logit, include_factors)
     evidence["sample"] = judged.summary()
     evidence["horizon_days"] = judged.horizon_days
@@ -64,12 +68,15 @@ def validate(
         evidence["lead_time_days"] = no_history
     else:
         over_time = table.canonical().assign(score=result.score, band=result.band)
-        evidence["lead_time_days"] = history.lead_time(over_time, lookback_days)
-        segment_lead = lead_time_by_segment(over_time, labels, lookback_days)
+        evidence["lead_time_days"] = early_warning.lead_time(over_time, lookback_days,
+                                                             table.renewals)
+        evidence["lead_time_days"]["red_at_judge_date"] = early_warning.red_at_judge_date(
+            result.band[rows], judged.churned)
+        segment_lead = lead_time_by_segment(over_time, labels, lookback_days, table.renewals)
     evidence["score_drops"] = drop_signal(table, result, judged)
     if by_segment:
         evidence["segments"] = {} if labels is None else {
-            str(name): _evaluate(table, config, scored, rows[labels[rows] == name],
+            str(name): _evaluate(table, config, scored, judged, labels[rows] == name,
                                  bootstrap_resamples, seed, include_logit, include_factors)
             for name in sorted(set(labels[rows]))
         }
@@ -79,25 +86,33 @@ def validate(
 
 
 def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None,
-                         lookback_days: int = 365) -> dict[str, dict[str, Any]]:
-    """:func:`calibration.history.lead_time` per segment label (rows with that label).
+                         lookback_days: int = 365, renewals: pd.DataFrame | None = None
+                         ) -> dict[str, dict[str, Any]]:
+    """:func:`calibration.early_warning.lead_time` per segment label (rows with that label).
 
     ``scored_history`` is ``AccountTable.canonical()`` with ``score`` and ``band`` columns;
-    ``labels`` the segment label per row (None: no segments, empty result).
+    ``labels`` the segment label per row (None: no segments, empty result); ``renewals``
+    the table's renewals table, if any (restricted to each segment's accounts).
     """
     if labels is None:
         return {}
-    return {str(name): history.lead_time(scored_history.loc[labels == name], lookback_days)
-            for name in sorted(set(labels.tolist()))}
+    out = {}
+    for name in sorted(set(labels.tolist())):
+        rows = scored_history.loc[labels == name]
+        mine = None if renewals is None else renewals[
+            renewals["account_id"].isin(set(rows["account_id"]))]
+        out[str(name)] = early_warning.lead_time(rows, lookback_days, mine)
+    return out
 
 
-def _evaluate(table: AccountTable, config: Config, scored: Scored, rows: np.ndarray,
-              bootstrap_resamples: int, seed: int, include_logit: bool,
+def _evaluate(table: AccountTable, config: Config, scored: Scored, judged: Decisions,
+              mask: np.ndarray, bootstrap_resamples: int, seed: int, include_logit: bool,
               include_factors: bool) -> dict[str, Any]:
     result = scored.result
+    rows = judged.rows[mask]
     return metrics.evaluate(
-        result.score[rows], table.outcome[rows] == "churned", result.band[rows],
-        arr=table.arr[rows], ids=table.account_id[rows], reference=table.reference[rows],
+        result.score[rows], judged.churned[mask], result.band[rows],
+        arr=judged.arr[mask], ids=judged.account_id[mask], reference=table.reference[rows],
         factor_scores=scored.matrix.points[rows] if include_factors else None,
         factor_names=config.factor_names if include_factors else None,
         bootstrap_resamples=bootstrap_resamples, seed=seed, include_logit=include_logit,
@@ -108,52 +123,63 @@ def _evaluate(table: AccountTable, config: Config, scored: Scored, rows: np.ndar
 def by_config_segment(table: AccountTable, config: Config, scored: Scored,
                       horizon_days: int = DEFAULT_HORIZON_DAYS) -> list[dict[str, Any]]:
     """Fast metrics for the accounts each segment config (and the default) scores."""
-    rows = judged_rows(table, horizon_days).rows
+    judged = judged_rows(table, horizon_days)
+    rows = judged.rows
     result = scored.result
     names = [*(s.name for s in config.segments), "Default"]
     out = []
     for code, name in zip([*range(len(config.segments)), -1], names, strict=True):
-        mine = rows[result.segment[rows] == code]
+        mask = result.segment[rows] == code
+        mine = rows[mask]
         evidence = metrics.evaluate(
-            result.score[mine], table.outcome[mine] == "churned", result.band[mine],
-            arr=table.arr[mine], ids=table.account_id[mine], include_logit=False,
+            result.score[mine], judged.churned[mask], result.band[mine],
+            arr=judged.arr[mask], ids=judged.account_id[mask], include_logit=False,
             include_factors=False)
         out.append({"segment": name, "code": code, "metrics": evidence})
     return out
 
 
-def drop_signal(table: AccountTable, result: ScoreResult, judged: history.PointInTime,
+def drop_signal(table: AccountTable, result: ScoreResult, judged: Decisions,
                 min_drop: float = 15, within_days: int = 90) -> dict[str, Any]:
     """Does a sharp fall in score warn of churn? Point in time, never peeking ahead.
 
-    For each judged account, only snapshots up to the one it is judged on count: an account
-    "had a drop" when its score fell by at least ``min_drop`` points within ``within_days``
-    at or before that snapshot. Returns counts and churn rates with and without a drop.
+    A judged decision "had a drop" when its account's score fell by at least ``min_drop``
+    points between two snapshots both dated within the ``within_days`` days up to and
+    including its judge date (renewal date - horizon). Returns counts and churn rates of
+    decisions with and without a drop.
     """
     if judged.cross_sectional:
         return {"reason": "single-snapshot data: no history, so no score drops"}
-    frame = table.canonical().assign(score=result.score, band=result.band)
-    judged_at = pd.Series(table.snapshot_date[judged.rows], index=table.account_id[judged.rows])
-    cutoff = judged_at.reindex(frame["account_id"]).to_numpy()
-    before = frame[frame["snapshot_date"].to_numpy() <= cutoff]  # NaT (not judged) drops out
-    dropped = set(history.score_drops(before, min_drop, within_days)["account_id"])
-    ids = table.account_id[judged.rows]
-    churned = table.outcome[judged.rows] == "churned"
-    had = np.fromiter((i in dropped for i in ids), dtype=bool, count=ids.size)
+    frame = pd.DataFrame({"account_id": table.account_id, "snapshot_date": table.snapshot_date,
+                          "score": result.score})
+    window = pd.DataFrame({"decision": np.arange(judged.n_judged),
+                           "account_id": judged.account_id, "judge": judged.judge_date})
+    pairs = window.merge(frame, on="account_id")
+    start = pairs["judge"] - pd.Timedelta(days=within_days)
+    pairs = pairs[(pairs["snapshot_date"] <= pairs["judge"]) & (pairs["snapshot_date"] >= start)]
+    pairs = pairs.assign(account_id=pairs["decision"])[["account_id", "snapshot_date", "score"]]
+    dropped = history.score_drops(pairs.reset_index(drop=True), min_drop, within_days)
+    had = np.zeros(judged.n_judged, dtype=bool)
+    had[dropped["account_id"].to_numpy(dtype=np.int64)] = True
+    churned = judged.churned
     rates = {}
     for label, mask in (("with_drop", had), ("without_drop", ~had)):
         n = int(mask.sum())
         rates[label] = {"accounts": n, "churned": int((mask & churned).sum()),
                         "churn_rate": float((mask & churned).sum() / n) if n else None}
-    return {"min_drop": min_drop, "within_days": within_days, **rates, "reason": None}
+    return {"min_drop": min_drop, "within_days": within_days, **rates,
+            "definition": f"a fall of at least {min_drop:g} points between two snapshots in "
+                          f"the {within_days} days up to the judge date", "reason": None}
 
 
 def falling_accounts(table: AccountTable, result: ScoreResult, min_drop: float = 10,
                      window_days: int = 90) -> pd.DataFrame:
-    """Open accounts whose score fell by at least ``min_drop`` over the last ``window_days``
-    (latest snapshot vs the snapshot ``window_days`` earlier): the accounts to act on now."""
+    """Undecided accounts (no churned or renewed renewal yet) whose score fell by at least
+    ``min_drop`` over the last ``window_days`` (latest snapshot vs the snapshot
+    ``window_days`` earlier): the accounts to act on now."""
     frame = table.canonical().assign(score=result.score, band=result.band)
-    trend = history.score_trend(frame[frame["outcome"] == "open"], window_days)
+    decided = set(decisions_module.decided_renewals(frame, table.renewals)["account_id"])
+    trend = history.score_trend(frame[~frame["account_id"].isin(decided)], window_days)
     falling = trend[trend["change"] <= -min_drop].copy()
     latest = history.latest_rows(frame)
     bands = pd.Series(result.band[latest], index=table.account_id[latest])
