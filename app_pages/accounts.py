@@ -22,7 +22,8 @@ draft = state.evaluate(ws, config, table, explain=True)
 result, rows = draft.result, draft.rows
 frame = table.frame
 judged_frame = frame.iloc[rows]
-churned = table.outcome[rows] == "churned"
+judged = draft.judged  # one entry per renewal decision: outcome, renewal date, ARR
+churned = judged.churned
 band = result.band[rows]
 name_column = table.roles.account_name if table.roles.account_name in frame.columns else None
 segment_column = table.roles.segment if table.roles.segment in frame.columns else None
@@ -33,10 +34,12 @@ st.caption(f"Scored with the draft (**{md_escape(config.name)}**). "
            f"{draft.judged.describe()}")
 
 
-def account_table(positions: np.ndarray) -> pd.DataFrame:
-    """Display rows for frame positions, largest ARR first."""
+def account_table(mask: np.ndarray) -> pd.DataFrame:
+    """Display rows for the judged renewal decisions in ``mask``, largest ARR first (ARR at
+    stake in the decision; score and band on the snapshot it was judged on)."""
+    positions = rows[mask]
     return explain.account_list(
-        table.account_id[positions], table.arr[positions], result.score[positions],
+        judged.account_id[mask], judged.arr[mask], result.score[positions],
         result.band[positions],
         names=None if name_column is None else frame[name_column].to_numpy()[positions],
         segments=None if segment_column is None else frame[segment_column].to_numpy()[positions])
@@ -89,7 +92,7 @@ else:
         (labels == "known_struggling") & (band == 2))
     if wrong.any():
         with st.expander(f"The {int(wrong.sum()):,} reference accounts in the opposite band"):
-            st.dataframe(account_table(rows[wrong]), hide_index=True, width="stretch",
+            st.dataframe(account_table(wrong), hide_index=True, width="stretch",
                          column_config=ACCOUNT_COLUMNS)
 
 # --------------------------------------------------------------------------- misses
@@ -116,7 +119,7 @@ for tab, key, count_label, arr_label, what in MISSES:
         if not group["mask"].any():
             st.success(f"No judged account {what}.")
             continue
-        st.dataframe(account_table(rows[group["mask"]]), hide_index=True, width="stretch",
+        st.dataframe(account_table(group["mask"]), hide_index=True, width="stretch",
                      column_config=ACCOUNT_COLUMNS, key=f"acct::{key}::table")
         st.markdown("**What they have in common**", help=help_text("common_traits"))
         common = explain.common_traits(
@@ -134,11 +137,11 @@ row_of = explain.explained_rows(table.account_id, table.snapshot_date, rows)
 ids = sorted(row_of, key=str)
 names = {} if name_column is None else dict(zip(table.account_id, frame[name_column],
                                                strict=True))
-surprise_rows = rows[groups["surprise_churn"]["mask"]]
+surprise = groups["surprise_churn"]["mask"]
 default_id = None
-if surprise_rows.size:
-    arr_known = np.nan_to_num(table.arr[surprise_rows], nan=-1.0)
-    default_id = table.account_id[surprise_rows[int(np.argmax(arr_known))]]
+if surprise.any():
+    arr_known = np.nan_to_num(judged.arr[surprise], nan=-1.0)
+    default_id = judged.account_id[surprise][int(np.argmax(arr_known))]
 index = ids.index(default_id) if default_id in row_of else 0
 
 
@@ -155,20 +158,27 @@ chosen = st.selectbox("Account (type an id or name to search)", ids, index=index
 row = row_of[chosen]
 raw_values = {f.name: frame[f.column].iloc[row] for f in config.factors}
 story = explain.account_explanation(config, draft.matrix, result, row, raw_values)
-judged_row = bool(np.isin(row, rows))
+judged_here = np.flatnonzero(rows == row)
 when = pd.Timestamp(table.snapshot_date[row])
 when_text = "its only snapshot" if pd.isna(when) else f"the snapshot of {when.date()}"
+if judged_here.size:
+    decided = "; ".join(
+        f"{judged.outcome[i]}" + ("" if np.isnat(judged.renewal_date[i]) else
+                                  f" at the renewal of {str(judged.renewal_date[i])[:10]}")
+        for i in judged_here)
+    status = f" (the one validation judges). Outcome: {decided}."
+else:
+    status = " (its latest). No judged renewal decision."
 st.subheader(md_escape(label(chosen)))
-st.caption(f"Explained as of {when_text}"
-           + (" (the one validation judges)." if judged_row else " (its latest).")
-           + f" Outcome: {table.outcome[row]}.")
+st.caption(f"Explained as of {when_text}{status}")
 
 c = st.columns(5)
 c[0].metric("Score", "n/a" if story["score"] is None else f"{story['score']:.1f}")
 c[1].metric("Band", story["band"] or "unscored")
 c[2].metric("Before guardrails", "n/a" if story["raw_score"] is None
             else f"{story['raw_score']:.1f}")
-c[3].metric("ARR", "n/a" if np.isnan(table.arr[row]) else f"${table.arr[row]:,.0f}")
+row_arr = judged.arr[judged_here[-1]] if judged_here.size else table.arr[row]
+c[3].metric("ARR", "n/a" if np.isnan(row_arr) else f"${row_arr:,.0f}")
 c[4].metric("Segment config", story["segment"]["name"])  # metric values are plain text
 
 left, right = st.columns([0.55, 0.45], gap="large")
@@ -259,7 +269,8 @@ else:
 
 # --------------------------------------------------------------------------- falling scores
 st.header("Falling scores", help="A green account that was 95 and is now 75 is telling you "
-          "something before it turns red. Open accounts only: the ones you can still act on.")
+          "something before it turns red. Accounts with no decided renewal yet: the ones you "
+          "can still act on.")
 if table.cross_sectional:
     st.info("This data has a single snapshot per account, so there are no trends.")
 else:
@@ -272,9 +283,10 @@ else:
     signal = validation.drop_signal(table, result, draft.judged, fall, window)
     if signal.get("reason") is None and signal["with_drop"]["accounts"]:
         w, wo = signal["with_drop"], signal["without_drop"]
-        st.caption(f"History check: renewals where the score had fallen {fall}+ points within "
-                   f"{window} days before the judge date churned {w['churn_rate']:.0%} of the "
-                   f"time ({w['accounts']:,} accounts) vs {wo['churn_rate']:.0%} for the rest.")
+        st.caption(f"History check: renewals where the score had fallen {fall}+ points "
+                   f"during the {window} days up to the judge date churned "
+                   f"{w['churn_rate']:.0%} of the time ({w['accounts']:,} renewals) vs "
+                   f"{wo['churn_rate']:.0%} for the rest.")
     if falling.empty:
         st.success(f"No open account fell {fall}+ points over the last {window} days.")
     else:

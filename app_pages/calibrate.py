@@ -160,7 +160,7 @@ with controls, st.container(height=760, border=False):  # scrolls; results stay 
 
 with results:
     st.subheader("Renewed vs churned")
-    judged_churned = table.outcome[draft.rows] == "churned"
+    judged_churned = draft.judged.churned
     hist = charts.score_histogram(draft.result.score[draft.rows], judged_churned)
     st.altair_chart(charts.score_distribution_chart(hist, ws.draft.bands.red_max,
                                                     ws.draft.bands.yellow_max),

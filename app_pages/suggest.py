@@ -23,7 +23,7 @@ st.caption("Let the data propose weights and band cut-offs. Every suggestion is 
 draft = state.evaluate(ws, ws.draft, table)
 rows = draft.rows
 points = draft.matrix.points[rows]
-churned = table.outcome[rows] == "churned"
+churned = draft.judged.churned  # outcomes of the renewal decisions, never the judged rows
 names = ws.draft.factor_names
 current = round_to_total(flat_weights(ws.draft), digits=1)
 
@@ -37,7 +37,8 @@ if churned.sum() < MIN_CHURNED_TO_FIT:
 @st.cache_resource(max_entries=16, show_spinner="Fitting and checking out of sample...")
 def run_suggestion(key: tuple, method: str, options: dict[str, Any], test_months: int,
                    _points: np.ndarray, _churned: np.ndarray, _dates: np.ndarray,
-                   _baseline_scores: np.ndarray) -> dict[str, Any]:
+                   _baseline_scores: np.ndarray, _judge_dates: np.ndarray | None = None
+                   ) -> dict[str, Any]:
     """Suggestion + 5-fold CV + time split (cached per data, draft, horizon and options)."""
     suggestion = fitting.suggest(_points, _churned, names, method=method, groups=ws.draft,
                                  **options)
@@ -50,6 +51,7 @@ def run_suggestion(key: tuple, method: str, options: dict[str, Any], test_months
         try:
             split = fitting.time_split(_points, _churned, _dates, method=method,
                                        test_months=test_months, names=names,
+                                       judge_dates=_judge_dates,
                                        baseline=_baseline_scores, groups=ws.draft, **options)
         except ValueError as error:
             split = {"reason": str(error)}
@@ -79,8 +81,8 @@ outcomes: dict[str, dict[str, Any]] = {}
 for method, label in METHODS.items():
     try:
         outcomes[method] = run_suggestion(key, method, method_options[method], test_months,
-                                          points, churned, table.renewal_date[rows],
-                                          draft.result.score[rows])
+                                          points, churned, draft.judged.renewal_date,
+                                          draft.result.score[rows], draft.judged.judge_date)
     except ValueError as error:
         st.error(f"{label}: no suggestion ({error})")
 if not outcomes:
@@ -112,9 +114,13 @@ for method, outcome in outcomes.items():
     if split.get("test_auc") is None:
         st.info(f"{METHODS[method]}: time split not available ({split.get('reason')}).")
     else:
-        text = (f"**{METHODS[method]}**, time split: fitted on {split['n_train']:,} renewals "
-                f"decided before {split['test_from']}, tested on the {split['n_test']:,} "
-                f"after ({split['n_test_churned']:,} churned): {split['verdict']}.")
+        text = (f"**{METHODS[method]}**, time split: tested on the {split['n_test']:,} "
+                f"renewals from {split['test_from']} ({split['n_test_churned']:,} churned), "
+                f"fitted on the {split['n_train']:,} renewals decided before "
+                f"{split.get('train_before', split['test_from'])}, the first test judge date "
+                f"(a purge gap: no fitting renewal happened after a test account was judged; "
+                f"{split.get('n_purged', 0):,} renewals in the gap left out): "
+                f"{split['verdict']}.")
         (st.success if split.get("real") else st.warning)(text)
     for warning in [*outcome["cv"].get("warnings", []), *split.get("warnings", [])]:
         st.warning(f"{METHODS[method]}: {warning}")
@@ -166,7 +172,7 @@ else:
     band_options["capacity"] = int(csms * each)
 band_options["green_max_churn"] = cols[2].slider(
     "Churn accepted in green at most", 1, 30, 8, 1, format="%d%%", key="sg::green") / 100
-bands = fitting.suggest_bands(draft.result.score[rows], churned, table.arr[rows],
+bands = fitting.suggest_bands(draft.result.score[rows], churned, draft.judged.arr,
                               current=(ws.draft.bands.red_max, ws.draft.bands.yellow_max),
                               **band_options)
 for message in bands.messages:

@@ -271,8 +271,15 @@ class AccountTable:
         ).hexdigest()[:16]
         dates = self.snapshot_date[~np.isnat(self.snapshot_date)]
         period = None if dates.size == 0 else [str(dates.min())[:10], str(dates.max())[:10]]
-        return {"source": self.report.source, "rows": len(self), "accounts":
-                int(pd.unique(self.account_id).size), "period": period, "sha256": digest}
+        out = {"source": self.report.source, "rows": len(self), "accounts":
+               int(pd.unique(self.account_id).size), "period": period, "sha256": digest}
+        if self.renewals is not None:
+            out["renewals"] = {
+                "source": self.renewals.attrs.get("source", "renewals table"),
+                "rows": len(self.renewals),
+                "sha256": hashlib.sha256(pd.util.hash_pandas_object(
+                    self.renewals, index=False).to_numpy().tobytes()).hexdigest()[:16]}
+        return out
 
 
 def prepare(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None = None,

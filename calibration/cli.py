@@ -16,24 +16,22 @@ EXIT_BAD_INPUT = 1
 
 
 def _score(args: argparse.Namespace) -> int:
-    from calibration.accounts import load_accounts
+    from calibration.cli_common import load_table
     from calibration.config import load_config
     from calibration.export import write_csv
     from calibration.scored import scored_table
     from calibration.scoring import score_frame
 
     config = load_config(args.config)
-    table = load_accounts(args.data, config)
-    _print_report(table.report)
+    table = load_table(args, config)
     result = score_frame(table.frame, config).result
-    rows = None
+    judged = None
     if args.horizon_days is not None:
         from calibration.validation import judged_rows
 
         judged = judged_rows(table, args.horizon_days)
-        rows = judged.rows
         print(judged.describe(), file=sys.stderr)
-    frame = scored_table(table, config, result, rows)
+    frame = scored_table(table, config, result, judged)
     write_csv(frame, args.out, overwrite=args.force)
     print(f"wrote {len(frame):,} scored rows to {args.out} (config {config.fingerprint()})",
           file=sys.stderr)
@@ -58,13 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Health Score Calibrator")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    from calibration.cli_common import add_data_arguments
+
     score = sub.add_parser("score", help="score every account with a config")
-    score.add_argument("--data", required=True, help="CSV or Parquet account file")
+    add_data_arguments(score, horizon_default=None, horizon_help=(
+        "write one row per renewal decision validation judges instead of every snapshot: the "
+        "account as it stood N days before the renewal, with the decision's outcome, renewal "
+        "date, judge date and ARR (default: off, every snapshot row is written)"))
     score.add_argument("--config", required=True, help="config JSON/YAML file")
     score.add_argument("--out", required=True, help="output CSV")
-    score.add_argument("--horizon-days", type=int, default=None,
-                       help="write only the rows validation judges: each decided account as "
-                            "it stood N days before its renewal (with its outcome)")
     score.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     score.set_defaults(run=_score)
 

@@ -28,14 +28,12 @@ def _sql(args: argparse.Namespace) -> int:
 
 def _bundle(args: argparse.Namespace, with_baseline: bool):
     """Load the data and configs named on the command line and gather the evidence."""
-    from calibration.accounts import load_accounts
+    from calibration.cli_common import load_table
     from calibration.configfile import import_config
     from calibration.evidence import gather
 
     config = import_config(Path(args.config).read_bytes(), args.config)
-    table = load_accounts(args.data, config)
-    if table.report.issues:
-        print(table.report.describe(), file=sys.stderr)
+    table = load_table(args, config)
     baseline = None
     if with_baseline and getattr(args, "baseline", None):
         baseline = import_config(Path(args.baseline).read_bytes(), args.baseline)
@@ -77,6 +75,8 @@ def _export_config(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sql``, ``report`` and ``export-config``."""
+    from calibration.cli_common import add_data_arguments
+
     sql = sub.add_parser("sql", help="print one SQL SELECT that scores accounts in a warehouse")
     sql.add_argument("--config", required=True, help="config JSON/YAML file")
     sql.add_argument("--dialect", choices=DIALECTS, default="duckdb")
@@ -85,11 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     sql.set_defaults(run=_sql)
 
     report = sub.add_parser("report", help="self-contained HTML calibration report")
-    report.add_argument("--data", required=True, help="CSV or Parquet account file")
+    add_data_arguments(report)
     report.add_argument("--config", required=True, help="config JSON/YAML file")
     report.add_argument("--baseline", default=None, help="baseline config to compare with")
-    report.add_argument("--horizon-days", type=int, default=90,
-                        help="judge each account N days before its renewal (default 90)")
     report.add_argument("--bootstrap", type=int, default=1000,
                         help="bootstrap resamples for confidence intervals (0 = none)")
     report.add_argument("--out", required=True, help="output HTML file")
@@ -98,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     export = sub.add_parser("export-config",
                             help="write the config with its validation evidence attached")
-    export.add_argument("--data", required=True, help="CSV or Parquet account file")
+    add_data_arguments(export)
     export.add_argument("--config", required=True, help="config JSON/YAML file")
     export.add_argument("--baseline", default=None,
                         help="baseline config: the evidence records the comparison with it")
@@ -107,7 +105,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--notes", default=None)
     export.add_argument("--format", choices=["json", "yaml"], default=None,
                         help="default: from the --out extension (.yaml/.yml: yaml)")
-    export.add_argument("--horizon-days", type=int, default=90)
     export.add_argument("--bootstrap", type=int, default=1000)
     export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     export.set_defaults(run=_export_config)

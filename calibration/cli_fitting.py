@@ -15,15 +15,16 @@ from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
 
-# Copies of fitting.DEFAULT_TEST_MONTHS / validation.DEFAULT_HORIZON_DAYS, so building the parser
-# imports neither scipy nor pandas (tests/test_cli_imports.py checks that they agree).
+# Copy of fitting.DEFAULT_TEST_MONTHS, so building the parser imports neither scipy nor pandas
+# (tests/test_cli_imports.py checks that they agree).
+from calibration.cli_common import DEFAULT_HORIZON_DAYS  # noqa: F401  (same check)
+
 DEFAULT_TEST_MONTHS = 6
-DEFAULT_HORIZON_DAYS = 90
 
 
 def _suggest(args: argparse.Namespace) -> int:
     from calibration import fitting, metrics
-    from calibration.accounts import load_accounts
+    from calibration.cli_common import load_table
     from calibration.config import load_config, save_config
     from calibration.scoring import assign_bands, score_frame
     from calibration.validation import judged_rows
@@ -37,15 +38,13 @@ def _suggest(args: argparse.Namespace) -> int:
         print(text, file=out)
 
     config = load_config(args.config)
-    table = load_accounts(args.data, config)
-    if table.report.issues:
-        print(table.report.describe(), file=sys.stderr)
+    table = load_table(args, config)
     scored = score_frame(table.frame, config)
     judged = judged_rows(table, args.horizon_days)
     rows = judged.rows
     say(judged.describe())
     points = scored.matrix.points[rows]
-    churned = table.outcome[rows] == "churned"
+    churned = judged.churned
     names = config.factor_names
     baseline = scored.result.score[rows]
     options = {"l2": args.l2} if args.method == "logit" else {}
@@ -64,16 +63,19 @@ def _suggest(args: argparse.Namespace) -> int:
              f"{cv['out_of_sample_auc']:.3f} (in-sample {cv['in_sample_auc']:.3f})."]
     warnings = list(cv["warnings"])
     try:
-        split = fitting.time_split(points, churned, table.renewal_date[rows],
+        split = fitting.time_split(points, churned, judged.renewal_date,
                                    args.test_from, args.method, names=names, baseline=baseline,
-                                   groups=config, seed=args.seed,
+                                   groups=config, seed=args.seed, judge_dates=judged.judge_date,
                                    test_months=args.test_months, **options)
     except ValueError as error:
         say(f"Time split: not possible ({error})")
     else:
-        say(f"Time split (fit before {split['test_from']}, test {split['n_test']} renewals, "
-              f"{split['n_test_churned']} churned): suggested {split['test_auc']:.3f} vs "
-              f"current {split['baseline_test_auc']:.3f}; {split['verdict']}")
+        say(f"Time split: test on {split['n_test']} renewals from {split['test_from']} "
+            f"({split['n_test_churned']} churned); fit on {split['n_train']} renewals before "
+            f"{split['train_before']}, the first test judge date, so no fitting renewal "
+            f"happened after a test account was judged ({split['n_purged']} renewals in the "
+            f"gap left out). Suggested {split['test_auc']:.3f} vs current "
+            f"{split['baseline_test_auc']:.3f}; {split['verdict']}")
         notes.append(f"Time split from {split['test_from']}: {split['verdict']}.")
         warnings += split["warnings"]
     say()
@@ -83,7 +85,7 @@ def _suggest(args: argparse.Namespace) -> int:
     targets = {k: v for k, v in (("red_risk", args.red_risk), ("yellow_risk", args.yellow_risk),
                                  ("green_max_churn", args.green_max_churn)) if v is not None}
     if targets:
-        cut = fitting.suggest_bands(new_scores, churned, table.arr[rows],
+        cut = fitting.suggest_bands(new_scores, churned, judged.arr,
                                     current=(config.bands.red_max, config.bands.yellow_max),
                                     **targets)
         for message in cut.messages:
@@ -120,15 +122,13 @@ def _suggest(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from calibration.accounts import load_accounts
+    from calibration.cli_common import load_table
     from calibration.compare import compare
     from calibration.config import load_config
 
     baseline = load_config(args.baseline)
     draft = load_config(args.config)
-    table = load_accounts(args.data, draft)
-    if table.report.issues:
-        print(table.report.describe(), file=sys.stderr)
+    table = load_table(args, draft)
     result = compare(table, baseline, draft, args.horizon_days, args.resamples, args.seed)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
@@ -166,20 +166,23 @@ def _guarded(run):
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``suggest``, ``compare`` and ``diff`` sub-commands."""
+    from calibration.cli_common import add_data_arguments
+
     suggest = sub.add_parser("suggest", help="suggest weights from renewal outcomes")
-    suggest.add_argument("--data", required=True, help="CSV or Parquet account file")
+    add_data_arguments(suggest)
     suggest.add_argument("--config", required=True, help="config JSON/YAML to start from")
     suggest.add_argument("--method", choices=("logit", "auc"), default="auc",
                          help="logit: logistic regression; auc: maximise AUC (default)")
-    suggest.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS,
-                         help="judge each account N days before its renewal (default 90)")
     suggest.add_argument("--out", help="write the suggested config here (default: print it)")
     suggest.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     suggest.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     suggest.add_argument("--test-from", default=None,
-                         help="time split date (default: the latest 3 months of renewals)")
+                         help="time split: test on renewals from this date (YYYY-MM-DD; "
+                              f"default: the latest {DEFAULT_TEST_MONTHS} months of renewals)")
     suggest.add_argument("--test-months", type=int, default=DEFAULT_TEST_MONTHS,
-                         help="time split: test on renewals of the last N months (default 6)")
+                         help="time split: test on renewals of the last N months (default "
+                              f"{DEFAULT_TEST_MONTHS}); fitting uses only renewals before the "
+                              "first test judge date")
     suggest.add_argument("--red-risk", type=float, default=None,
                          help="also suggest bands: red = churn risk at least this (0.4 = 40%%)")
     suggest.add_argument("--yellow-risk", type=float, default=None,
@@ -191,11 +194,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     suggest.set_defaults(run=_guarded(_suggest))
 
     comp = sub.add_parser("compare", help="compare a draft config with the baseline")
-    comp.add_argument("--data", required=True, help="CSV or Parquet account file")
+    add_data_arguments(comp)
     comp.add_argument("--baseline", required=True, help="current config file")
     comp.add_argument("--config", required=True, help="draft config file")
     comp.add_argument("--format", choices=("text", "json"), default="text")
-    comp.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS)
     comp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     comp.add_argument("--seed", type=int, default=0)
     comp.set_defaults(run=_guarded(_compare))

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from calibration.cli import EXTRA_COMMANDS
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from calibration.accounts import load_accounts
+    from calibration.cli_common import load_table
     from calibration.config import load_config
     from calibration.report_text import validation_text
     from calibration.scoring import score_frame
     from calibration.validation import validate
 
     config = load_config(args.config)
-    table = load_accounts(args.data, config)
-    if table.report.issues:
-        print(table.report.describe(), file=sys.stderr)
+    table = load_table(args, config)
     scored = score_frame(table.frame, config)
     evidence = validate(table, config, scored, horizon_days=args.horizon_days,
                         bootstrap_resamples=args.bootstrap, seed=args.seed)
@@ -45,13 +42,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``validate`` and ``bench``."""
+    from calibration.cli_common import add_data_arguments
+
     validate = sub.add_parser("validate", help="how well a config separates churned from "
                               "renewed accounts (point in time)")
-    validate.add_argument("--data", required=True)
-    validate.add_argument("--config", required=True)
-    validate.add_argument("--horizon-days", type=int, default=90,
-                          help="judge each account as it stood N days before its renewal "
-                               "(default 90; ignored for single-snapshot data)")
+    add_data_arguments(validate)
+    validate.add_argument("--config", required=True, help="config JSON/YAML file")
     validate.add_argument("--bootstrap", type=int, default=1000,
                           help="bootstrap resamples for confidence intervals (0 = none)")
     validate.add_argument("--seed", type=int, default=0)

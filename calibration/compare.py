@@ -182,11 +182,11 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
     draft = score_frame(table.frame, draft_config, explain=True).result
     judged = judged_rows(table, horizon_days)
     rows = judged.rows
-    c = table.outcome[rows] == "churned"
+    c = judged.churned
     warnings: list[str] = []
-    has_arr = not np.isnan(table.arr[rows]).all()
+    has_arr = not np.isnan(judged.arr).all()
     stats = paired_metrics(base.score[rows], base.band[rows], draft.score[rows],
-                           draft.band[rows], c, table.arr[rows] if has_arr else None,
+                           draft.band[rows], c, judged.arr if has_arr else None,
                            n_resamples, seed)
     judged_verdict = judge(stats, objective)
     n_churned = int(c.sum())
@@ -204,7 +204,7 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
     return Comparison(
         baseline_name=baseline_config.name, draft_name=draft_config.name,
         horizon_days=judged.horizon_days,
-        judged={**judged.summary(), "n_churned": n_churned},
+        judged=judged.summary(),
         metrics=stats, verdict=judged_verdict.text, real=judged_verdict.real,
         migration_latest=migration_matrix(base.band[latest], draft.band[latest]),
         migration_judged=migration_matrix(base.band[rows], draft.band[rows]),

@@ -67,26 +67,27 @@ def gather(table: AccountTable, config: Config, baseline: Config | None = None, 
 def judged_accounts(bundle: EvidenceBundle) -> pd.DataFrame:
     """Per-account details of the judged rows (for surprise-churn lists)."""
     table, config, result = bundle.table, bundle.config, bundle.scored.result
-    rows = judged_rows(table, bundle.horizon_days).rows
-    frame: dict[str, Any] = {"account_id": table.account_id[rows]}
+    judged = judged_rows(table, bundle.horizon_days)
+    rows = judged.rows
+    frame: dict[str, Any] = {"account_id": judged.account_id}
     if config.columns.account_name and config.columns.account_name in table.frame.columns:
         frame["account"] = table.frame[config.columns.account_name].to_numpy()[rows]
     if not table.cross_sectional:
         frame["snapshot"] = table.snapshot_date[rows]
-    if not np.isnat(table.renewal_date[rows]).all():
-        frame["renewal"] = table.renewal_date[rows]
-    frame["ARR"] = table.arr[rows]
+    if not np.isnat(judged.renewal_date).all():
+        frame["renewal"] = judged.renewal_date
+    frame["ARR"] = judged.arr
     frame["score"] = np.round(result.score[rows], 1)
     frame["band"] = band_names(result.band[rows])
-    frame["outcome"] = table.outcome[rows]
+    frame["outcome"] = judged.outcome
     return pd.DataFrame(frame)
 
 
 def report_charts(bundle: EvidenceBundle) -> list:
     """The report's charts (the same builders the app uses)."""
     table, config, evidence = bundle.table, bundle.config, bundle.evidence
-    rows = judged_rows(table, bundle.horizon_days).rows
-    churned = table.outcome[rows] == "churned"
+    judged = judged_rows(table, bundle.horizon_days)
+    rows, churned = judged.rows, judged.churned
     out = []
     hist = charts.score_histogram(bundle.scored.result.score[rows], churned)
     out.append(charts.score_distribution_chart(hist, config.bands.red_max,

@@ -1070,6 +1070,7 @@ def cross_validate(points: ArrayLike | FactorMatrix, churned: ArrayLike, method:
 def time_split(points: ArrayLike | FactorMatrix, churned: ArrayLike, decision_dates: ArrayLike,
                test_from: Any = None, method: Method = "auc", *,
                test_months: int = DEFAULT_TEST_MONTHS,
+               judge_dates: ArrayLike | None = None,
                names: Sequence[str] | None = None,
                baseline: Mapping[str, float] | ArrayLike | None = None,
                groups: Sequence[Any] | np.ndarray | Config | None = None,
@@ -1082,6 +1083,12 @@ def time_split(points: ArrayLike | FactorMatrix, churned: ArrayLike, decision_da
     rows, the current config's (``baseline``: flat weights or scores) test AUC and a paired
     bootstrap CI of the test AUC difference (suggestion - baseline). Warns on overfitting
     (fitting minus test AUC > 0.05) and on fewer than 20 churned test accounts.
+
+    With ``judge_dates`` (each decision's renewal date - horizon) the split is purged: the
+    test decisions were judged on snapshots from ``first_test_judge_date`` on, so only
+    decisions renewed *before* that date fit the weights (``train_before``); decisions in the
+    gap are used by neither side (``n_purged``). Without it, fitting uses every decision
+    renewed before ``test_from``.
     """
     p, names = _points(points, names)
     c = np.asarray(churned, dtype=bool)
@@ -1097,12 +1104,22 @@ def time_split(points: ArrayLike | FactorMatrix, churned: ArrayLike, decision_da
     cut = (dates.max() - pd.DateOffset(months=test_months)) if test_from is None else (
         pd.Timestamp(test_from))
     known = dates.notna().to_numpy()
-    train = known & (dates < cut).to_numpy()
     test = known & (dates >= cut).to_numpy()
+    train_before = cut
+    if judge_dates is not None and test.any():
+        judged_at = pd.to_datetime(pd.Series(np.asarray(judge_dates)), errors="coerce")
+        if judged_at.shape[0] != p.shape[0]:
+            raise ValueError(f"judge_dates must have one date per row ({p.shape[0]})")
+        first_judge = judged_at[test].min()
+        if pd.notna(first_judge):
+            train_before = min(cut, first_judge)
+    train = known & (dates < train_before).to_numpy()
     group_of = group_index(groups, p.shape[1])
     base = _baseline_scores(baseline, p, names, group_of)
     out: dict[str, Any] = {
-        "method": method, "test_from": str(cut.date()), "n_train": int(train.sum()),
+        "method": method, "test_from": str(cut.date()),
+        "train_before": str(train_before.date()),
+        "n_purged": int((known & ~train & ~test).sum()), "n_train": int(train.sum()),
         "n_train_churned": int(c[train].sum()), "n_test": int(test.sum()),
         "n_test_churned": int(c[test].sum()), "n_undated": int((~known).sum()), "warnings": [],
     }

@@ -40,6 +40,8 @@ _NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
 _BUCKET_DAYS = 30
 _DROP_TOLERANCE = 1e-9
+MAX_SPAN_DAYS = 100_000
+"""A ``within_days`` wider than any real history (callers that pre-select a window)."""
 
 
 # ---------------------------------------------------------------------------

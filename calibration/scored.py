@@ -7,22 +7,33 @@ import pandas as pd
 
 from calibration.accounts import AccountTable
 from calibration.config import Config
+from calibration.decisions import Decisions
 from calibration.scoring import ScoreResult, band_names
 
 
 def scored_table(table: AccountTable, config: Config, result: ScoreResult,
-                 rows: np.ndarray | None = None) -> pd.DataFrame:
+                 decisions: Decisions | None = None) -> pd.DataFrame:
     """Account id, snapshot, outcome, score, band, guardrail, segment, config hash, and
     the points each factor adds (``points: <factor>``) and sub-scores (``sub-score: <group>``).
+
+    Without ``decisions``: one row per snapshot row, outcome and renewal date as the row says.
+    With ``decisions``: one row per judged renewal decision, scored on its judged snapshot,
+    with the decision's outcome, renewal date, judge date and ARR.
     """
-    rows = np.arange(len(table)) if rows is None else rows
+    rows = np.arange(len(table)) if decisions is None else decisions.rows
     segment_names = np.array([s.name for s in config.segments] + ["Default"], dtype=object)
     guard_names = np.array([g.name for g in config.guardrails] + [""], dtype=object)
     columns: dict[str, object] = {
         "account_id": table.account_id[rows],
         "snapshot_date": table.snapshot_date[rows],
-        "outcome": table.outcome[rows],
-        "renewal_date": table.renewal_date[rows],
+        "outcome": table.outcome[rows] if decisions is None else decisions.outcome,
+        "renewal_date": table.renewal_date[rows] if decisions is None
+        else decisions.renewal_date,
+    }
+    if decisions is not None:
+        columns["judge_date"] = decisions.judge_date
+        columns["arr"] = decisions.arr
+    columns |= {
         "score": result.score[rows],
         "band": band_names(result.band[rows]),
         "guardrail": guard_names[result.guardrail[rows]],
@@ -40,7 +51,7 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
             columns[f"sub-score: {name}"] = result.subscores[rows, g]
     frame = pd.DataFrame(columns)
     if table.cross_sectional:
-        frame = frame.drop(columns=["snapshot_date"])
-    if np.isnat(table.renewal_date).all():
+        frame = frame.drop(columns=[c for c in ("snapshot_date", "judge_date") if c in frame])
+    if np.isnat(frame["renewal_date"].to_numpy(dtype="datetime64[ns]")).all():
         frame = frame.drop(columns=["renewal_date"])
     return frame

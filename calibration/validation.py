@@ -144,9 +144,11 @@ def drop_signal(table: AccountTable, result: ScoreResult, judged: Decisions,
     """Does a sharp fall in score warn of churn? Point in time, never peeking ahead.
 
     A judged decision "had a drop" when its account's score fell by at least ``min_drop``
-    points between two snapshots both dated within the ``within_days`` days up to and
-    including its judge date (renewal date - horizon). Returns counts and churn rates of
-    decisions with and without a drop.
+    points during the ``within_days`` days up to and including its judge date (renewal date -
+    horizon): some snapshot in that window scores ``min_drop`` below an earlier one, where the
+    earlier one is in the window too or is the account's last snapshot before the window
+    starts (its score as the window opened). Nothing after the judge date counts. Returns
+    counts and churn rates of decisions with and without a drop.
     """
     if judged.cross_sectional:
         return {"reason": "single-snapshot data: no history, so no score drops"}
@@ -154,11 +156,15 @@ def drop_signal(table: AccountTable, result: ScoreResult, judged: Decisions,
                           "score": result.score})
     window = pd.DataFrame({"decision": np.arange(judged.n_judged),
                            "account_id": judged.account_id, "judge": judged.judge_date})
-    pairs = window.merge(frame, on="account_id")
-    start = pairs["judge"] - pd.Timedelta(days=within_days)
-    pairs = pairs[(pairs["snapshot_date"] <= pairs["judge"]) & (pairs["snapshot_date"] >= start)]
+    pairs = window.merge(frame[frame["score"].notna()], on="account_id")
+    pairs = pairs[pairs["snapshot_date"] <= pairs["judge"]]
+    inside = pairs["snapshot_date"] >= pairs["judge"] - pd.Timedelta(days=within_days)
+    opening = pairs[~inside].sort_values("snapshot_date", kind="stable").groupby(
+        "decision").tail(1)
+    pairs = pd.concat([opening, pairs[inside]])
     pairs = pairs.assign(account_id=pairs["decision"])[["account_id", "snapshot_date", "score"]]
-    dropped = history.score_drops(pairs.reset_index(drop=True), min_drop, within_days)
+    span = history.MAX_SPAN_DAYS  # the window is applied above: any distance inside it counts
+    dropped = history.score_drops(pairs.reset_index(drop=True), min_drop, span)
     had = np.zeros(judged.n_judged, dtype=bool)
     had[dropped["account_id"].to_numpy(dtype=np.int64)] = True
     churned = judged.churned
@@ -168,8 +174,9 @@ def drop_signal(table: AccountTable, result: ScoreResult, judged: Decisions,
         rates[label] = {"accounts": n, "churned": int((mask & churned).sum()),
                         "churn_rate": float((mask & churned).sum() / n) if n else None}
     return {"min_drop": min_drop, "within_days": within_days, **rates,
-            "definition": f"a fall of at least {min_drop:g} points between two snapshots in "
-                          f"the {within_days} days up to the judge date", "reason": None}
+            "definition": f"the score fell by at least {min_drop:g} points during the "
+                          f"{within_days} days up to the judge date (from the score as the "
+                          "window opened or a later, higher one)", "reason": None}
 
 
 def falling_accounts(table: AccountTable, result: ScoreResult, min_drop: float = 10,

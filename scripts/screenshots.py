@@ -71,8 +71,8 @@ def demo_draft(drafts: Path) -> str:
     state.DRAFTS_DIR = drafts
     baseline = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, baseline)
-    rows = judged_rows(table, 90).rows
-    churned = table.outcome[rows] == "churned"
+    judged = judged_rows(table, 90)
+    rows, churned = judged.rows, judged.churned
     points = score_frame(table.frame, baseline).matrix.points[rows]
     weights = fitting.suggest(points, churned, baseline.factor_names, method="auc",
                               groups=baseline).weights

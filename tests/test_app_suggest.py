@@ -21,8 +21,8 @@ def test_suggestion_is_checked_out_of_sample_and_applied():
     config = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, config)
     scored = score_frame(table.frame, config)
-    rows = judged_rows(table, 90).rows
-    churned = table.outcome[rows] == "churned"
+    judged = judged_rows(table, 90)
+    rows, churned = judged.rows, judged.churned
     suggestion = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
                                  method="auc", groups=config)
     logit = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
@@ -36,9 +36,10 @@ def test_suggestion_is_checked_out_of_sample_and_applied():
     checks = at.dataframe[1].value.set_index("Check")
     assert checks.iloc[0]["AUC search AUC"] == pytest.approx(suggestion.auc)
     assert checks.iloc[0]["Logistic regression AUC"] == pytest.approx(logit.auc)
-    split = fitting.time_split(scored.matrix.points[rows], churned, table.renewal_date[rows],
+    split = fitting.time_split(scored.matrix.points[rows], churned, judged.renewal_date,
                                method="auc", test_months=6, names=config.factor_names,
-                               baseline=scored.result.score[rows], groups=config)
+                               baseline=scored.result.score[rows], groups=config,
+                               judge_dates=judged.judge_date)
     assert checks.iloc[2]["AUC search AUC"] == pytest.approx(split["test_auc"])
     assert any("improvement is real" in s.value for s in at.success)
     at.button(key="sg::apply::auc").click().run()

@@ -1,4 +1,5 @@
-"""Tests for calibration.history: point-in-time selection and score-history analytics."""
+"""Tests for calibration.history (trends, drops, band history), the point-in-time selection of
+calibration.decisions on single-cycle frames, and calibration.early_warning (lead time)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calibration.decisions import Decisions
+from calibration.decisions import derive as point_in_time
+from calibration.early_warning import lead_time
 from calibration.history import (
-    PointInTime,
     band_history,
     latest_rows,
-    lead_time,
-    point_in_time,
     score_drops,
     score_trend,
 )
@@ -66,7 +67,7 @@ def portfolio() -> pd.DataFrame:
     return frame
 
 
-def _judged(frame: pd.DataFrame, pit: PointInTime) -> dict[str, pd.Timestamp]:
+def _judged(frame: pd.DataFrame, pit: Decisions) -> dict[str, pd.Timestamp]:
     """Map account -> judged snapshot date."""
     picked = frame.iloc[pit.rows]
     return dict(zip(picked["account_id"], picked["snapshot_date"], strict=True))
@@ -83,7 +84,7 @@ def test_point_in_time_horizon_90(portfolio: pd.DataFrame) -> None:
     assert pit.excluded_no_renewal_date == ["F"]
     assert pit.horizon_days == 90
     assert not pit.cross_sectional
-    assert list(pit.rows) == sorted(pit.rows)
+    assert list(pit.account_id) == ["A", "B", "E"]  # decisions sorted by account id
 
 
 def test_point_in_time_horizon_30(portfolio: pd.DataFrame) -> None:
@@ -108,10 +109,10 @@ def test_post_churn_snapshots_never_selected(portfolio: pd.DataFrame, horizon: i
 def test_describe_and_summary(portfolio: pd.DataFrame) -> None:
     pit = point_in_time(portfolio, 90)
     assert pit.describe() == (
-        "Judged 3 accounts as they stood 90 days before their renewal; "
+        "Judged 3 renewal decisions as each account stood 90 days before its renewal; "
         "1 open account not validated; "
-        "1 account had no snapshot that early and was excluded; "
-        "1 decided account had no renewal date and was excluded."
+        "1 decision had no snapshot that early and was excluded; "
+        "1 decision had no renewal date and was excluded."
     )
     summary = pit.summary()
     json.dumps(summary, allow_nan=False)
@@ -121,11 +122,14 @@ def test_describe_and_summary(portfolio: pd.DataFrame) -> None:
 
 
 def test_describe_thousands_separator() -> None:
-    pit = PointInTime(np.arange(2400), 2847, 2437, 410, [f"x{i}" for i in range(37)], [], 90, False)
+    empty = np.empty(0)
+    pit = Decisions(np.array([f"a{i}" for i in range(2400)], dtype=object), empty, empty,
+                    empty, empty, np.arange(2400), 90, False, "snapshots", 2847, 410, 0, 0,
+                    [f"x{i}" for i in range(37)], [], [])
     assert pit.describe() == (
-        "Judged 2,400 accounts as they stood 90 days before their renewal; "
+        "Judged 2,400 renewal decisions as each account stood 90 days before its renewal; "
         "410 open accounts not validated; "
-        "37 accounts had no snapshot that early and were excluded."
+        "37 decisions had no snapshot that early and were excluded."
     )
 
 
@@ -152,10 +156,12 @@ def test_account_facts_come_from_latest_row() -> None:
 
 
 def test_point_in_time_argument_checks(portfolio: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="horizon_days"):
+    with pytest.raises(ValueError, match="horizon must be between 0 and 3,650 days"):
         point_in_time(portfolio, -1)
-    with pytest.raises(ValueError, match="horizon_days"):
+    with pytest.raises(ValueError, match="horizon must be a whole number of days"):
         point_in_time(portfolio, 1.5)
+    with pytest.raises(ValueError, match="got 100,000"):
+        point_in_time(portfolio, 100_000)
     with pytest.raises(ValueError, match="'renewal_date'"):
         point_in_time(portfolio.drop(columns="renewal_date"))
     bad = portfolio.assign(outcome=portfolio["outcome"].replace("churned", "lost"))

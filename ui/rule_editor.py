@@ -153,7 +153,7 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
     rows = draft.rows
     column = table.frame[factor.column].iloc[rows]
     numbers, _ = as_number(column)
-    churned = table.outcome[rows] == "churned"
+    churned = draft.judged.churned
     if factor.description:
         st.caption(factor.description)
     rule = factor.rule

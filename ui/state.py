@@ -25,8 +25,8 @@ import streamlit as st
 from calibration import metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
 from calibration.config import ColumnRoles, Config, check_columns, config_from_dict, load_config
+from calibration.decisions import Decisions
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
-from calibration.history import PointInTime
 from calibration.scoring import (
     FactorMatrix,
     GuardrailHits,
@@ -189,7 +189,7 @@ def _factor_stage(file_key: str, roles_json: str, rules_key: str, _table: Accoun
 
 
 @st.cache_resource(max_entries=12)
-def _judged(file_key: str, roles_json: str, horizon: int, _table: AccountTable) -> PointInTime:
+def _judged(file_key: str, roles_json: str, horizon: int, _table: AccountTable) -> Decisions:
     return judged_rows(_table, horizon)
 
 
@@ -202,12 +202,13 @@ class Evaluation:
     segments: np.ndarray
     hits: GuardrailHits
     result: ScoreResult
-    judged: PointInTime
+    judged: Decisions
     metrics: dict[str, Any]
 
     @property
     def rows(self) -> np.ndarray:
-        """Positions of the point-in-time rows being validated."""
+        """Per judged renewal decision, the position of the snapshot row it is judged on
+        (outcomes, renewal dates and ARR: ``judged``, never the row)."""
         return self.judged.rows
 
 
@@ -234,8 +235,8 @@ def _evaluate(file_key: str, config_key: str, horizon: int, explain: bool,
     judged = _judged(file_key, roles_json, horizon, _table)
     rows = judged.rows
     fast = metrics.evaluate(
-        result.score[rows], _table.outcome[rows] == "churned", result.band[rows],
-        arr=_table.arr[rows], ids=_table.account_id[rows], reference=_table.reference[rows],
+        result.score[rows], judged.churned, result.band[rows],
+        arr=judged.arr, ids=judged.account_id, reference=_table.reference[rows],
         include_logit=False, include_factors=False,
     )
     return Evaluation(_config, matrix, segments, hits, result, judged, fast)

@@ -1,0 +1,60 @@
+"""Arguments and data loading shared by the CLI commands that judge renewal decisions.
+
+Light on purpose: building the parser must not import pandas (see ``cli.py``); the data is
+loaded by :func:`load_table`, which imports what it needs when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+DEFAULT_HORIZON_DAYS = 90  # = decisions.DEFAULT_HORIZON_DAYS (tests/test_cli_imports.py)
+MAX_HORIZON_DAYS = 3650  # = decisions.MAX_HORIZON_DAYS
+HORIZON_HELP = ("judge each renewal decision on the account as it stood N days before its "
+                "renewal date (the judge date); 0 to {max:,} (default {default}; ignored for "
+                "single-snapshot data)")
+RENEWALS_HELP = ("separate renewals table (CSV/Parquet): one row per renewal with account id, "
+                 "renewal date, outcome and optionally ARR, joined to --data by account id; "
+                 "when given, outcomes come from it and not from --data")
+
+
+def horizon_days(text: str) -> int:
+    """argparse type: a whole number of days from 0 to MAX_HORIZON_DAYS."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of days (e.g. 90)") from None
+    if not 0 <= value <= MAX_HORIZON_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{value:,} days is not a usable horizon: use 0 (judge on the renewal date) to "
+            f"{MAX_HORIZON_DAYS:,} days before each renewal")
+    return value
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, horizon: bool = True,
+                       horizon_default: int | None = DEFAULT_HORIZON_DAYS,
+                       horizon_help: str | None = None) -> None:
+    """Add ``--data``, ``--renewals`` and (optionally) ``--horizon-days``."""
+    parser.add_argument("--data", required=True, help="CSV or Parquet account (snapshot) file")
+    parser.add_argument("--renewals", default=None, metavar="FILE", help=RENEWALS_HELP)
+    if horizon:
+        parser.add_argument("--horizon-days", type=horizon_days, default=horizon_default,
+                            metavar="N", help=horizon_help or HORIZON_HELP.format(
+                                max=MAX_HORIZON_DAYS, default=horizon_default))
+
+
+def load_table(args: argparse.Namespace, config: Any):
+    """The account table named by ``--data`` (with ``--renewals`` attached), its data-quality
+    reports printed to stderr."""
+    from calibration.renewals import load_with_renewals
+
+    table, renewals_report = load_with_renewals(args.data, config,
+                                                getattr(args, "renewals", None))
+    if table.report.issues:
+        print(table.report.describe(), file=sys.stderr)
+    if renewals_report is not None and renewals_report.issues:
+        print(renewals_report.describe(), file=sys.stderr)
+    return table
