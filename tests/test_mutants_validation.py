@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from calibration import history
+from calibration import decisions, history
 from calibration.accounts import prepare
 from calibration.config import ColumnRoles
 from calibration.scoring import score_frame
@@ -97,7 +97,7 @@ def test_default_horizon_judges_the_snapshot_three_months_before_renewal():
     # snapshots 120, 91, 90, 89, 60 and 30 days before the renewal: the latest one at least
     # 90 days before it is the 90-day one (a 60-day default would pick the 60-day one)
     frame = dated_frame([120, 91, 90, 89, 60, 30])
-    pit = history.point_in_time(frame)
+    pit = decisions.derive(frame)
     assert frame["marker"].iloc[pit.rows].tolist() == [90]
     assert pit.horizon_days == 90
     table, _ = table_with({"a": [50] * 6}, {"a": "churned"})
@@ -109,8 +109,8 @@ def test_default_horizon_judges_the_snapshot_three_months_before_renewal():
 
 def test_horizon_of_zero_and_of_more_than_all_history():
     frame = dated_frame([120, 91, 90, 89, 60, 30])
-    assert frame["marker"].iloc[history.point_in_time(frame, 0).rows].tolist() == [30]
-    pit = history.point_in_time(frame, 121)
+    assert frame["marker"].iloc[decisions.derive(frame, 0).rows].tolist() == [30]
+    pit = decisions.derive(frame, 121)
     assert pit.rows.tolist() == [] and pit.excluded_no_early_snapshot == ["acme"]
 
 
