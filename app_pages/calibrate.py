@@ -6,11 +6,12 @@ import numpy as np
 import streamlit as st
 
 from calibration import charts
+from calibration.alarms import config_alarms
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.fitting import band_warnings
-from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+from calibration.weights import apply_flat_weights, flat_weights, rebalance
 from ui import components, rule_editor, state
-from ui.text import judged_when
+from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
 
@@ -23,6 +24,9 @@ st.caption("Move a weight, a threshold or a band cut-off: the numbers below are 
 baseline = state.evaluate(ws, ws.baseline, table)
 draft = state.evaluate(ws, ws.draft, table)
 components.headline_metrics(draft.metrics, baseline.metrics)
+for alarm in config_alarms(table, ws.draft, draft.judged):
+    st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
+             f"{md_escape(alarm['message'])}")
 if error := st.session_state.pop("calibrate_error", None):
     st.error(error)
 
@@ -33,19 +37,22 @@ def weight_key(name: str) -> str:
 
 
 def current_flat() -> dict[str, float]:
-    return round_to_total(flat_weights(ws.draft), digits=0)
+    """The draft's true shares (never rounded: the sliders only display one decimal)."""
+    return flat_weights(ws.draft)
 
 
 def on_weight(name: str) -> None:
+    """Move one slider: it keeps exactly the value the user chose (within what the locked
+    factors leave free); the unlocked others are rescaled in proportion."""
     locked = {n for n in ws.draft.factor_names if st.session_state.get(f"lock::{n}")}
-    new = rebalance(current_flat(), name, float(st.session_state[weight_key(name)]),
-                    locked, digits=0)
+    new = rebalance(current_flat(), name, float(st.session_state[weight_key(name)]), locked)
     if sum(new.values()) <= 0:
         st.session_state["calibrate_error"] = "At least one factor needs weight."
+        st.session_state[weight_key(name)] = round(current_flat()[name], 1)
         return
     ws.set_draft(apply_flat_weights(ws.draft, new))
-    for factor, weight in new.items():
-        st.session_state[weight_key(factor)] = weight
+    for factor, weight in flat_weights(ws.draft).items():
+        st.session_state[weight_key(factor)] = round(weight, 1)
 
 
 def on_bands() -> None:
@@ -96,13 +103,13 @@ with controls, st.container(height=760, border=False):  # scrolls; results stay 
         for group in groups:
             members = [f for f in ws.draft.factors if f.group == group]
             total = sum(flat[f.name] for f in members)
-            st.markdown(f"**{group}** · {total:.0f}%")
+            st.markdown(f"**{group}** · {total:.1f}%")
             for factor in members:
                 key = weight_key(factor.name)
                 if key not in st.session_state:
-                    st.session_state[key] = float(flat[factor.name])
+                    st.session_state[key] = round(float(flat[factor.name]), 1)
                 left, right = st.columns([0.8, 0.2], vertical_alignment="center")
-                left.slider(factor.name, 0.0, 100.0, step=1.0, format="%.0f%%", key=key,
+                left.slider(factor.name, 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
                             help=factor.description or None, on_change=on_weight,
                             args=(factor.name,))
                 right.checkbox("lock", key=f"lock::{factor.name}",

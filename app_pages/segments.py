@@ -10,7 +10,7 @@ from calibration.glossary import HELP
 from calibration.history import latest_rows
 from calibration.scoring import Scored
 from calibration.validation import by_config_segment
-from calibration.weights import apply_segment_flat_weights, flat_weights, round_to_total
+from calibration.weights import apply_segment_flat_weights, flat_weights
 from ui import state
 from ui.text import judged_when
 
@@ -51,12 +51,11 @@ def remove_segment(index: int) -> None:
 def on_segment_weight(index: int, factor: str) -> None:
     from calibration.weights import rebalance
 
-    current = round_to_total(flat_weights(ws.draft, segment=index), digits=0)
-    new = rebalance(current, factor, float(st.session_state[f"seg::{index}::w::{factor}"]),
-                    digits=0)
+    current = flat_weights(ws.draft, segment=index)  # true shares, never display-rounded
+    new = rebalance(current, factor, float(st.session_state[f"seg::{index}::w::{factor}"]))
     ws.set_draft(apply_segment_flat_weights(ws.draft, index, new))
-    for name, weight in new.items():
-        st.session_state[f"seg::{index}::w::{name}"] = weight
+    for name, weight in flat_weights(ws.draft, segment=index).items():
+        st.session_state[f"seg::{index}::w::{name}"] = round(weight, 1)
 
 
 def on_segment_bands(index: int) -> None:
@@ -108,13 +107,13 @@ for index, segment in enumerate(ws.draft.segments):
              f"{', '.join(repr(v) for v in segment.match.values)}")
     with st.expander(segment.name, expanded=index == 0):
         st.markdown(label)
-        flat = round_to_total(flat_weights(ws.draft, segment=index), digits=0)
+        flat = flat_weights(ws.draft, segment=index)
         cols = st.columns(3)
         for position, factor in enumerate(ws.draft.factors):
             key = f"seg::{index}::w::{factor.name}"
             if key not in st.session_state:
-                st.session_state[key] = float(flat[factor.name])
-            cols[position % 3].slider(factor.name, 0.0, 100.0, step=1.0, format="%.0f%%",
+                st.session_state[key] = round(float(flat[factor.name]), 1)
+            cols[position % 3].slider(factor.name, 0.0, 100.0, step=0.1, format="%.1f%%",
                                       key=key, on_change=on_segment_weight,
                                       args=(index, factor.name))
         bands = segment.bands or ws.draft.bands

@@ -833,13 +833,36 @@ def default_factor_columns(frame: pd.DataFrame, roles: ColumnRoles,
     Returns
     -------
     list of str
-        Selected candidate columns in data order.
+        Selected candidate columns in data order; never a column that looks like it encodes
+        the outcome or like a protected attribute (see :func:`excluded_columns`).
     """
-    candidates = candidate_factor_columns(frame, roles)
+    candidates = [c for c in candidate_factor_columns(frame, roles)
+                  if c not in excluded_columns(frame, roles)]
     if len(candidates) <= limit:
         return candidates
     best = set(rank_factor_columns(frame, candidates, churn_flags(frame, roles))[:limit])
     return [c for c in candidates if c in best]
+
+
+def excluded_columns(frame: pd.DataFrame, roles: ColumnRoles) -> dict[str, str]:
+    """Candidate columns never pre-selected, with why (:mod:`calibration.alarms`): names that
+    look like protected attributes, and columns that look like they encode the outcome
+    (judged point in time, 90 days before each renewal, when the data allows)."""
+    from calibration import alarms
+
+    candidates = candidate_factor_columns(frame, roles)
+    out = {a["column"]: a["message"] for a in alarms.fairness_alarms(candidates)}
+    try:
+        from calibration.accounts import prepare
+        from calibration.decisions import for_table
+
+        table = prepare(frame, roles, None)
+        judged = for_table(table, 90)
+    except ValueError:  # unusable roles or outcomes: nothing to judge leaks on
+        return out
+    for alarm in alarms.leak_alarms(table.frame, judged.rows, judged.churned, candidates):
+        out.setdefault(alarm["column"], alarm["message"])
+    return out
 
 
 def starter_config(frame: pd.DataFrame, roles: ColumnRoles, factor_columns: Sequence[str],

@@ -45,6 +45,10 @@ def _suggest(args: argparse.Namespace) -> int:
     say(judged.describe())
     points = scored.matrix.points[rows]
     churned = judged.churned
+    from calibration.alarms import config_alarms
+
+    for alarm in config_alarms(table, config, judged):
+        say(f"WARNING: {alarm['message']}")
     names = config.factor_names
     baseline = scored.result.score[rows]
     options = {"l2": args.l2} if args.method == "logit" else {}

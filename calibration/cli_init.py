@@ -40,6 +40,11 @@ def _init(args: argparse.Namespace) -> int:
     roles = roles.model_copy(update={"churned_values": list(churned),
                                      "renewed_values": list(renewed)})
     columns = args.factors or default_factor_columns(frame, roles)
+    if not args.factors:
+        from calibration.autoconfig import excluded_columns
+
+        for why in excluded_columns(frame, roles).values():
+            print(f"WARNING: not picked: {why}", file=sys.stderr)
     config = starter_config(frame, roles, columns, args.name)
     write_config(config, args.out, overwrite=args.force)
     mapped = ", ".join(f"{role}={column}" for role, column in roles.model_dump().items()

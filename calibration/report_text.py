@@ -37,6 +37,7 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
             f"point in time ({evidence.get('horizon_days')} days before each renewal)")
     lines = [
         f"Config: {config.name} ({evidence.get('config_hash')})",
+        *(f"WARNING: {alarm['message']}" for alarm in evidence.get("alarms", [])),
         f"Validation: {mode}",
         sample.get("description", ""),
         f"Scored {evidence['n_scored']:,} accounts: {evidence['n_churned']:,} churned, "
@@ -73,7 +74,13 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
     lead = evidence.get("lead_time_days", {})
     if lead.get("median_days") is not None:
         lines.append(f"Early warning: median {lead['median_days']:.0f} days red before churn; "
-                     f"{lead['n_never_red']:,} of {lead['n_churned']:,} churned were never red")
+                     f"{lead['n_never_red']:,} of {lead['n_churned']:,} churned were never red "
+                     "(looks at every snapshot before the churn date, also after the judge date)")
+        red = lead.get("red_at_judge_date") or {}
+        if red.get("recall") is not None:
+            lines.append(f"Red at the judge date: {red['n_red']:,} of {red['n_churned']:,} "
+                         f"churned renewals ({red['recall']:.0%}) were already red on the "
+                         "snapshot they were judged on")
     elif lead.get("reason"):
         lines.append(f"Early warning: n/a ({lead['reason']})")
     drops = evidence.get("score_drops") or {}

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration import alarms, early_warning, history, metrics
 from calibration import decisions as decisions_module
-from calibration import early_warning, history, metrics
 from calibration.accounts import AccountTable
 from calibration.config import Config
 from calibration.decisions import DEFAULT_HORIZON_DAYS, Decisions
@@ -61,6 +61,7 @@ def validate(
     evidence["horizon_days"] = judged.horizon_days
     evidence["cross_sectional"] = judged.cross_sectional
     evidence["config_hash"] = config.fingerprint()
+    evidence["alarms"] = alarms.config_alarms(table, config, judged)
     labels = segment_labels(table) if by_segment else None
     no_history = {"reason": "single-snapshot data: no history, so no early-warning lead time"}
     segment_lead: dict[str, dict[str, Any]] = {}

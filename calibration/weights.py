@@ -21,19 +21,27 @@ def flat_weights(config: Config, segment: int = -1) -> dict[str, float]:
 
 def round_to_total(values: dict[str, float], total: float = 100.0, digits: int = 1,
                    fixed: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
-    """Round to ``digits`` decimals so the values still add up to ``total``.
+    """Round to ``digits`` decimals so the values still add up to ``total`` (for display and
+    readable exports only: never write the result back as the user's weights).
 
-    The rounding error goes to the largest value not in ``fixed``.
+    Largest-remainder rounding: every value not in ``fixed`` is rounded down, then the units
+    still missing go one each to the values that lost the most, so no value moves by more
+    than one unit of the last digit (12 equal weights of 8.33 become 8.4 x 4 and 8.3 x 8).
     """
+    unit = 10.0 ** -digits
     rounded = {k: round(v, digits) for k, v in values.items()}
-    adjustable = [k for k in rounded if k not in fixed]
+    adjustable = [k for k in values if k not in fixed]
     if not adjustable:
         return rounded
-    error = round(total - sum(rounded.values()), digits)
-    if error:
-        largest = max(adjustable, key=lambda k: rounded[k])
-        rounded[largest] = round(rounded[largest] + error, digits)
-    return rounded
+    floors = {k: np.floor(values[k] / unit + 1e-9) for k in adjustable}
+    missing = round((total - sum(rounded[k] for k in fixed)) / unit) - sum(floors.values())
+    order = sorted(adjustable, key=lambda k: (-(values[k] / unit - floors[k]), -values[k]))
+    step = 1 if missing >= 0 else -1
+    pool = order if missing >= 0 else order[::-1]
+    for i in range(int(abs(missing))):
+        k = pool[i % len(pool)]
+        floors[k] = max(floors[k] + step, 0.0)
+    return {k: (round(floors[k] * unit, digits) if k in floors else rounded[k]) for k in values}
 
 
 def apply_flat_weights(config: Config, flat: dict[str, float], digits: int | None = None
@@ -82,14 +90,14 @@ def _round_hierarchy(raw: dict, digits: int) -> None:
 
 
 def rebalance(weights: dict[str, float], changed: str, value: float,
-              locked: frozenset[str] | set[str] = frozenset(), digits: int = 1
+              locked: frozenset[str] | set[str] = frozenset(), digits: int | None = None
               ) -> dict[str, float]:
     """Set one factor's weight and rescale the other unlocked factors so the total is 100.
 
-    Locked factors keep their weight. The changed factor is limited to what the locked
-    ones leave free. Free factors shrink or grow in proportion to their current weights
-    (equally when they are all zero). Results are rounded to ``digits`` decimals and still
-    add up to 100.
+    Locked factors keep their weight exactly. The changed factor is limited to what the
+    locked ones leave free (0 to 100 - locked). Free factors shrink or grow in proportion to
+    their current weights (equally when they are all zero), so their ratios never change.
+    Exact by default; ``digits`` rounds the result for display (still adding up to 100).
     """
     if changed not in weights:
         raise ValueError(f"unknown factor {changed!r}")
@@ -106,6 +114,8 @@ def rebalance(weights: dict[str, float], changed: str, value: float,
     else:
         new_free = {}
     result = {k: (value if k == changed else new_free.get(k, weights[k])) for k in weights}
+    if digits is None:
+        return result
     return round_to_total(result, digits=digits, fixed={k for k in locked if k != changed})
 
 

@@ -131,3 +131,15 @@ def test_new_sub_score_keeps_weights(demo):
     assert [f.group for f in draft.factors if f.name == "Active users"] == ["Usage"]
     assert at.slider(key="w::Active users").value == 40
     assert any(m.value.startswith("**Usage**") for m in at.markdown)
+
+
+def test_one_keyboard_step_sticks_and_moves_the_auc():
+    at = run_app(page="calibrate")
+    before = metric(at, "AUC")
+    assert at.slider(key="w::Active users").value == 40.0
+    at.slider(key="w::Active users").set_value(40.1).run()
+    assert_clean(at)
+    assert at.slider(key="w::Active users").value == pytest.approx(40.1)
+    at.slider(key="w::Active users").set_value(41.0).run()
+    assert at.slider(key="w::Active users").value == pytest.approx(41.0)
+    assert metric(at, "AUC") != before

@@ -9,7 +9,7 @@ from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
-from calibration.weights import flat_weights, round_to_total
+from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests.apptest_support import assert_clean, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -46,7 +46,10 @@ def test_suggestion_is_checked_out_of_sample_and_applied():
     assert_clean(at)
     at.switch_page("app_pages/calibrate.py").run()
     assert_clean(at)
-    want = round_to_total(suggestion.weights, digits=0)
-    assert at.slider(key="w::Feature adoption").value == want["Feature adoption"]
+    # sliders show the applied weights' true values to one decimal (no display rounding
+    # forced to add up to 100)
+    want = round(flat_weights(apply_flat_weights(config, suggestion.weights))["Feature adoption"],
+                 1)
+    assert at.slider(key="w::Feature adoption").value == pytest.approx(want)
     assert float(metric(at, "AUC")) > 0.8
     assert round_to_total(flat_weights(config), digits=0)["Active users"] == 40

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +92,63 @@ def test_move_to_group_keeps_every_share(demo_config):
     moved = move_to_group(moved, "Late invoices", "Support")
     assert "Commercial" not in moved.group_names()
     assert round_to_total(flat_weights(moved)) == round_to_total(before)
+
+
+@st.composite
+def slider_sessions(draw):
+    """Random starting weights and a sequence of slider moves with random locks."""
+    n = draw(st.integers(2, 12))
+    names = [f"f{i}" for i in range(n)]
+    raw = draw(st.lists(st.floats(0, 100), min_size=n, max_size=n))
+    total = sum(raw)
+    weights = ({k: 100 * w / total for k, w in zip(names, raw, strict=True)} if total > 0
+               else dict.fromkeys(names, 100 / n))
+    steps = draw(st.lists(st.tuples(st.sampled_from(names),
+                                    st.floats(0, 100).map(lambda v: round(v, 1)),
+                                    st.sets(st.sampled_from(names))), min_size=1, max_size=12))
+    return weights, steps
+
+
+@settings(max_examples=150, deadline=None)
+@given(slider_sessions())
+def test_rebalance_steps_stick_and_rescale_the_unlocked_others_in_proportion(session):
+    weights, steps = session
+    for changed, value, locks in steps:
+        locked = locks - {changed}
+        new = rebalance(weights, changed, value, locked)
+        free = [k for k in weights if k not in locked and k != changed]
+        room = 100 - sum(weights[k] for k in locked)
+        assert sum(new.values()) == pytest.approx(100, abs=1e-9)
+        assert all(v >= 0 for v in new.values())
+        for k in locked:  # locked weights never move, not even by rounding
+            assert new[k] == weights[k]
+        if free:  # the step sticks: exactly the chosen value, within what locks leave
+            assert new[changed] == pytest.approx(min(max(value, 0), room), abs=1e-9)
+            before = sum(weights[k] for k in free)
+            after = sum(new[k] for k in free)
+            if before > 1e-9 and after > 1e-9:  # ratios among the free factors are kept
+                for k in free:
+                    assert new[k] / after == pytest.approx(weights[k] / before, abs=1e-9)
+        weights = new
+
+
+def test_round_to_total_spreads_the_rounding_instead_of_dumping_it_on_one_factor():
+    equal = {f"f{i}": 100 / 12 for i in range(12)}
+    shown = round_to_total(equal, digits=1)
+    assert sum(shown.values()) == pytest.approx(100)
+    assert sorted(set(shown.values())) == [8.3, 8.4]
+    assert all(abs(shown[k] - equal[k]) <= 0.1 for k in equal)
+    assert round_to_total(equal, digits=0) == {**dict.fromkeys(list(equal)[:4], 9.0),
+                                               **dict.fromkeys(list(equal)[4:], 8.0)}
+
+
+def test_slider_steps_survive_the_config_round_trip(demo_config):
+    """A 0.1-point step written into the config reads back as that step (nothing rounds it
+    away), and the others keep their proportions."""
+    before = flat_weights(demo_config)
+    moved = rebalance(before, "Active users", round(before["Active users"] + 0.1, 1))
+    config = apply_flat_weights(demo_config, moved)
+    after = flat_weights(config)
+    assert after["Active users"] == pytest.approx(before["Active users"] + 0.1, abs=1e-6)
+    for name in before:
+        assert after[name] == pytest.approx(moved[name], abs=1e-6)
