@@ -482,7 +482,10 @@ def factor_signal_rows(factors: Mapping[str, Any], weights: Mapping[str, float]
 def double_counting_sentences(factors: Mapping[str, Any]) -> list[str]:
     """One sentence per pair of factors with |r| above the double-counting threshold."""
     return [f"{p['a']} and {p['b']} move together (r = {p['r']:.2f}): together they count "
-            "the same signal twice." for p in factors.get("double_counting", [])]
+            "the same signal twice." if p["r"] > 0 else
+            f"{p['a']} and {p['b']} cancel each other out (r = {p['r']:.2f} with the directions "
+            "configured): when one gives points the other takes them away; check the "
+            "directions." for p in factors.get("double_counting", [])]
 
 
 def not_monotone(factors: Mapping[str, Any]) -> list[str]:

@@ -24,14 +24,19 @@ HELP = {
                 "mis-set.",
     "precision": "Of the accounts flagged red, the share that churned.",
     "recall": "Of the accounts that churned, the share that were flagged red beforehand.",
-    "lead_time": "For churned accounts: how many days before the churn date the score first "
-                 "turned red. Longer = more time to act. 'Never red' churn was missed.",
+    "lead_time": "For churned renewals: how many days before the churn date the score first "
+                 "turned red (looking at every snapshot in the year before the churn date, "
+                 "also those after the judge date). Longer = more time to act. 'Never red' "
+                 "churn was missed. 'Red at the judge date' is the stricter point-in-time "
+                 "figure: the share already red on the snapshot validation judged.",
     "calibration": "Churn rate in each tenth of accounts by score. It should fall steadily "
                    "as the score rises.",
-    "horizon": "Accounts are judged as they stood this many days before their renewal "
-               "decision, so the score is not flattered by what happened after.",
+    "horizon": "Each renewal decision is judged on the account as it stood this many days "
+               "before the renewal date (the judge date), so the score is not flattered by "
+               "what happened after.",
     "factor_auc": "How well this factor alone separates renewed from churned (0.5 = no "
                   "signal).",
-    "double_counting": "Two factors that move together (|r| > 0.8) count the same signal "
-                       "twice.",
+    "double_counting": "Two factors whose points move together (|r| > 0.8) count the same "
+                       "signal twice; whose points move opposite ways (r < -0.8) cancel each "
+                       "other out (check their directions).",
 }

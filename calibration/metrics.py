@@ -862,7 +862,9 @@ def factor_signal(
         ``factors``: per factor ``auc`` (renewal AUC of its points alone, NaN rows
         excluded), ``point_biserial_r``, ``missing_rate``, ``calibration`` (churn by factor
         quantile bin with ``monotone``); ``correlation``: K x K pairwise-complete Pearson r
-        (None where undefined); ``double_counting``: pairs with |r| > 0.8.
+        (None where undefined); ``double_counting``: pairs with |r| > 0.8 of their points
+        (which carry the configured directions), ``effect`` ``count_twice`` (r > 0) or
+        ``cancel_out`` (r < 0: the directions oppose what the columns do together).
     """
     _check_n_bins(n_bins)
     c = _vector("churned", churned)
@@ -878,7 +880,10 @@ def factor_signal(
             r = _pair_r(f[:, i], f[:, j])
             matrix[i][j] = matrix[j][i] = r
             if r is not None and abs(r) > DOUBLE_COUNTING_R:
-                pairs.append({"a": names[i], "b": names[j], "r": r})
+                # points already carry each factor's configured direction: moving together
+                # they count one signal twice; moving opposite they cancel each other out
+                pairs.append({"a": names[i], "b": names[j], "r": r,
+                              "effect": "count_twice" if r > 0 else "cancel_out"})
     return {"factors": per, "correlation": matrix, "double_counting": pairs, "names": names}
 
 

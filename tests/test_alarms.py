@@ -94,3 +94,20 @@ def test_horizon_out_of_range_is_a_clear_error(leaky_file, capsys):
         err = capsys.readouterr().err
         assert "--horizon-days" in err and "Traceback" not in err
     assert pd.Timestamp  # keep pandas import used
+
+
+def test_double_counting_uses_the_configured_directions():
+    from calibration import explain, metrics
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 100, 400)
+    churned = rng.random(400) < 0.3
+    together = np.column_stack([base, np.clip(base + rng.normal(0, 3, 400), 0, 100)])
+    opposed = np.column_stack([base, np.clip(100 - base + rng.normal(0, 3, 400), 0, 100)])
+    same = metrics.factor_signal(together, ["a", "b"], churned)["double_counting"]
+    against = metrics.factor_signal(opposed, ["a", "b"], churned)["double_counting"]
+    assert [p["effect"] for p in same] == ["count_twice"]
+    assert [p["effect"] for p in against] == ["cancel_out"]
+    assert "cancel each other out" in explain.double_counting_sentences(
+        {"double_counting": against})[0]
+    assert "twice" in explain.double_counting_sentences({"double_counting": same})[0]
