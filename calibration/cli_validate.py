@@ -29,6 +29,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.headroom:
+        return _bench_headroom(args)
     from calibration.bench import format_table, run_bench
 
     sizes = [args.accounts] if args.accounts else [10_000, 100_000, 1_000_000]
@@ -37,6 +39,25 @@ def _bench(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2))
     else:
         print(format_table(results))
+    return 0
+
+
+def _bench_headroom(args: argparse.Namespace) -> int:
+    from calibration.bench_headroom import format_results, run_dataset
+    from calibration.demo import DEMO_CONFIG, DEMO_DATA
+
+    pairs = [] if args.dataset else [(DEMO_DATA, DEMO_CONFIG)]
+    if args.telco:
+        from pathlib import Path
+
+        example = Path(__file__).resolve().parents[1] / "examples" / "telco_config.json"
+        pairs.append((args.telco, example))
+    pairs += [tuple(p) for p in args.dataset or []]
+    results = [run_dataset(data, config, seed=args.seed) for data, config in pairs]
+    if args.format == "json":
+        print(json.dumps(results, indent=2))
+    else:
+        print(format_results(results))
     return 0
 
 
@@ -60,6 +81,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--bootstrap", type=int, default=1000)
     bench.add_argument("--format", choices=["text", "json"], default="text")
+    bench.add_argument("--headroom", action="store_true",
+                       help="instead of timings: held-out AUC of the draft, the weights-only "
+                            "and fitted-curve suggestions, binned logistic regression and "
+                            "gradient boosting on the demo (and --telco / --dataset) data")
+    bench.add_argument("--telco", metavar="CSV", default=None,
+                       help="with --headroom: also the public Telco churn CSV (read in place) "
+                            "with examples/telco_config.json")
+    bench.add_argument("--dataset", nargs=2, action="append", metavar=("DATA", "CONFIG"),
+                       help="with --headroom: a data file and config instead of the demo "
+                            "(repeatable)")
+    bench.add_argument("--seed", type=int, default=0)
     bench.set_defaults(run=_bench)
 
 

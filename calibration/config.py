@@ -362,6 +362,22 @@ class Config(_Model):
         return self.model_validate({**self.model_dump(), "factors": [
             f.model_dump() for f in factors]})
 
+    def with_rule(self, name: str, rule: Any, *, missing_points: float | None = None
+                  ) -> Config:
+        """Copy with factor ``name``'s points rule replaced; with ``missing_points`` a
+        missing value scores that many points (``missing="points"``) instead of being
+        skipped. Segment rule overrides are left as they are."""
+        if name not in self.factor_names:
+            raise ValueError(f"unknown factor: {name}")
+        raw = self.model_dump()
+        for factor in raw["factors"]:
+            if factor["name"] == name:
+                factor["rule"] = rule.model_dump() if hasattr(rule, "model_dump") else rule
+                if missing_points is not None:
+                    factor["missing"] = "points"
+                    factor["missing_points"] = float(missing_points)
+        return self.model_validate(raw)
+
     def to_json(self, *, indent: int = 2) -> str:
         """Serialise to JSON text (round-trips exactly through :func:`config_from_json`)."""
         return self.model_dump_json(indent=indent, exclude_none=False)

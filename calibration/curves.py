@@ -1,0 +1,570 @@
+"""Fitted point curves: each factor's points rule and all the weights, fitted together.
+
+Weights alone cannot bend a factor's curve: if renewal jumps once NPS passes 6, a straight
+line from 0 to 10 wastes most of the signal. This module suggests, per factor,
+
+- numeric factors: a steps rule (at most ``max_steps`` steps, each holding at least
+  ``min_bin_share`` of accounts) whose points rise (or fall) monotonically with the value,
+  or rise then fall (unimodal) when the data clearly needs it;
+- categories: a mapping, with categories too small to judge pooled into one "other" value;
+- yes/no factors: true/false points;
+- missing values: their own points when the factor has gaps (missing is often telling),
+
+and weights for all of them, from one **binned logistic regression** of renewal: every
+factor's bins enter as thermometer columns whose coefficients are sign-constrained (that is
+what makes the curve monotone or unimodal), with a small ridge penalty chosen by
+cross-validation. Each factor's fitted log-odds are rescaled to 0-100 points and its weight
+is its log-odds range, so the points table ranks accounts exactly as the regression does:
+the best additive score the data supports.
+
+Bins come from a univariate isotonic fit (scipy) of renewal on ~20 quantile pre-bins, then
+adjacent blocks are merged (smallest loss of likelihood first) until the step and size
+limits hold. Layout-independent: takes raw value arrays per factor. Never imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from calibration.config import BooleanRule, Config, Factor, MappingRule, StepsRule
+from calibration.values import as_boolean, as_number, normalise_text
+
+Kind = Literal["numeric", "category", "boolean"]
+MAX_STEPS = 6
+MIN_BIN_SHARE = 0.05
+MIN_CATEGORY_SHARE = 0.02
+PRE_BINS = 20
+UNIMODAL_CHI2 = stats.chi2.ppf(0.999, 1)
+"""A rise-then-fall curve is used only when it beats the best monotone one by a likelihood-
+ratio statistic above this (p < 0.001): "where the data clearly needs it"."""
+L2_GRID = (1e-4, 1e-3, 1e-2)
+OTHER = "(other)"
+MISSING = "(missing)"
+
+
+def factor_kind(factor: Factor) -> Kind:
+    """How a factor's values are read: numbers, categories or yes/no."""
+    kind = factor.rule.kind
+    if kind == "mapping":
+        return "category"
+    if kind == "boolean":
+        return "boolean"
+    return "numeric"
+
+
+def read_values(values: pd.Series | np.ndarray, kind: Kind) -> np.ndarray:
+    """Raw values as the scorer reads them: floats (NaN missing) or normalised text (None)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if kind == "numeric":
+        return as_number(series)[0]
+    if kind == "boolean":
+        return as_boolean(series)[0]
+    return normalise_text(series).to_numpy(dtype=object)
+
+
+def config_rules(config: Config) -> dict[str, Any]:
+    """Factor name -> its current rule (for :func:`fit_curves`)."""
+    return {f.name: f.rule for f in config.factors}
+
+
+def factor_values(frame: pd.DataFrame, config: Config, rows: np.ndarray | None = None
+                  ) -> dict[str, tuple[Kind, np.ndarray]]:
+    """Each factor's kind and raw values on ``rows`` of ``frame``."""
+    out = {}
+    for factor in config.factors:
+        column = frame[factor.column]
+        if rows is not None:
+            column = column.iloc[rows]
+        kind = factor_kind(factor)
+        out[factor.name] = (kind, read_values(column.reset_index(drop=True), kind))
+    return out
+
+
+# --------------------------------------------------------------------------- binning
+def _loglik(k: np.ndarray, n: np.ndarray) -> float:
+    """Binomial log-likelihood of ``k`` renewals out of ``n`` at each group's own rate."""
+    p = np.where(n > 0, k / np.maximum(n, 1), 0.0)
+    return float(np.sum(special.xlogy(k, p) + special.xlogy(n - k, 1 - p)))
+
+
+def _isotonic(rate: np.ndarray, n: np.ndarray, increasing: bool) -> np.ndarray:
+    return optimize.isotonic_regression(rate, weights=n, increasing=increasing).x
+
+
+def _shape_fit(k: np.ndarray, n: np.ndarray) -> tuple[str, np.ndarray, float]:
+    """Best monotone fit of renewal rate over pre-bins, or a unimodal one when clearly
+    better. Returns (shape, fitted rate per pre-bin, log-likelihood)."""
+    rate = k / n
+
+    def ll(fit: np.ndarray) -> float:
+        f = np.clip(fit, 1e-12, 1 - 1e-12)
+        return float(np.sum(k * np.log(f) + (n - k) * np.log(1 - f)))
+
+    fits = {s: _isotonic(rate, n, s == "increasing") for s in ("increasing", "decreasing")}
+    shape = max(fits, key=lambda s: ll(fits[s]))
+    best, best_ll = fits[shape], ll(fits[shape])
+    uni: tuple[str, np.ndarray, float] | None = None
+    for p in range(1, rate.size - 1):
+        for name, left in (("peak", True), ("valley", False)):
+            fit = np.r_[_isotonic(rate[:p + 1], n[:p + 1], left),
+                        _isotonic(rate[p + 1:], n[p + 1:], not left)]
+            value = ll(fit)
+            if uni is None or value > uni[2]:
+                uni = (name, fit, value)
+    if uni is not None and 2 * (uni[2] - best_ll) > UNIMODAL_CHI2:
+        return uni
+    return shape, best, best_ll
+
+
+def _merge_blocks(k: np.ndarray, n: np.ndarray, fitted: np.ndarray, max_steps: int,
+                  min_count: float) -> list[tuple[int, int]]:
+    """Pre-bin ranges [start, end) of the final bins: blocks of equal fitted rate, merged
+    (cheapest likelihood loss first) until at most ``max_steps`` remain, each with at least
+    ``min_count`` accounts."""
+    edges = np.flatnonzero(np.abs(np.diff(fitted)) > 1e-12) + 1
+    blocks = [[int(a), int(b)] for a, b in zip(np.r_[0, edges], np.r_[edges, fitted.size],
+                                               strict=True)]
+
+    def stats_of(block: list[int]) -> tuple[float, float]:
+        return float(k[block[0]:block[1]].sum()), float(n[block[0]:block[1]].sum())
+
+    def cost(i: int) -> float:
+        (ka, na), (kb, nb) = stats_of(blocks[i]), stats_of(blocks[i + 1])
+        return (_loglik(np.array([ka, kb]), np.array([na, nb]))
+                - _loglik(np.array([ka + kb]), np.array([na + nb])))
+
+    while len(blocks) > 1:
+        sizes = [stats_of(b)[1] for b in blocks]
+        small = [i for i, s in enumerate(sizes) if s < min_count]
+        if len(blocks) <= max_steps and not small:
+            break
+        if small:
+            i = small[0]
+            pairs = [j for j in (i - 1, i) if 0 <= j < len(blocks) - 1]
+        else:
+            pairs = list(range(len(blocks) - 1))
+        j = min(pairs, key=cost)
+        blocks[j] = [blocks[j][0], blocks[j + 1][1]]
+        del blocks[j + 1]
+    return [(a, b) for a, b in blocks]
+
+
+def _nice_cut(below: float, above: float) -> float:
+    """The roundest number r with below < r <= above (so every value keeps its bin)."""
+    for digits in range(-6, 10):
+        scale = 10.0 ** digits
+        r = math.floor(above * scale) / scale
+        if below < r <= above:
+            return float(r)
+    return float(above)
+
+
+@dataclass(frozen=True)
+class Bins:
+    """How one factor's values are grouped for the fit."""
+
+    kind: Kind
+    shape: str  # increasing / decreasing / peak / valley / categories / boolean
+    cutoffs: list[float] = field(default_factory=list)  # numeric: lower edges of bins 1..m
+    categories: list[list[str]] = field(default_factory=list)  # category: members per bin
+    has_missing: bool = False
+    ranks: list[float | None] = field(default_factory=list)
+    """Category / yes-no bins: the current rule's points per bin (bins sorted by them; None:
+    not ranked). The fitted points keep that order, so the leader's judgement of which
+    category is healthier is kept unless the data has no signal for it."""
+
+    @property
+    def n_bins(self) -> int:
+        """Bins of known values."""
+        if self.kind == "numeric":
+            return len(self.cutoffs) + 1
+        if self.kind == "boolean":
+            return 2
+        return len(self.categories)
+
+    def assign(self, values: np.ndarray) -> np.ndarray:
+        """Bin index per value; -1 for missing (and unknown categories)."""
+        if self.kind == "numeric":
+            out = np.searchsorted(np.asarray(self.cutoffs), values, side="right")
+            return np.where(np.isnan(values), -1, out)
+        if self.kind == "boolean":
+            return np.where(np.isnan(values), -1, values).astype(int)
+        lookup = {c: i for i, members in enumerate(self.categories) for c in members}
+        other = lookup.get(OTHER, -1)
+        return np.array([-1 if v is None else lookup.get(v, other) for v in values], int)
+
+
+def fit_bins(kind: Kind, values: np.ndarray, churned: np.ndarray, *,
+             max_steps: int = MAX_STEPS, min_bin_share: float = MIN_BIN_SHARE,
+             min_category_share: float = MIN_CATEGORY_SHARE, current: Any = None) -> Bins:
+    """Univariate bins of one factor (see the module docstring); ``current`` is the
+    factor's current rule (orders categories and yes/no)."""
+    renewed = ~np.asarray(churned, dtype=bool)
+    if kind == "boolean":
+        ranks = [None, None] if not isinstance(current, BooleanRule) else [
+            current.false_points, current.true_points]
+        return Bins("boolean", "boolean", has_missing=bool(np.isnan(values).any()),
+                    ranks=ranks)
+    if kind == "category":
+        known = np.array([v is not None for v in values])
+        counts = pd.Series(values[known]).value_counts()
+        limit = max(min_category_share * known.sum(), 1)
+        big = [str(c) for c, n in counts.items() if n >= limit]
+        small = [str(c) for c, n in counts.items() if n < limit]
+        table = ({k.strip().casefold(): v for k, v in current.points.items()}
+                 if isinstance(current, MappingRule) else {})
+        default = current.default if isinstance(current, MappingRule) else None
+        rank_of = {c: table.get(c, default) for c in big}
+        ranked = sorted((c for c in big if rank_of[c] is not None),
+                        key=lambda c: (rank_of[c], -counts[c]))
+        free = [c for c in big if rank_of[c] is None]
+        groups = [[c] for c in ranked] + [[c] for c in free] + [[*small, OTHER]]
+        ranks = [rank_of[c] for c in ranked] + [None] * (len(free) + 1)
+        return Bins("category", "categories", categories=groups,
+                    has_missing=bool((~known).any()), ranks=ranks)
+    x = np.asarray(values, dtype=float)
+    known = np.isfinite(x)
+    xs, r = x[known], renewed[known]
+    if np.unique(xs).size < 2:
+        return Bins("numeric", "flat", [], has_missing=bool((~known).any()))
+    edges = np.unique(np.quantile(xs, np.linspace(0, 1, PRE_BINS + 1)[1:-1]))
+    edges = edges[edges > xs.min()]
+    pre = np.searchsorted(edges, xs, side="right")
+    n = np.bincount(pre, minlength=edges.size + 1).astype(float)
+    k = np.bincount(pre, weights=r.astype(float), minlength=edges.size + 1)
+    keep = n > 0
+    edges_kept = np.r_[-np.inf, edges][keep]  # lower edge of every non-empty pre-bin
+    n, k = n[keep], k[keep]
+    shape, fitted, _ = _shape_fit(k, n)
+    blocks = _merge_blocks(k, n, fitted, max_steps, min_bin_share * xs.size)
+    cuts = []
+    for start, _end in blocks[1:]:
+        lower = edges_kept[start]
+        below = xs[xs < lower].max()
+        cuts.append(_nice_cut(float(below), float(lower)))
+    rates = [k[a:b].sum() / n[a:b].sum() for a, b in blocks]
+    shape = _shape_of(rates)
+    return Bins("numeric", shape, cuts, has_missing=bool((~known).any()))
+
+
+def _shape_of(rates: list[float]) -> str:
+    r = np.asarray(rates)
+    if r.size < 2:
+        return "flat"
+    d = np.diff(r)
+    if (d >= -1e-12).all():
+        return "increasing"
+    if (d <= 1e-12).all():
+        return "decreasing"
+    return "peak" if np.argmax(r) not in (0, r.size - 1) else "valley"
+
+
+# --------------------------------------------------------------------------- joint fit
+@dataclass(frozen=True)
+class _Design:
+    """Thermometer / one-hot columns with their sign constraints."""
+
+    x: np.ndarray
+    bounds: list[tuple[float | None, float | None]]
+    slices: dict[str, slice]
+
+
+def _columns(bins: Bins, idx: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Design columns of one factor and the bounds of their renewal coefficients.
+
+    Numeric bins enter as thermometer columns (value in bin j or above), so coefficient j is
+    the step from bin j-1 to bin j: >= 0 keeps a rising curve rising, <= 0 a falling one
+    (peaks and valleys are set in :func:`_design`). Ranked categories (and yes/no) enter the
+    same way in the order of the current rule's points: a step between two categories the
+    leader scored differently cannot reverse their order. Unranked categories enter one-hot
+    (free). A missing value gets its own free column.
+    """
+    m = bins.n_bins
+    cols, bounds = [], []
+    if bins.kind == "numeric":
+        for j in range(1, m):
+            cols.append((idx >= j).astype(float))
+            bounds.append((None, 0.0) if bins.shape == "decreasing" else (0.0, None))
+    else:
+        ranks = bins.ranks or [None] * m
+        ranked = [j for j in range(m) if ranks[j] is not None]
+        last = ranked[-1] if ranked else -1
+        for j in range(1, m):
+            if j <= last:  # ranked bins are first, in order
+                cols.append(((idx >= j) & (idx <= last)).astype(float))
+                step = ranks[j] - ranks[j - 1]
+                bounds.append((0.0, None) if step > 0 else (None, None))
+            else:
+                cols.append((idx == j).astype(float))
+                bounds.append((None, None))
+    if bins.has_missing:
+        cols.append((idx == -1).astype(float))
+        bounds.append((None, None))
+    return (np.column_stack(cols) if cols else np.zeros((idx.size, 0))), bounds
+
+
+def _design(bins: dict[str, Bins], idx: dict[str, np.ndarray],
+            peaks: dict[str, int]) -> _Design:
+    blocks, bounds, slices, at = [], [], {}, 0
+    for name, b in bins.items():
+        cols, bnd = _columns(b, idx[name])
+        if b.kind == "numeric" and b.shape in ("peak", "valley"):
+            p = peaks[name]
+            up = b.shape == "peak"
+            bnd = [((0.0, None) if (j <= p) == up else (None, 0.0))
+                   for j in range(1, b.n_bins)] + bnd[b.n_bins - 1:]
+        blocks.append(cols)
+        bounds += bnd
+        slices[name] = slice(at, at + cols.shape[1])
+        at += cols.shape[1]
+    x = np.column_stack(blocks) if at else np.zeros((len(next(iter(idx.values()))), 0))
+    return _Design(x, bounds, slices)
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, bounds: list, l2: float) -> np.ndarray:
+    """Renewal log-odds model with box-constrained coefficients: minimises mean log-loss +
+    l2 * |beta|^2 (intercept free, unpenalised) by truncated Newton (scipy TNC; L-BFGS-B
+    gives the same optimum ~10x slower here). Returns [intercept, beta]."""
+    n, p = x.shape
+    xi = np.column_stack([np.ones(n), x])
+
+    def fun(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = xi @ w
+        loss = np.mean(np.logaddexp(0, z) - y * z) + l2 * np.sum(w[1:] ** 2)
+        grad = xi.T @ (special.expit(z) - y) / n
+        grad[1:] += 2 * l2 * w[1:]
+        return float(loss), grad
+
+    prior = np.clip(y.mean(), 1e-6, 1 - 1e-6)
+    w0 = np.r_[math.log(prior / (1 - prior)), np.zeros(p)]
+    result = optimize.minimize(fun, w0, jac=True, method="TNC",
+                               bounds=[(None, None), *bounds],
+                               options={"maxfun": 5000, "ftol": 1e-12, "gtol": 1e-9})
+    return result.x
+
+
+# --------------------------------------------------------------------------- the result
+@dataclass(frozen=True)
+class FittedCurve:
+    """One factor's fitted rule, its log-odds per bin and what the bins hold."""
+
+    name: str
+    kind: Kind
+    shape: str
+    rule: Any  # StepsRule / MappingRule / BooleanRule (None: factor left as it is)
+    missing_points: float | None  # points for a missing value (None: no missing values)
+    weight: float  # flat % of the score
+    table: pd.DataFrame  # bin, accounts, churn rate, points
+
+    def apply_to(self, config: Config) -> Config:
+        """``config`` with this factor's rule (and missing-value points) replaced."""
+        if self.rule is None:
+            return config
+        return config.with_rule(self.name, self.rule, missing_points=self.missing_points)
+
+
+@dataclass(frozen=True)
+class CurveFit:
+    """Rules and weights fitted together; ``points``/``score`` reproduce the scorer."""
+
+    curves: dict[str, FittedCurve]
+    weights: dict[str, float]
+    bins: dict[str, Bins]
+    peaks: dict[str, int]
+    coef: dict[str, np.ndarray]
+    intercept: float
+    l2: float
+    notes: list[str]
+
+    def log_odds(self, values: dict[str, tuple[Kind, np.ndarray]]) -> np.ndarray:
+        """Renewal log-odds of the binned logistic regression (the reference model)."""
+        idx = {n: self.bins[n].assign(values[n][1]) for n in self.bins}
+        design = _design(self.bins, idx, self.peaks)
+        beta = np.concatenate([self.coef[n] for n in self.bins]) if self.bins else np.zeros(0)
+        return self.intercept + design.x @ beta
+
+    def apply_to(self, config: Config, factors: list[str] | None = None) -> Config:
+        """Config with the fitted rules of ``factors`` (default: all) and, when all are
+        taken, the fitted weights too (they belong together)."""
+        from calibration.weights import apply_flat_weights
+
+        chosen = list(self.curves) if factors is None else factors
+        for name in chosen:
+            config = self.curves[name].apply_to(config)
+        if set(chosen) >= {n for n, c in self.curves.items() if c.rule is not None}:
+            config = apply_flat_weights(config, self.weights)
+        return config
+
+
+def _rule_for(name: str, bins: Bins, contrib: np.ndarray, lo: float, span: float,
+              missing_contrib: float | None) -> tuple[Any, float | None]:
+    """Points rule from per-bin log-odds (0-100 over the factor's range)."""
+
+    def pts(v: float) -> float:
+        return round(100.0 * (v - lo) / span, 1) if span > 0 else 50.0
+
+    if span <= 1e-9:  # no signal once the other factors are known: keep the current rule
+        return None, None
+    missing = None if missing_contrib is None else pts(missing_contrib)
+    if bins.kind == "numeric":
+        if not bins.cutoffs:
+            return None, missing
+        return StepsRule(cutoffs=bins.cutoffs, points=[pts(v) for v in contrib]), missing
+    if bins.kind == "boolean":
+        return BooleanRule(false_points=pts(contrib[0]), true_points=pts(contrib[1])), missing
+    mapping, default = {}, None
+    for members, value in zip(bins.categories, contrib, strict=True):
+        for member in members:
+            if member == OTHER:
+                default = pts(value)
+            else:
+                mapping[member] = pts(value)
+    return MappingRule(points=mapping, default=default), missing
+
+
+def fit_curves(values: dict[str, tuple[Kind, np.ndarray]], churned: np.ndarray, *,
+               l2: float | None = None, max_steps: int = MAX_STEPS,
+               min_bin_share: float = MIN_BIN_SHARE, folds: int = 5, seed: int = 0,
+               current: dict[str, Any] | None = None) -> CurveFit:
+    """Fit every factor's curve and all weights together (binned logistic regression).
+
+    ``values``: factor name -> (kind, raw values) as :func:`factor_values` gives them.
+    ``l2``: ridge penalty per coefficient; None picks it from ``L2_GRID`` by ``folds``-fold
+    cross-validated log-loss. ``current``: factor name -> current rule (keeps the order the
+    leader gave categories and yes/no values; see :func:`config_rules`).
+    """
+    c = np.asarray(churned, dtype=bool)
+    if c.all() or not c.any():
+        raise ValueError("need both churned and renewed decisions to fit curves")
+    y = (~c).astype(float)
+    current = current or {}
+    bins = {n: fit_bins(k, v, c, max_steps=max_steps, min_bin_share=min_bin_share,
+                        current=current.get(n)) for n, (k, v) in values.items()}
+    idx = {n: bins[n].assign(values[n][1]) for n in bins}
+    peaks = {n: _peak(bins[n], idx[n], y) for n in bins}
+    design = _design(bins, idx, peaks)
+    notes = []
+    if l2 is None:
+        l2 = _choose_l2(design, y, c, folds, seed)
+        notes.append(f"ridge penalty {l2:g} chosen by {folds}-fold cross-validated log-loss")
+    w = _fit_logistic(design.x, y, design.bounds, l2)
+    coef = {n: w[1:][s] for n, s in design.slices.items()}
+    curves, spans = {}, {}
+    for name, b in bins.items():
+        beta = coef[name]
+        rep = _design({name: b}, {name: np.r_[np.arange(b.n_bins), -1]}, peaks).x @ beta
+        contrib = rep[:b.n_bins]
+        missing_contrib = float(rep[-1]) if b.has_missing else None
+        every = np.r_[contrib, [] if missing_contrib is None else [missing_contrib]]
+        lo, span = float(every.min()), float(every.max() - every.min())
+        spans[name] = span
+        rule, missing_points = _rule_for(name, b, contrib, lo, span, missing_contrib)
+        curves[name] = (b, rule, missing_points)
+    total = sum(spans.values())
+    weights = {n: (100.0 * s / total if total > 0 else 100.0 / len(spans))
+               for n, s in spans.items()}
+    out = {}
+    for name, (b, rule, missing_points) in curves.items():
+        table = _bin_table(name, b, idx[name], c, rule, missing_points)
+        out[name] = FittedCurve(name, b.kind, b.shape, rule, missing_points,
+                                weights[name], table)
+    flat = [n for n, s in spans.items() if s <= 1e-9]
+    if flat:
+        notes.append(f"no signal left once the others are known (weight 0): {', '.join(flat)}")
+    return CurveFit(out, weights, bins, peaks, coef, float(w[0]), float(l2), notes)
+
+
+def _peak(bins: Bins, idx: np.ndarray, y: np.ndarray) -> int:
+    """Bin with the highest (peak) or lowest (valley) renewal rate."""
+    if bins.kind != "numeric" or bins.shape not in ("peak", "valley"):
+        return 0
+    m = bins.n_bins
+    n = np.bincount(idx[idx >= 0], minlength=m)
+    k = np.bincount(idx[idx >= 0], weights=y[idx >= 0], minlength=m)
+    rate = k / np.maximum(n, 1)
+    return int(np.argmax(rate) if bins.shape == "peak" else np.argmin(rate))
+
+
+def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: int) -> float:
+    from calibration.fitting import _folds
+
+    fold = _folds(c, folds, seed)
+    best, best_loss = L2_GRID[0], math.inf
+    for l2 in L2_GRID:
+        loss = 0.0
+        for f in range(folds):
+            train, test = fold != f, fold == f
+            w = _fit_logistic(design.x[train], y[train], design.bounds, l2)
+            z = w[0] + design.x[test] @ w[1:]
+            loss += float(np.sum(np.logaddexp(0, z) - y[test] * z))
+        if loss < best_loss:
+            best, best_loss = l2, loss
+    return best
+
+
+def _bin_table(name: str, bins: Bins, idx: np.ndarray, c: np.ndarray, rule: Any,
+               missing_points: float | None) -> pd.DataFrame:
+    """One row per bin: label, lower edge, accounts, churn rate, fitted points."""
+    rows = []
+    if bins.kind == "numeric":
+        edges = [-math.inf, *bins.cutoffs]
+        labels = ([f"< {bins.cutoffs[0]:g}"] if bins.cutoffs else ["all values"]) + [
+            f"{a:g} to < {b:g}" for a, b in zip(bins.cutoffs, bins.cutoffs[1:], strict=False)
+        ] + ([f">= {bins.cutoffs[-1]:g}"] if bins.cutoffs else [])
+        points = rule.points if rule is not None else [None] * len(labels)
+        for j, label in enumerate(labels):
+            rows.append({"bin": label, "from": edges[j], "index": j, "points": points[j]})
+    elif bins.kind == "boolean":
+        rows = [{"bin": "no", "from": 0.0, "index": 0,
+                 "points": None if rule is None else rule.false_points},
+                {"bin": "yes", "from": 1.0, "index": 1,
+                 "points": None if rule is None else rule.true_points}]
+    else:
+        for j, members in enumerate(bins.categories):
+            shown = [m for m in members if m != OTHER] or [OTHER]
+            key = shown[0]
+            value = None if rule is None else (
+                rule.points.get(key, rule.default) if key != OTHER else rule.default)
+            rows.append({"bin": ", ".join(shown), "from": float(j), "index": j,
+                         "points": value})
+    if bins.has_missing:
+        rows.append({"bin": MISSING, "from": math.nan, "index": -1, "points": missing_points})
+    frame = pd.DataFrame(rows)
+    n = np.array([(idx == i).sum() for i in frame["index"]])
+    k = np.array([(c & (idx == i)).sum() for i in frame["index"]])
+    frame["accounts"] = n
+    frame["churn_rate"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+    frame.insert(0, "factor", name)
+    return frame.drop(columns="index")
+
+
+def curve_points(fit: CurveFit, values: dict[str, tuple[Kind, np.ndarray]],
+                 config: Config) -> np.ndarray:
+    """N x K points of the fitted rules through the scorer's own rule code (columns in
+    ``config.factor_names`` order; factors without a fitted rule keep their current one)."""
+    from calibration.scoring import numeric_rule_points, rule_points
+
+    cols = []
+    for factor in config.factors:
+        kind, raw = values[factor.name]
+        curve = fit.curves.get(factor.name)
+        rule = factor.rule if curve is None or curve.rule is None else curve.rule
+        if kind == "numeric":
+            pts = numeric_rule_points(np.asarray(raw, float), rule, factor.direction) \
+                if rule.kind != "mapping" else rule_points(pd.Series(raw), factor, rule)
+        else:
+            series = pd.Series(raw, dtype=object) if kind == "category" else pd.Series(
+                np.where(np.isnan(raw), None, raw == 1.0), dtype=object)
+            pts = rule_points(series, factor, rule)
+        if curve is not None and curve.missing_points is not None:
+            pts = np.where(np.isnan(pts), curve.missing_points, pts)
+        elif factor.missing == "points":
+            pts = np.where(np.isnan(pts), factor.missing_points, pts)
+        cols.append(pts)
+    return np.column_stack(cols)
