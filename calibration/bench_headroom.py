@@ -22,21 +22,16 @@ def run_dataset(data: str | Path, config_path: str | Path, horizon_days: int = 9
     from calibration.config import load_config
     from calibration.curves import factor_values
     from calibration.headroom import compare_on_split
-    from calibration.objectives import Decisions, holdout
+    from calibration.objectives import decision_scores, holdout
     from calibration.scoring import score_frame
     from calibration.validation import judged_rows
 
     config = load_config(config_path)
     table = load_accounts(data, config)
     scored = score_frame(table.frame, config)
-    rows = judged_rows(table, horizon_days).rows
-    churned = table.outcome[rows] == "churned"
-    dates = None if table.cross_sectional else table.renewal_date[rows]
-    decisions = Decisions(
-        type(scored.matrix)(scored.matrix.points[rows], scored.matrix.names),
-        scored.segments[rows],
-        type(scored.hits)(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names),
-        churned, table.arr[rows], dates)
+    judged = judged_rows(table, horizon_days)
+    decisions = decision_scores(judged, scored)
+    rows, churned = judged.rows, judged.churned
     train, test, label = holdout(decisions, seed=seed)
     result = compare_on_split(factor_values(table.frame, config, rows),
                               scored.matrix.points[rows], churned,

@@ -98,7 +98,7 @@ class Objective:
 
 # --------------------------------------------------------------------------- exact scoring
 @dataclass(frozen=True)
-class Decisions:
+class DecisionScores:
     """The judged renewal decisions, ready to be scored exactly like the scorer does.
 
     ``matrix``/``segments``/``hits`` are the scorer's own factor points, segment ids and
@@ -128,9 +128,9 @@ class Decisions:
         """Number of decisions."""
         return int(self.matrix.points.shape[0])
 
-    def subset(self, mask: np.ndarray) -> Decisions:
+    def subset(self, mask: np.ndarray) -> DecisionScores:
         """The decisions where ``mask`` holds."""
-        return Decisions(
+        return DecisionScores(
             FactorMatrix(self.matrix.points[mask], self.matrix.names), self.segments[mask],
             GuardrailHits(self.hits.cap[mask], self.hits.rule[mask], self.hits.names),
             self.churned[mask], None if self.arr is None else self.arr[mask],
@@ -144,6 +144,19 @@ class Decisions:
     def has_arr(self) -> bool:
         """True when some churned decision has a known ARR."""
         return self.arr is not None and bool(np.nansum(self.arr[self.churned]) > 0)
+
+
+def decision_scores(judged: Any, scored: Any) -> DecisionScores:
+    """The judged renewal decisions (:class:`calibration.decisions.Decisions`: outcome,
+    renewal date and ARR per decision) with the scorer's factor points, segments and
+    guardrail hits of each decision's judged snapshot (``scored``: a
+    :class:`calibration.scoring.Scored` of the whole table)."""
+    rows = judged.rows
+    return DecisionScores(
+        FactorMatrix(scored.matrix.points[rows], scored.matrix.names), scored.segments[rows],
+        GuardrailHits(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names),
+        judged.churned, np.asarray(judged.arr, dtype=float),
+        None if judged.cross_sectional else judged.renewal_date)
 
 
 def default_banded(config: Config, segments: np.ndarray) -> np.ndarray:
@@ -167,7 +180,7 @@ class BandChoice:
         return self.red_max is not None and self.yellow_max is not None
 
 
-def choose_bands(result: ScoreResult, config: Config, decisions: Decisions,
+def choose_bands(result: ScoreResult, config: Config, decisions: DecisionScores,
                  objective: Objective) -> BandChoice:
     """Best integer (red_max, yellow_max) for ``objective`` on these decisions.
 
@@ -283,7 +296,7 @@ class ObjectiveSuggestion:
         return self.config is not None
 
 
-def objective_value(result: ScoreResult, decisions: Decisions, objective: Objective,
+def objective_value(result: ScoreResult, decisions: DecisionScores, objective: Objective,
                     ) -> float | None:
     """The objective's metric for one scoring (higher AUC / caught share; lower surprise)."""
     numbers = cs_numbers(result.band, decisions.churned,
@@ -299,7 +312,7 @@ def objective_value(result: ScoreResult, decisions: Decisions, objective: Object
     return numbers[key]
 
 
-def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: Decisions,
+def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: DecisionScores,
               objective: Objective) -> tuple[tuple[float, float], Config | None, BandChoice]:
     """Search key (bigger is better) of one weight vector with its best bands."""
     candidate = apply_flat_weights(config, dict(zip(names, weights, strict=True)))
@@ -316,7 +329,7 @@ def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: 
     return (sign * value, auc), banded, bands
 
 
-def suggest_for(config: Config, decisions: Decisions, objective: Objective,
+def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
                 seed: int = 0) -> ObjectiveSuggestion:
     """Weights and integer bands for ``objective`` on ``decisions``.
 
@@ -403,7 +416,7 @@ def test_window_months(dates: np.ndarray, share: float = HOLDOUT_SHARE) -> int:
     return 120
 
 
-def holdout(decisions: Decisions, test_months: int | None = None,
+def holdout(decisions: DecisionScores, test_months: int | None = None,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
     """Fitting and test masks: a time split on decision dates (test = the latest
     ``test_months``; by default the fewest whole months holding 30% of the decisions), else
@@ -443,7 +456,7 @@ class OutOfSample:
     warnings: list[str]
 
 
-def check_out_of_sample(config: Config, decisions: Decisions, objective: Objective, *,
+def check_out_of_sample(config: Config, decisions: DecisionScores, objective: Objective, *,
                         test_months: int | None = None,
                         n_resamples: int = 1000, seed: int = 0) -> OutOfSample:
     """Fit weights and bands on the fitting period, judge them on the test period against

@@ -17,9 +17,9 @@ from tests.conftest import DEMO_CONFIG, DEMO_DATA, make_config
 
 
 def decisions_of(table_frame: pd.DataFrame, config: Config, rows: np.ndarray,
-                 churned: np.ndarray, arr=None, dates=None) -> obj.Decisions:
+                 churned: np.ndarray, arr=None, dates=None) -> obj.DecisionScores:
     scored = score_frame(table_frame, config)
-    return obj.Decisions(
+    return obj.DecisionScores(
         FactorMatrix(scored.matrix.points[rows], scored.matrix.names), scored.segments[rows],
         GuardrailHits(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names),
         churned, arr, dates)
@@ -31,11 +31,18 @@ def demo():
     raw["guardrails"][0]["enabled"] = True  # no executive sponsor -> at most yellow
     config = Config.model_validate(raw)
     table = load_accounts(DEMO_DATA, config)
-    rows = judged_rows(table, 90).rows
-    churned = table.outcome[rows] == "churned"
-    decisions = decisions_of(table.frame, config, rows, churned, table.arr[rows],
-                             table.renewal_date[rows])
-    return {"config": config, "table": table, "rows": rows, "decisions": decisions}
+    judged = judged_rows(table, 90)
+    decisions = obj.decision_scores(judged, score_frame(table.frame, config))
+    return {"config": config, "table": table, "judged": judged, "rows": judged.rows,
+            "decisions": decisions}
+
+
+def test_decision_scores_take_outcome_date_and_arr_from_the_decisions(demo):
+    judged, decisions = demo["judged"], demo["decisions"]
+    np.testing.assert_array_equal(decisions.churned, judged.outcome == "churned")
+    np.testing.assert_array_equal(decisions.dates, judged.renewal_date)
+    np.testing.assert_array_equal(decisions.arr, judged.arr)
+    assert decisions.n == judged.n_judged
 
 
 # --------------------------------------------------------------------------- CS numbers
@@ -156,9 +163,10 @@ def test_preview_equals_the_applied_result_with_a_guardrail(demo):
     np.testing.assert_array_equal(preview.band, applied.band[rows])
     np.testing.assert_array_equal(preview.score, applied.score[rows])
     assert (applied.guardrail[rows] >= 0).any()  # the guardrail really capped some accounts
-    churned = table.outcome[rows] == "churned"
+    judged = demo["judged"]
     base = score_frame(table.frame, config).result.band[rows]
-    assert cs_numbers(applied.band[rows], churned, table.arr[rows], base) == suggestion.numbers
+    assert cs_numbers(applied.band[rows], judged.churned, judged.arr, base) == \
+        suggestion.numbers
     assert float(suggestion.red_max).is_integer() and float(suggestion.yellow_max).is_integer()
     assert suggestion.yellow_max - suggestion.red_max >= 5
 
@@ -166,9 +174,8 @@ def test_preview_equals_the_applied_result_with_a_guardrail(demo):
 @pytest.mark.parametrize("kind", ["catch_churn", "no_surprises"])
 def test_demo_cs_objectives_improve_out_of_sample(demo, kind):
     """Done-when of issue 12 on the shipped demo config (its guardrail is off)."""
-    config, table, rows = load_config(DEMO_CONFIG), demo["table"], demo["rows"]
-    decisions = decisions_of(table.frame, config, rows, demo["decisions"].churned,
-                             table.arr[rows], table.renewal_date[rows])
+    config = load_config(DEMO_CONFIG)
+    decisions = obj.decision_scores(demo["judged"], score_frame(demo["table"].frame, config))
     # the team works the same share of the book red and green stays as big as the draft's
     objective = obj.Objective(kind, red_max_share=0.15, green_min_share=0.40)
     check = obj.check_out_of_sample(config, decisions, objective, n_resamples=1000)
