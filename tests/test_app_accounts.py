@@ -11,6 +11,7 @@ from calibration.accounts import load_accounts
 from calibration.config import Config, load_config
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows, validate
+from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -53,6 +54,9 @@ def test_misses_equal_validation(demo):
         assert lists, f"no table lists exactly the {key} accounts"
         assert lists[0]["ARR"].is_monotonic_decreasing
     assert metric(at, "Surprise churn ARR") == f"${evidence['surprise_churn']['arr']:,.0f}"
+    count, arr = independent.surprise_churn(independent.judged_accounts(demo[1], config))
+    assert metric(at, "Surprise churn (accounts)") == f"{count:,}"
+    assert metric(at, "Surprise churn ARR") == f"${arr:,.0f}"
     agreement = evidence["reference"]["value"]
     assert metric(at, "Agreement with bands") == f"{agreement:.0%}"
     traits = [m.value for m in at.markdown if m.value.startswith("- ")]

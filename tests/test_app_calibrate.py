@@ -9,6 +9,7 @@ from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import validate
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -33,6 +34,9 @@ def test_every_run_renders_the_frame_and_baseline_metrics(demo):
     evidence = expected(config, table)
     assert metric(at, "AUC") == f"{evidence['auc']['value']:.3f}"
     assert metric(at, "Surprise churn (accounts)") == f"{evidence['surprise_churn']['count']:,}"
+    judged = independent.judged_accounts(table, config)  # pandas + scipy, not validate()
+    assert metric(at, "AUC") == f"{independent.auc(judged):.3f}"
+    assert metric(at, "Surprise churn (accounts)") == f"{independent.surprise_churn(judged)[0]:,}"
     at.run()  # a second run in the same process must still go through app.py
     assert_clean(at)
 
@@ -48,6 +52,9 @@ def test_moving_a_weight_updates_metrics_to_computed_values(demo):
               "CSM assessment": 24.0}
     evidence = expected(apply_flat_weights(config, wanted), table)
     assert metric(at, "AUC") == f"{evidence['auc']['value']:.3f}"
+    judged = independent.judged_accounts(table, apply_flat_weights(config, wanted))
+    assert metric(at, "AUC") == f"{independent.auc(judged):.3f}"
+    assert metric(at, "Correlation with renewal") == f"{independent.point_biserial(judged):.3f}"
     assert metric(at, "Correlation with renewal") == (
         f"{evidence['point_biserial_r']['value']:.3f}")
     assert metric(at, "Surprise churn (accounts)") == f"{evidence['surprise_churn']['count']:,}"

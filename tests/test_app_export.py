@@ -11,6 +11,7 @@ from calibration.accounts import load_accounts
 from calibration.compare import compare
 from calibration.config import load_config
 from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
+from tests import independent
 from tests.apptest_support import assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -32,6 +33,10 @@ def test_export_shows_comparison_of_tuned_draft():
     auc = "AUC (ranking)"
     assert shown.loc[auc, "Baseline"] == f"{expected.metrics['auc']['baseline']:.3f}"
     assert shown.loc[auc, "Draft"] == f"{expected.metrics['auc']['draft']:.3f}"
+    baseline_auc = independent.auc(independent.judged_accounts(table, config))
+    draft_auc = independent.auc(independent.judged_accounts(table, draft))
+    assert shown.loc[auc, "Baseline"] == f"{baseline_auc:.3f}"  # pandas + scipy, not compare()
+    assert shown.loc[auc, "Draft"] == f"{draft_auc:.3f}"
     for key, label in (("auc", auc), ("surprise_churn_arr", "surprise churn (ARR) (CS)"),
                        ("green_churn_rate", "green churn rate (CS)")):
         assert shown.loc[label, "Result"] == expected.metrics[key]["status"]

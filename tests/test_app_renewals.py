@@ -9,6 +9,7 @@ from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import validate
+from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -41,6 +42,12 @@ def test_headline_numbers_equal_validation(evidence):
     assert values["Correlation with renewal"] == f"{evidence['point_biserial_r']['value']:.3f}"
     assert values["Revenue-weighted AUC"] == (
         f"{evidence['arr_weighted']['auc']['value']:.3f}")
+    config = load_config(DEMO_CONFIG)
+    judged = independent.judged_accounts(load_accounts(DEMO_DATA, config), config)
+    assert values["AUC"] == f"{independent.auc(judged):.3f}"
+    assert values["KS"] == f"{independent.ks(judged):.3f}"
+    assert values["Correlation with renewal"] == f"{independent.point_biserial(judged):.3f}"
+    assert values["Revenue-weighted AUC"] == f"{independent.weighted_auc(judged):.3f}"
     lead = evidence["lead_time_days"]
     assert values["Median lead time"] == f"{lead['median_days']:.0f} days"
     assert values["Churned, never red"] == f"{lead['n_never_red']:,}"

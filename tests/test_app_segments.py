@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,6 +10,7 @@ from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import by_config_segment
+from tests import independent
 from tests.apptest_support import assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -50,3 +52,11 @@ def test_add_onboarding_segment_and_tune_it():
         else:
             assert shown.loc[item["segment"], "AUC"] == pytest.approx(auc)
     assert shown["Accounts now"].sum() == 3000
+    # and by a pandas groupby of the judged accounts (not by_config_segment)
+    judged = independent.judged_accounts(table, config, columns=("lifecycle_stage",))
+    judged["config"] = np.where(judged["lifecycle_stage"].str.strip().str.casefold()
+                                == "onboarding", "Onboarding", "Default")
+    for name, group in judged.groupby("config"):
+        assert shown.loc[name, "Accounts judged"] == len(group)
+        if group["churned"].any() and not group["churned"].all():
+            assert shown.loc[name, "AUC"] == pytest.approx(independent.auc(group))

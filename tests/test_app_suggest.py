@@ -10,6 +10,7 @@ from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -36,6 +37,11 @@ def test_suggestion_is_checked_out_of_sample_and_applied():
     checks = at.dataframe[1].value.set_index("Check")
     assert checks.iloc[0]["AUC search AUC"] == pytest.approx(suggestion.auc)
     assert checks.iloc[0]["Logistic regression AUC"] == pytest.approx(logit.auc)
+    # in-sample AUC of the suggested weights, rescored through the config and scipy (the
+    # config keeps weights to a few decimals: AUC then agrees to ~1e-6)
+    suggested = apply_flat_weights(config, suggestion.weights)
+    assert checks.iloc[0]["AUC search AUC"] == pytest.approx(
+        independent.auc(independent.judged_accounts(table, suggested)), abs=1e-5)
     split = fitting.time_split(scored.matrix.points[rows], churned, judged.renewal_date,
                                method="auc", test_months=6, names=config.factor_names,
                                baseline=scored.result.score[rows], groups=config,

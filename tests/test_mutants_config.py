@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from pydantic import ValidationError
 
 from calibration.config import ConfigError, config_from_dict
 from tests.conftest import make_config
@@ -86,3 +87,67 @@ def test_an_outcome_value_cannot_mean_two_things(churned, renewed, open_):
     raw["columns"].update(churned_values=["churned", "churned"], renewed_values=["renewed"],
                           open_values=["open"])
     assert config_from_dict(raw).columns.churned_values == ["churned", "churned"]
+
+
+@pytest.mark.parametrize(("values", "percentiles"), [
+    ([1, 1, 3], [10, 50, 90]),     # a repeated value
+    ([1, 2, 3], [10, 10, 90]),     # a repeated percentile
+])
+def test_percentile_rule_needs_strictly_increasing_values_and_percentiles(values, percentiles):
+    raw = _raw()
+    raw["factors"][0]["rule"] = {"kind": "percentile", "values": values,
+                                 "percentiles": percentiles}
+    assert "strictly increasing" in _problems(raw)
+    raw["factors"][0]["rule"] = {"kind": "percentile", "values": [1, 2, 3],
+                                 "percentiles": [10, 50, 90]}
+    assert config_from_dict(raw).factors[0].rule.values == [1, 2, 3]
+
+
+def test_a_config_cannot_be_changed_in_place():
+    config = make_config()
+    with pytest.raises(ValidationError):
+        config.name = "edited behind the model's back"
+    with pytest.raises(ValidationError):
+        config.bands.red_max = 90
+    assert config.with_weights({"usage": 10}).factors[0].weight == 10
+    assert config.factors[0].weight == 60
+
+
+def test_fingerprint_ignores_the_order_keys_were_written_in():
+    def with_mapping(points: dict) -> dict:
+        raw = _raw()
+        raw["factors"][0]["rule"] = {"kind": "mapping", "points": points}
+        return raw
+    a = config_from_dict(with_mapping({"red": 0, "yellow": 50, "green": 100}))
+    b = config_from_dict(with_mapping({"green": 100, "red": 0, "yellow": 50}))
+    c = config_from_dict(with_mapping({"green": 100, "red": 0, "yellow": 40}))
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+    assert a.rules_fingerprint() == b.rules_fingerprint() != c.rules_fingerprint()
+
+
+@pytest.mark.parametrize("version", ["1", 1.0, True])
+def test_schema_version_must_be_a_whole_number_not_text_float_or_bool(version):
+    assert "schema_version must be a whole number" in _problems(_raw(schema_version=version))
+
+
+
+
+def _grouped(adoption_weight: float, support_weight: float, usage: float, tickets: float):
+    raw = _raw(groups=[{"name": "Adoption", "weight": adoption_weight},
+                       {"name": "Support", "weight": support_weight}])
+    raw["factors"][0].update(group="Adoption", weight=usage)
+    raw["factors"][1].update(group="Support", weight=tickets)
+    return raw
+
+
+def test_a_small_group_weight_is_enough():
+    # 0.5% on the only group with weighted factors is a valid (if odd) config
+    config = config_from_dict(_grouped(0.5, 0, usage=60, tickets=40))
+    assert [g.weight for g in config.groups] == [0.5, 0]
+
+
+def test_weighted_groups_whose_factors_all_weigh_zero_are_refused():
+    # Adoption has weight but no weighted factor; Support has weighted factors but no weight
+    problems = _problems(_grouped(50, 0, usage=0, tickets=40))
+    assert "all group weights are zero" in problems
+    assert config_from_dict(_grouped(50, 10, usage=0, tickets=40)).groups[1].weight == 10
