@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install run test lint format bench system-deps demo-data schema screenshots clean
+.PHONY: install run test lint format bench mutate system-deps demo-data schema screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(BIN)/python -m calibration bench
+
+# Mutation testing of the core modules (developer tool, not part of `make test`); e.g.
+# `make mutate MUTATE_ARGS="metrics --per-module 60"`. See scripts/mutate.py.
+mutate: $(STAMP)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 demo-data: $(STAMP)
 	$(BIN)/python data/generate_demo.py
