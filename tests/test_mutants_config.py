@@ -130,8 +130,6 @@ def test_schema_version_must_be_a_whole_number_not_text_float_or_bool(version):
     assert "schema_version must be a whole number" in _problems(_raw(schema_version=version))
 
 
-
-
 def _grouped(adoption_weight: float, support_weight: float, usage: float, tickets: float):
     raw = _raw(groups=[{"name": "Adoption", "weight": adoption_weight},
                        {"name": "Support", "weight": support_weight}])
