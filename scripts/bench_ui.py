@@ -1,0 +1,396 @@
+"""Browser benchmark (``make bench-ui``): what a leader feels at 100,000 accounts.
+
+Generates the demo accounts at scale (``data/generate_demo.py``, cached in ``.bench/``),
+starts the real app on them (``HSC_DEMO_DATA``) and a bare one-slider Streamlit app (the
+framework's floor on this machine, measured in the same run), drives both with Debian's
+chromium through playwright and prints JSON: median and p90 seconds per interaction, the
+ratio to the floor, and the server's memory.
+
+An interaction is timed from the keyboard step (or click) until the page has *settled*: the
+server has sent ``script_finished`` for the rerun (full or fragment) and the page's DOM has
+been quiet for ``--quiet`` seconds; the settle time is the later of the last
+``script_finished`` and the last DOM change. ``changed`` is when a metric card's text first
+changed. Streamlit's running indicator is not used: it does not show for short reruns.
+
+This is a benchmark, never a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".bench"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+BARE_APP = '''import streamlit as st
+
+value = st.slider("Bare slider", 0, 100, 50, key="bare")
+st.metric("Value", f"{value * 3}")
+'''
+# Records the last DOM change (epoch ms) and the first change of a metric card's text.
+OBSERVER = """
+(() => {
+  window.__hscLast = 0; window.__hscMetric = 0;
+  const now = () => performance.timeOrigin + performance.now();
+  const ignored = '[data-testid="stStatusWidget"], [data-testid="stToolbar"], header';
+  const start = () => new MutationObserver((records) => {
+    for (const r of records) {
+      const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (!node || node.closest(ignored)) continue;
+      const t = now();
+      window.__hscLast = t;
+      if (!window.__hscMetric && node.closest('[data-testid="stMetricValue"]')) {
+        window.__hscMetric = t;
+      }
+    }
+  }).observe(document.documentElement, {subtree: true, childList: true,
+                                         characterData: true, attributes: true});
+  if (document.documentElement) start(); else addEventListener('DOMContentLoaded', start);
+})();
+"""
+PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Calibrate"]
+
+
+# --------------------------------------------------------------------------- servers
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(app: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
+    """``streamlit run`` on a free port; returns the URL once healthy."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return url, process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise TimeoutError(f"{app} did not become healthy")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Terminate (then kill) one server this script started."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory now and at its peak (MB) of one process."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return {"rss_mb": round(fields["VmRSS"]), "peak_rss_mb": round(fields["VmHWM"])}
+
+
+# --------------------------------------------------------------------------- timing
+class Tab:
+    """One browser tab (its own context, so its own Streamlit session) with probes."""
+
+    def __init__(self, browser, url: str):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._msg = ForwardMsg
+        self.context = browser.new_context(viewport={"width": 1500, "height": 1100},
+                                           accept_downloads=True)
+        self.context.add_init_script(OBSERVER)
+        self.page = self.context.new_page()
+        self.finished: list[float] = []
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        self.url = url
+
+    def _frame(self, payload: Any) -> None:
+        if isinstance(payload, str):
+            return
+        msg = self._msg()
+        try:
+            msg.ParseFromString(payload)
+        except Exception:  # not a ForwardMsg: ignore
+            return
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (0, 3):
+            self.finished.append(time.time())
+
+    def close(self) -> None:
+        self.context.close()
+
+    def mark(self) -> float:
+        """Start an interaction: reset the probes, return the start time."""
+        self.page.evaluate("window.__hscMetric = 0")
+        return time.time()
+
+    def settle(self, t0: float, quiet: float, timeout: float = 300) -> dict[str, float | None]:
+        """Wait until the rerun(s) after ``t0`` finished and the DOM is quiet."""
+        deadline = t0 + timeout
+        while not any(t > t0 for t in self.finished):
+            if time.time() > deadline:
+                raise TimeoutError("no script_finished after the interaction")
+            self.page.wait_for_timeout(10)
+        while True:
+            last_dom = self.page.evaluate("window.__hscLast") / 1000
+            last_run = max(t for t in self.finished if t > t0)
+            if time.time() - max(last_dom, last_run) >= quiet:
+                break
+            if time.time() > deadline:
+                raise TimeoutError("the page never settled")
+            self.page.wait_for_timeout(25)
+        metric = self.page.evaluate("window.__hscMetric") / 1000
+        return {"settled": max(last_dom, last_run) - t0,
+                "changed": (metric - t0) if metric > t0 else None}
+
+    def open(self, quiet: float, query: str = "") -> dict[str, float | None]:
+        """A new session: load the app until its metrics show and the page settles."""
+        t0 = time.time()
+        self.page.goto(self.url + query, wait_until="domcontentloaded")
+        self.page.get_by_test_id("stMetric").first.wait_for(timeout=600_000)
+        return self.settle(t0, quiet, timeout=600)
+
+    def press(self, locator, key: str, quiet: float) -> dict[str, float | None]:
+        """One key press on a focused widget."""
+        locator.focus()
+        t0 = self.mark()
+        locator.press(key)
+        return self.settle(t0, quiet)
+
+    def click(self, locator, quiet: float) -> dict[str, float | None]:
+        """One click (navigation, a stepper button)."""
+        t0 = self.mark()
+        locator.click()
+        return self.settle(t0, quiet)
+
+    def download(self, label: str) -> float:
+        """Seconds from the click on a download button until the file is complete."""
+        button = self.page.get_by_test_id("stDownloadButton").filter(has_text=label).locator(
+            "button")
+        button.wait_for(timeout=600_000)
+        t0 = time.time()
+        with self.page.expect_download(timeout=600_000) as info:
+            button.click()
+        info.value.path()
+        return time.time() - t0
+
+
+class Samples:
+    """Timings per interaction, summarised as median and p90 seconds."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, list[float]] = {}
+
+    def add(self, name: str, value: float | None) -> None:
+        if value is not None:
+            self.data.setdefault(name, []).append(value)
+
+    def add_timing(self, name: str, timing: dict[str, float | None]) -> None:
+        self.add(name, timing["settled"])
+        self.add(f"{name} (metrics changed)", timing["changed"])
+
+    def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
+        out = {}
+        for name, values in self.data.items():
+            ordered = sorted(values)
+            p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+            entry = {"median_s": round(statistics.median(ordered), 3), "p90_s": round(p90, 3),
+                     "n": len(ordered)}
+            if floor:
+                entry["x_floor"] = round(statistics.median(ordered) / floor, 1)
+            out[name] = entry
+        return out
+
+
+# --------------------------------------------------------------------------- scenarios
+def bench_floor(browser, url: str, steps: int, quiet: float, samples: Samples) -> None:
+    """The bare one-slider app: new session and single key steps."""
+    tab = Tab(browser, url)
+    try:
+        samples.add_timing("new session", tab.open(quiet))
+        slider = tab.page.get_by_role("slider", name="Bare slider")
+        for i in range(steps):
+            samples.add_timing("slider step", tab.press(slider, ("ArrowRight", "ArrowLeft")[i % 2],
+                                                        quiet))
+    finally:
+        tab.close()
+
+
+def open_tab(tab: Tab, name: str) -> None:
+    tab.page.get_by_role("tab", name=name).click()
+    tab.page.wait_for_timeout(200)
+
+
+def one_session(browser, url: str, rep: int, args, samples: Samples,
+                factors: list[str]) -> None:
+    """One leader's session: open, weights, a threshold, bands, every page, downloads.
+
+    Each repetition moves a different factor, so every config it scores is new to the
+    server (no cache hit from an earlier repetition)."""
+    tab = Tab(browser, url)
+    page = tab.page
+    try:
+        samples.add_timing("new session (cold server)" if rep == 0 else "new session",
+                           tab.open(args.quiet))
+        factor = factors[rep % len(factors)]
+        slider = page.get_by_role("slider", name=re.compile(re.escape(factor)))
+        for _ in range(args.steps):
+            samples.add_timing("weight step", tab.press(slider, "ArrowRight", args.quiet))
+        open_tab(tab, "Scoring rules")
+        box = page.get_by_test_id("stNumberInput").filter(has_text="points at or below").first
+        for _ in range(args.steps):
+            samples.add_timing("threshold step", tab.click(
+                box.get_by_test_id("stNumberInputStepUp"), args.quiet))
+        open_tab(tab, "Bands & guardrails")
+        band = page.get_by_test_id("stSlider").filter(has_text="Band cut-offs").get_by_role(
+            "slider").first
+        for i in range(args.steps):
+            samples.add_timing("band step", tab.press(band, ("ArrowRight", "ArrowLeft")[i % 2],
+                                                      args.quiet))
+        for name in PAGES:
+            link = page.get_by_test_id("stSidebarNavLink").filter(has_text=name).first
+            samples.add_timing(f"first visit: {name}", tab.click(link, args.quiet))
+            if name == "Export":
+                samples.add("download: HTML report", tab.download("Calibration report (HTML)"))
+                samples.add("download: scored CSV", tab.download("Scored accounts (CSV)"))
+    finally:
+        tab.close()
+
+
+def concurrent_sessions(browser, url: str, n: int, args, samples: Samples) -> None:
+    """``n`` sessions on the same data: each presses a weight key at (nearly) the same
+    time; each is timed from its own key press."""
+    tabs = [Tab(browser, url) for _ in range(n)]
+    try:
+        for tab in tabs:
+            tab.open(args.quiet)
+        for _ in range(args.steps):
+            starts = []
+            for tab in tabs:
+                slider = tab.page.get_by_role("slider", name=re.compile("Executive sponsor"))
+                slider.focus()
+                starts.append(tab.mark())
+                slider.press("ArrowRight")
+            for tab, t0 in zip(tabs, starts, strict=True):
+                samples.add_timing(f"weight step ({n} sessions at once)",
+                                   tab.settle(t0, args.quiet))
+    finally:
+        for tab in tabs:
+            tab.close()
+
+
+# --------------------------------------------------------------------------- main
+def demo_data(accounts: int) -> Path:
+    """The scaled demo accounts (generated once, cached in .bench/)."""
+    path = CACHE / f"demo-{accounts}.parquet"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "data"))
+        from generate_demo import generate_demo
+
+        CACHE.mkdir(exist_ok=True)
+        print(f"generating {accounts:,} demo accounts into {path} ...", file=sys.stderr)
+        generate_demo(accounts).to_parquet(path, compression="zstd", index=False)
+    return path
+
+
+def run(args) -> dict[str, Any]:
+    import pandas as pd
+    from playwright.sync_api import sync_playwright
+
+    data = Path(args.data) if args.data else demo_data(args.accounts)
+    shape = pd.read_parquet(data, columns=["account_id"])
+    with open(ROOT / "data" / "demo_config.json", encoding="utf-8") as handle:
+        factors = [f["name"] for f in json.load(handle)["factors"]]
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("Debian's chromium is needed: apt-get install chromium")
+    floor, app, memory = Samples(), Samples(), {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        bare = Path(tmp) / "bare_app.py"
+        bare.write_text(BARE_APP, encoding="utf-8")
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        env = {"HSC_DEMO_DATA": str(data), "HSC_DRAFTS_DIR": str(Path(tmp) / "drafts")}
+        bare_url, bare_process = start_server(bare, {})
+        app_url, app_process = start_server(ROOT / "app.py", env)
+        try:
+            memory["server_started"] = rss_mb(app_process.pid)
+            bench_floor(browser, bare_url, args.steps * 2, args.quiet, floor)
+            for rep in range(args.reps):
+                print(f"session {rep + 1}/{args.reps} ...", file=sys.stderr)
+                one_session(browser, app_url, rep, args, app, factors)
+                if rep == 0:
+                    memory["after_one_session"] = rss_mb(app_process.pid)
+                bench_floor(browser, bare_url, args.steps, args.quiet, floor)
+            memory["after_all_sessions"] = rss_mb(app_process.pid)
+            if args.concurrent:
+                print(f"{args.concurrent} sessions at once ...", file=sys.stderr)
+                concurrent_sessions(browser, app_url, args.concurrent, args, app)
+                memory[f"after_{args.concurrent}_concurrent"] = rss_mb(app_process.pid)
+        finally:
+            browser.close()
+            stop_server(app_process)
+            stop_server(bare_process)
+    floor_step = statistics.median(floor.data["slider step"])
+    return {
+        "accounts": int(shape["account_id"].nunique()), "rows": len(shape),
+        "data": str(data), "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg(),
+                                       "python": platform.python_version()},
+        "method": "seconds from key press/click until script_finished and a quiet DOM "
+                  f"({args.quiet}s); 'metrics changed' = first metric text change",
+        "floor": floor.summary(), "app": app.summary(floor_step), "memory": memory,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--data", help="use this account file (demo columns) instead")
+    parser.add_argument("--reps", type=int, default=3,
+                        help="browser sessions, each moving a different factor (default 3)")
+    parser.add_argument("--steps", type=int, default=3,
+                        help="key steps per control per session (default 3)")
+    parser.add_argument("--concurrent", type=int, default=5,
+                        help="sessions stepping a weight at once (0 = skip; default 5)")
+    parser.add_argument("--quiet", type=float, default=0.4,
+                        help="seconds without DOM change that count as settled")
+    parser.add_argument("--out", help="also write the JSON here")
+    args = parser.parse_args(argv)
+    result = run(args)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
