@@ -18,13 +18,13 @@ from ui.text import md_escape
 ws, table = state.workspace_and_table()
 
 config = ws.draft
-draft = state.evaluate(ws, config, table, explain=True)
-result, rows = draft.result, draft.rows
+draft = state.evaluate(ws, config, table)
+result, rows = draft.result, draft.rows  # result: every snapshot (history, falling scores)
 frame = table.frame
-judged_frame = frame.iloc[rows]
+judged_frame = draft.view.frame
 judged = draft.judged  # one entry per renewal decision: outcome, renewal date, ARR
 churned = judged.churned
-band = result.band[rows]
+band = draft.judged_result.band
 name_column = table.roles.account_name if table.roles.account_name in frame.columns else None
 segment_column = table.roles.segment if table.roles.segment in frame.columns else None
 weights = flat_weights(config)
@@ -39,8 +39,8 @@ def account_table(mask: np.ndarray) -> pd.DataFrame:
     stake in the decision; score and band on the snapshot it was judged on)."""
     positions = rows[mask]
     return explain.account_list(
-        judged.account_id[mask], judged.arr[mask], result.score[positions],
-        result.band[positions],
+        judged.account_id[mask], judged.arr[mask], draft.judged_result.score[mask],
+        draft.judged_result.band[mask],
         names=None if name_column is None else frame[name_column].to_numpy()[positions],
         segments=None if segment_column is None else frame[segment_column].to_numpy()[positions])
 
@@ -64,7 +64,7 @@ grid = st.columns(2)
 for i, name in enumerate(picked):
     k, factor = by_name[name]
     values, title = explain.chart_values(judged_frame[factor.column], factor,
-                                         draft.matrix.points[rows, k])
+                                         draft.judged_matrix.points[:, k])
     with grid[i % 2]:
         st.altair_chart(charts.factor_distribution_chart(values, churned, title),
                         width="stretch")
@@ -157,7 +157,8 @@ chosen = st.selectbox("Account (type an id or name to search)", ids, index=index
                       help="Defaults to the largest-ARR surprise churn.")
 row = row_of[chosen]
 raw_values = {f.name: frame[f.column].iloc[row] for f in config.factors}
-story = explain.account_explanation(config, draft.matrix, result, row, raw_values)
+row_points, row_result = state.explain_rows(draft, np.array([row]))
+story = explain.account_explanation(config, row_points, row_result, 0, raw_values)
 judged_here = np.flatnonzero(rows == row)
 when = pd.Timestamp(table.snapshot_date[row])
 when_text = "its only snapshot" if pd.isna(when) else f"the snapshot of {when.date()}"

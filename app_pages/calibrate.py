@@ -133,7 +133,7 @@ with controls, st.container(height=760, border=False):  # scrolls; results stay 
         if not ws.draft.guardrails:
             st.caption("No guardrails yet.")
         for index, rail in enumerate(ws.draft.guardrails):
-            hits = int(np.sum(draft.result.guardrail[draft.rows] == index))
+            hits = int(np.sum(draft.judged_result.guardrail == index))
             value = "" if rail.operator == "is_missing" else f" {rail.value!r}"
             a, b, c = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
             a.checkbox(f"{rail.name}: `{rail.column} {rail.operator}{value}`",
@@ -167,8 +167,8 @@ with controls, st.container(height=760, border=False):  # scrolls; results stay 
 
 with results:
     st.subheader("Renewed vs churned")
-    judged_churned = draft.judged.churned
-    hist = charts.score_histogram(draft.result.score[draft.rows], judged_churned)
+    judged_churned = draft.churned
+    hist = charts.score_histogram(draft.judged_result.score, judged_churned)
     st.altair_chart(charts.score_distribution_chart(hist, ws.draft.bands.red_max,
                                                     ws.draft.bands.yellow_max),
                     width="stretch")
@@ -176,8 +176,8 @@ with results:
                "renewed accounts (blue) to the right of the green line.")
     st.subheader("Churn by band")
     components.show_band_table(draft.metrics["bands"])
-    for warning in band_warnings(draft.result.band[draft.rows], judged_churned):
+    for warning in band_warnings(draft.judged_result.band, judged_churned):
         st.warning(f"Bands look implausible: {warning}")
-    moved = int(np.sum(draft.result.band[draft.rows] != baseline.result.band[draft.rows]))
+    moved = int(np.sum(draft.judged_result.band != baseline.judged_result.band))
     st.caption(f"{moved:,} of {draft.rows.size:,} judged accounts are in a different band "
                "than under the baseline (details on the Export page).")

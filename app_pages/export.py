@@ -9,13 +9,11 @@ from calibration import charts
 from calibration.config import ConfigError
 from calibration.configfile import config_text, export_config, import_config
 from calibration.cs_metrics import CS_METRICS, METRIC_LABELS
-from calibration.evidence import EvidenceBundle, gather, report_html
-from calibration.export import csv_bytes
+from calibration.evidence import report_html
 from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
-from calibration.scored import scored_table
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
-from ui import state
+from ui import evidence, state
 from ui.text import judged_when
 
 ws, table = state.workspace_and_table()
@@ -34,61 +32,68 @@ objective = st.selectbox(
          "beyond noise and no outcome to get significantly worse; otherwise the verdict is a "
          "trade-off that names what got worse.")
 
-
-@st.cache_resource(max_entries=4, show_spinner="Validating the draft with bootstrap CIs...")
-def _gather(data_key: str, draft_fp: str, baseline_fp: str, horizon: int, goal: str, _table,
-            _draft, _baseline) -> EvidenceBundle:
-    return gather(_table, _draft, _baseline, horizon_days=horizon, bootstrap_resamples=1000,
-                  objective=goal)
-
-
-bundle = _gather(state.data_key(ws), ws.draft.fingerprint(), ws.baseline.fingerprint(),
-                 ws.horizon_days, objective, table, ws.draft, ws.baseline)
-comparison = bundle.comparison
+baseline_eval = state.evaluate(ws, ws.baseline, table)
+draft_eval = state.evaluate(ws, ws.draft, table)
+# Point estimates first (cached scoring, fast); the paired bootstrap behind the verdict and the
+# CIs runs at the end of the page and then replaces them, so it never holds the page up.
+comparison = evidence.comparison(baseline_eval, draft_eval, objective=objective)
 identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
-
-# --------------------------------------------------------------------------- comparison
-st.subheader("Is the draft better?")
-if identical:
-    st.info("The draft is still identical to the baseline: tune it on **Calibrate** or take "
-            "a suggestion on **Suggest**, then come back to compare and export.")
-else:
-    label = comparison.verdict_detail.get("label")
-    show = {"improvement is real": st.success, "trade-off": st.warning,
-            "worse": st.error}.get(label, st.info)
-    show(comparison.verdict)
 
 ORDER = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
          "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "auc", "lift",
          "point_biserial_r", "red_share", "yellow_share", "green_share"]
-rows = []
-for key in ([] if identical else ORDER):
-    metric = comparison.metrics.get(key)
-    if metric is None:
-        continue
-    ci = metric.get("ci") or [None, None]
-    rows.append({"Metric": METRIC_LABELS[key] + (" (CS)" if key in CS_METRICS else ""),
-                 "Baseline": format_value(key, metric["baseline"]),
-                 "Draft": format_value(key, metric["draft"]),
-                 "Change": format_value(key, metric["diff"], signed=True),
-                 "95% CI of change": f"{format_value(key, ci[0], True)} to "
-                                     f"{format_value(key, ci[1], True)}",
-                 "Result": metric.get("status", "n/a"), "Direction": direction_word(key)})
 COLOURS = {"better": "background-color: #d7f0dd; color: #0b5e22",
            "worse": "background-color: #f9d6d5; color: #8a1c17",
            "changed": "background-color: #eef0f4", "no real change": "color: #5b6270"}
-if rows:
-    frame = pd.DataFrame(rows)
-    st.dataframe(frame.style.map(lambda v: COLOURS.get(v, ""), subset=["Result"]),
-                 hide_index=True, width="stretch")
-st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored on "
-           "the same resampled accounts, so the interval shows whether the change is "
-           "real or noise. **better / worse**: the interval excludes 0 (a real change, judged "
-           "by the metric's direction); **no real change**: it includes 0. Band sizes have no "
-           "better or worse: they are your choice.")
-if comparison.differences:
-    st.markdown("**What changed**")
-    st.markdown("\n".join(f"- {line}" for line in comparison.differences))
+CHECKING = "checking..."
+
+
+def show_comparison(comparison, checked: bool) -> None:
+    """Verdict, metric table and config differences; CIs and results once ``checked``
+    (the bootstrap has run)."""
+    if identical:
+        st.info("The draft is still identical to the baseline: tune it on **Calibrate** or "
+                "take a suggestion on **Suggest**, then come back to compare and export.")
+    elif checked:
+        label = comparison.verdict_detail.get("label")
+        show = {"improvement is real": st.success, "trade-off": st.warning,
+                "worse": st.error}.get(label, st.info)
+        show(comparison.verdict)
+    rows = []
+    for key in ([] if identical else ORDER):
+        metric = comparison.metrics.get(key)
+        if metric is None:
+            continue
+        ci = metric.get("ci") or [None, None]
+        rows.append({"Metric": METRIC_LABELS[key] + (" (CS)" if key in CS_METRICS else ""),
+                     "Baseline": format_value(key, metric["baseline"]),
+                     "Draft": format_value(key, metric["draft"]),
+                     "Change": format_value(key, metric["diff"], signed=True),
+                     "95% CI of change": f"{format_value(key, ci[0], True)} to "
+                                         f"{format_value(key, ci[1], True)}"
+                                         if checked else CHECKING,
+                     "Result": metric.get("status", "n/a") if checked else CHECKING,
+                     "Direction": direction_word(key)})
+    if rows:
+        frame = pd.DataFrame(rows)
+        st.dataframe(frame.style.map(lambda v: COLOURS.get(v, ""), subset=["Result"]),
+                     hide_index=True, width="stretch")
+    st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored "
+               "on the same resampled accounts, so the interval shows whether the change is "
+               "real or noise. **better / worse**: the interval excludes 0 (a real change, "
+               "judged by the metric's direction); **no real change**: it includes 0. Band "
+               "sizes have no better or worse: they are your choice.")
+    if comparison.differences:
+        st.markdown("**What changed**")
+        st.markdown("\n".join(f"- {line}" for line in comparison.differences))
+
+
+# --------------------------------------------------------------------------- comparison
+st.subheader("Is the draft better?")
+checking = st.empty()
+comparison_slot = st.empty()
+with comparison_slot.container():
+    show_comparison(comparison, checked=False)
 
 left, right = st.columns(2)
 with left:
@@ -103,21 +108,32 @@ st.subheader("Download")
 author = st.text_input("Author", value=ws.draft.author, key="ex::author")
 notes = st.text_area("Notes for the record", value=ws.draft.notes, key="ex::notes",
                      placeholder="Why these weights: what we saw, what we decided.")
-exported = export_config(ws.draft, bundle.evidence, author=author, notes=notes)
 stem = "".join(c if c.isalnum() else "-" for c in ws.draft.name.lower()).strip("-") or "config"
+fingerprint = ws.draft.fingerprint()  # the exported config's too (evidence is not hashed)
+
+
+def bundle():
+    """The export evidence (bootstrap CIs); cached, so computed once per draft."""
+    return evidence.export_bundle(ws, baseline_eval, draft_eval, objective=objective)
+
+
+def exported_config(fmt: str) -> str:
+    return config_text(export_config(ws.draft, bundle().evidence, author=author, notes=notes),
+                       fmt)
+
+
 cols = st.columns(4)
 with cols[0]:
     fmt = st.radio("Config format", ["json", "yaml"], horizontal=True, key="ex::format")
-    st.download_button("Config with evidence", config_text(exported, fmt),
-                       file_name=f"{stem}-{exported.fingerprint()}.{fmt}",
+    st.download_button("Config with evidence", lambda: exported_config(fmt),
+                       file_name=f"{stem}-{fingerprint}.{fmt}",
                        mime="application/json" if fmt == "json" else "application/yaml",
                        type="primary", on_click="ignore", key="ex::config")
 with cols[1]:
     st.caption("Every account with score, band, sub-scores and factor points.")
     st.download_button(
-        "Scored accounts (CSV)",
-        lambda: csv_bytes(scored_table(table, ws.draft, bundle.scored.result)),
-        file_name=f"scored-{exported.fingerprint()}.csv", mime="text/csv",
+        "Scored accounts (CSV)", lambda: evidence.scored_csv(draft_eval),
+        file_name=f"scored-{fingerprint}.csv", mime="text/csv",
         on_click="ignore", key="ex::csv")
 with cols[2]:
     dialect = st.selectbox("SQL dialect", DIALECTS, key="ex::dialect")
@@ -126,8 +142,8 @@ with cols[2]:
                        on_click="ignore", key="ex::sql")
 with cols[3]:
     st.caption("One self-contained HTML file for the quarterly record.")
-    st.download_button("Calibration report (HTML)", lambda: report_html(bundle).encode(),
-                       file_name=f"calibration-report-{exported.fingerprint()}.html",
+    st.download_button("Calibration report (HTML)", lambda: report_html(bundle()).encode(),
+                       file_name=f"calibration-report-{fingerprint}.html",
                        mime="text/html", on_click="ignore", key="ex::report")
 with st.expander("Preview the SQL"):
     st.code(compile_sql(ws.draft, "accounts", dialect), language="sql")
@@ -152,3 +168,12 @@ if upload is not None:
             ws.baseline = imported
             ws.save()
             st.rerun()
+
+# --------------------------------------------------------------------------- bootstrap
+with checking.container(), st.spinner(
+        f"Checking whether the change is real ({evidence.BOOTSTRAP_RESAMPLES:,} paired "
+        "bootstrap resamples)..."):
+    checked = bundle().comparison
+checking.empty()
+with comparison_slot.container():
+    show_comparison(checked, checked=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from calibration import history, metrics
 from calibration.accounts import AccountTable
 from calibration.config import BAND_NAMES, Config, Guardrail, LinearRule, MappingRule, Segment
 from calibration.cs_metrics import METRIC_LABELS, paired_cs_metrics
+from calibration.decisions import Decisions
 from calibration.scoring import ScoreResult, score_frame
 from calibration.validation import judged_rows
 from calibration.verdicts import format_value, judge
@@ -180,7 +182,24 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
             raise TypeError(f"{label} must be a Config")
     base = score_frame(table.frame, baseline_config, explain=True).result
     draft = score_frame(table.frame, draft_config, explain=True).result
-    judged = judged_rows(table, horizon_days)
+    return compare_scored(table, baseline_config, draft_config, base, draft,
+                          judged_rows(table, horizon_days), n_resamples, seed, objective)
+
+
+def compare_scored(table: AccountTable, baseline_config: Config, draft_config: Config,
+                   base: ScoreResult, draft: ScoreResult, judged: Decisions,
+                   n_resamples: int = 1000, seed: int = 0, objective: str = "ranking", *,
+                   latest: np.ndarray | None = None,
+                   explain_rows: Callable[[np.ndarray], tuple[ScoreResult, ScoreResult]]
+                   | None = None) -> Comparison:
+    """:func:`compare` on configs already scored on every row of ``table``.
+
+    ``base``/``draft`` need contributions (``explain=True``) unless ``explain_rows`` is
+    given: it returns explained (baseline, draft) results for the table rows it is passed,
+    row ``i`` for row ``rows[i]``, and is asked only for the accounts that change band.
+    ``latest`` (each account's latest row) may be passed when already known.
+    ``n_resamples=0`` skips the bootstrap (point estimates, no verdict).
+    """
     rows = judged.rows
     c = judged.churned
     warnings: list[str] = []
@@ -196,11 +215,18 @@ def compare(table: AccountTable, baseline_config: Config, draft_config: Config,
     if judged.cross_sectional:
         warnings.append("single-snapshot data: scores may reflect what happened after the "
                         "renewal decision")
-    latest = history.latest_rows(table.canonical())
-    movers = band_movers(base, draft, draft_config.factor_names
+    if latest is None:
+        latest = history.latest_rows(table.canonical())
+    moved_base, moved_draft, moved_rows, moved_ids = base, draft, latest, table.account_id
+    if explain_rows is not None:
+        changed = latest[base.band[latest] != draft.band[latest]]
+        moved_base, moved_draft = explain_rows(changed)
+        moved_rows, moved_ids = None, table.account_id[changed]
+    movers = band_movers(moved_base, moved_draft, draft_config.factor_names
                          if draft_config.factor_names == baseline_config.factor_names
-                         else _common_names(baseline_config, draft_config, base, draft),
-                         latest, table.account_id)
+                         else _common_names(baseline_config, draft_config, moved_base,
+                                            moved_draft),
+                         moved_rows, moved_ids)
     return Comparison(
         baseline_name=baseline_config.name, draft_name=draft_config.name,
         horizon_days=judged.horizon_days,

@@ -147,9 +147,11 @@ def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarr
     between them is kept. ``status`` is ``better`` / ``worse`` when the CI excludes 0 (by the
     metric's direction), ``no real change`` when it includes 0, ``changed`` for band sizes
     that moved beyond noise (no direction) and ``n/a`` when undefined. ARR metrics are
-    dropped when ``arr`` is None.
+    dropped when ``arr`` is None. ``n_resamples=0`` gives the point estimates only (every
+    ``ci`` None, status ``n/a``), e.g. to show them while the bootstrap runs.
     """
-    _check_resamples(n_resamples, level)
+    if n_resamples != 0:
+        _check_resamples(n_resamples, level)
     score_a, score_b = np.asarray(score_a, float), np.asarray(score_b, float)
     band_a, band_b = np.asarray(band_a), np.asarray(band_b)
     keep = ~(np.isnan(score_a) | np.isnan(score_b)) & (band_a >= 0) & (band_b >= 0)
@@ -159,7 +161,9 @@ def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarr
                          "compare")
     a_arr = np.zeros(c.shape[0]) if arr is None else np.nan_to_num(
         np.asarray(arr, dtype=float)[keep])
-    draws = np.vstack([np.ones((1, c.shape[0])), stratified_draws(c, n_resamples, seed)])
+    draws = np.ones((1, c.shape[0]))
+    if n_resamples:
+        draws = np.vstack([draws, stratified_draws(c, n_resamples, seed)])
     ma = metric_rows(score_a[keep], band_a[keep], c, a_arr, draws)
     mb = metric_rows(score_b[keep], band_b[keep], c, a_arr, draws)
     tail = (1 - level) / 2 * 100

@@ -16,6 +16,7 @@ from calibration import charts
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare
 from calibration.config import Config
+from calibration.decisions import Decisions
 from calibration.scoring import Scored, band_names, score_frame
 from calibration.validation import judged_rows, validate
 
@@ -32,27 +33,44 @@ class EvidenceBundle:
     baseline_config: Config | None = None
     baseline_evidence: dict[str, Any] | None = None
     comparison: Comparison | None = None
+    judged: Decisions | None = None  # the judged decisions (recomputed when None)
+
+    def decisions(self) -> Decisions:
+        """The judged renewal decisions (as passed to :func:`gather`, else recomputed)."""
+        if self.judged is not None:
+            return self.judged
+        return judged_rows(self.table, self.horizon_days)
 
 
 def gather(table: AccountTable, config: Config, baseline: Config | None = None, *,
            horizon_days: int = 90, bootstrap_resamples: int = 1000, seed: int = 0,
-           objective: str = "ranking") -> EvidenceBundle:
+           objective: str = "ranking", scored: Scored | None = None,
+           baseline_scored: Scored | None = None, comparison: Comparison | None = None,
+           judged: Decisions | None = None) -> EvidenceBundle:
     """Score and validate ``config`` (with bootstrap CIs and the data fingerprint); with a
-    baseline, also validate it and compare the two on the same accounts."""
-    scored = score_frame(table.frame, config)
+    baseline, also validate it and compare the two on the same accounts.
+
+    The app passes what it has already computed and cached (``scored``,
+    ``baseline_scored``, ``comparison`` from :func:`calibration.compare.compare_scored`,
+    ``judged``); anything not passed is computed here.
+    """
+    if scored is None:
+        scored = score_frame(table.frame, config)
     evidence = validate(table, config, scored, horizon_days=horizon_days,
                         bootstrap_resamples=bootstrap_resamples, seed=seed)
     evidence["data"] = table.fingerprint()
-    baseline_evidence = comparison = None
+    baseline_evidence = None
     if baseline is not None:
-        base_scored = score_frame(table.frame, baseline)
+        base_scored = (baseline_scored if baseline_scored is not None
+                       else score_frame(table.frame, baseline))
         baseline_evidence = validate(table, baseline, base_scored, horizon_days=horizon_days,
                                      bootstrap_resamples=0, by_segment=False,
                                      include_factors=False)
         baseline_evidence["name"] = baseline.name
-        comparison = compare(table, baseline, config, horizon_days=horizon_days,
-                             n_resamples=max(bootstrap_resamples, 2), seed=seed,
-                             objective=objective)
+        if comparison is None:
+            comparison = compare(table, baseline, config, horizon_days=horizon_days,
+                                 n_resamples=max(bootstrap_resamples, 2), seed=seed,
+                                 objective=objective)
         evidence["baseline"] = {
             "name": baseline.name, "config_hash": baseline.fingerprint(),
             "auc": baseline_evidence["auc"].get("value"),
@@ -61,13 +79,14 @@ def gather(table: AccountTable, config: Config, baseline: Config | None = None, 
             "differences": comparison.differences,
         }
     return EvidenceBundle(table, config, scored, evidence, horizon_days, baseline,
-                          baseline_evidence, comparison)
+                          baseline_evidence, comparison if baseline is not None else None,
+                          judged)
 
 
 def judged_accounts(bundle: EvidenceBundle) -> pd.DataFrame:
     """Per-account details of the judged rows (for surprise-churn lists)."""
     table, config, result = bundle.table, bundle.config, bundle.scored.result
-    judged = judged_rows(table, bundle.horizon_days)
+    judged = bundle.decisions()
     rows = judged.rows
     frame: dict[str, Any] = {"account_id": judged.account_id}
     if config.columns.account_name and config.columns.account_name in table.frame.columns:
@@ -85,8 +104,8 @@ def judged_accounts(bundle: EvidenceBundle) -> pd.DataFrame:
 
 def report_charts(bundle: EvidenceBundle) -> list:
     """The report's charts (the same builders the app uses)."""
-    table, config, evidence = bundle.table, bundle.config, bundle.evidence
-    judged = judged_rows(table, bundle.horizon_days)
+    config, evidence = bundle.config, bundle.evidence
+    judged = bundle.decisions()
     rows, churned = judged.rows, judged.churned
     out = []
     hist = charts.score_histogram(bundle.scored.result.score[rows], churned)

@@ -12,15 +12,22 @@ from calibration.scoring import ScoreResult, band_names
 
 
 def scored_table(table: AccountTable, config: Config, result: ScoreResult,
-                 decisions: Decisions | None = None) -> pd.DataFrame:
+                 decisions: Decisions | None = None, *, rows: np.ndarray | None = None,
+                 aligned: bool = False) -> pd.DataFrame:
     """Account id, snapshot, outcome, score, band, guardrail, segment, config hash, and
     the points each factor adds (``points: <factor>``) and sub-scores (``sub-score: <group>``).
 
-    Without ``decisions``: one row per snapshot row, outcome and renewal date as the row says.
-    With ``decisions``: one row per judged renewal decision, scored on its judged snapshot,
-    with the decision's outcome, renewal date, judge date and ARR.
+    Without ``decisions``: one row per snapshot row (or per row of ``rows``), outcome and
+    renewal date as the row says. With ``decisions``: one row per judged renewal decision,
+    scored on its judged snapshot, with the decision's outcome, renewal date, judge date and
+    ARR. ``aligned``: ``result`` holds just the selected rows (its row ``i`` is table row
+    ``rows[i]``), e.g. one chunk of a large table scored with contributions.
     """
-    rows = np.arange(len(table)) if decisions is None else decisions.rows
+    if decisions is not None:
+        rows = decisions.rows
+    elif rows is None:
+        rows = np.arange(len(table))
+    pick = slice(None) if aligned else rows
     segment_names = np.array([s.name for s in config.segments] + ["Default"], dtype=object)
     guard_names = np.array([g.name for g in config.guardrails] + [""], dtype=object)
     columns: dict[str, object] = {
@@ -34,21 +41,21 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
         columns["judge_date"] = decisions.judge_date
         columns["arr"] = decisions.arr
     columns |= {
-        "score": result.score[rows],
-        "band": band_names(result.band[rows]),
-        "guardrail": guard_names[result.guardrail[rows]],
-        "segment_config": segment_names[result.segment[rows]],
+        "score": result.score[pick],
+        "band": band_names(result.band[pick]),
+        "guardrail": guard_names[result.guardrail[pick]],
+        "segment_config": segment_names[result.segment[pick]],
         "config_hash": config.fingerprint(),
     }
     if table.roles.account_name:
         columns["account_name"] = table.frame[table.roles.account_name].to_numpy()[rows]
     if result.contributions is not None:
         for k, name in enumerate(config.factor_names):
-            columns[f"points: {name}"] = result.contributions[rows, k]
-        columns["points: guardrail"] = result.guardrail_points[rows]
+            columns[f"points: {name}"] = result.contributions[pick, k]
+        columns["points: guardrail"] = result.guardrail_points[pick]
     if result.subscores is not None:
         for g, name in enumerate(config.group_names()):
-            columns[f"sub-score: {name}"] = result.subscores[rows, g]
+            columns[f"sub-score: {name}"] = result.subscores[pick, g]
     frame = pd.DataFrame(columns)
     if table.cross_sectional:
         frame = frame.drop(columns=[c for c in ("snapshot_date", "judge_date") if c in frame])

@@ -130,6 +130,7 @@ class Tab:
                                            accept_downloads=True)
         self.context.add_init_script(OBSERVER)
         self.page = self.context.new_page()
+        self.page.set_default_timeout(120_000)
         self.finished: list[float] = []
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.url = url
@@ -196,9 +197,9 @@ class Tab:
         """Seconds from the click on a download button until the file is complete."""
         button = self.page.get_by_test_id("stDownloadButton").filter(has_text=label).locator(
             "button")
-        button.wait_for(timeout=600_000)
+        button.wait_for(timeout=180_000)
         t0 = time.time()
-        with self.page.expect_download(timeout=600_000) as info:
+        with self.page.expect_download(timeout=180_000) as info:
             button.click()
         info.value.path()
         return time.time() - t0
@@ -215,6 +216,8 @@ class Samples:
             self.data.setdefault(name, []).append(value)
 
     def add_timing(self, name: str, timing: dict[str, float | None]) -> None:
+        changed = "" if timing["changed"] is None else f" (metrics changed {timing['changed']:.2f})"
+        print(f"  {name}: {timing['settled']:.2f} s{changed}", file=sys.stderr, flush=True)
         self.add(name, timing["settled"])
         self.add(f"{name} (metrics changed)", timing["changed"])
 
@@ -280,8 +283,16 @@ def one_session(browser, url: str, rep: int, args, samples: Samples,
             link = page.get_by_test_id("stSidebarNavLink").filter(has_text=name).first
             samples.add_timing(f"first visit: {name}", tab.click(link, args.quiet))
             if name == "Export":
-                samples.add("download: HTML report", tab.download("Calibration report (HTML)"))
-                samples.add("download: scored CSV", tab.download("Scored accounts (CSV)"))
+                for label, button in (("HTML report", "Calibration report (HTML)"),
+                                      ("scored CSV", "Scored accounts (CSV)")):
+                    seconds = tab.download(button)
+                    print(f"  download {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
+                    samples.add(f"download: {label}", seconds)
+    except Exception:
+        CACHE.mkdir(exist_ok=True)
+        page.screenshot(path=str(CACHE / "bench-ui-failure.png"), full_page=True)
+        print(f"failed: screenshot in {CACHE / 'bench-ui-failure.png'}", file=sys.stderr)
+        raise
     finally:
         tab.close()
 

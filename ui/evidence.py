@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
+from calibration import history
 from calibration.accounts import AccountTable
+from calibration.compare import Comparison, compare_scored
 from calibration.config import Config
+from calibration.evidence import EvidenceBundle, gather
+from calibration.export import csv_bytes, neutralise_formulas
+from calibration.scored import scored_table
 from calibration.scoring import Scored
 from calibration.validation import validate
-from ui.state import Evaluation, Workspace, data_key
+from ui.state import Evaluation, Workspace, data_key, explain_rows
 
 BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
@@ -35,3 +41,75 @@ def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
     config = evaluation.config
     key = f"{config.fingerprint()}:{config.columns.model_dump_json()}"
     return _full_evidence(key, data_key(ws), ws.horizon_days, resamples, table, config, scored)
+
+
+# --------------------------------------------------------------------------- export
+def scored(evaluation: Evaluation) -> Scored:
+    """Every row of the table scored with the evaluation's config (cached per config)."""
+    return Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _latest_rows(file_key: str, _table: AccountTable):
+    return history.latest_rows(_table.canonical())
+
+
+@st.cache_resource(max_entries=4, show_spinner="Comparing the draft with the baseline...")
+def _comparison(file_key: str, baseline_key: str, draft_key: str, horizon: int,
+                resamples: int, objective: str, _baseline: Evaluation,
+                _draft: Evaluation) -> Comparison:
+    table = _draft.table
+
+    def explained(rows):
+        return explain_rows(_baseline, rows)[1], explain_rows(_draft, rows)[1]
+
+    return compare_scored(table, _baseline.config, _draft.config, _baseline.result,
+                          _draft.result, _draft.judged, resamples, seed=0,
+                          objective=objective, latest=_latest_rows(file_key, table),
+                          explain_rows=explained)
+
+
+def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
+               objective: str = "ranking") -> Comparison:
+    """Draft vs baseline on the judged decisions; ``resamples=0``: point estimates only
+    (fast), else with paired bootstrap CIs and the verdict. Cached for every session."""
+    return _comparison(draft.file_key, baseline.config.fingerprint(), draft.config.fingerprint(),
+                       draft.judged.horizon_days or 0, resamples, objective, baseline, draft)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _bundle(file_key: str, baseline_key: str, draft_key: str, horizon: int, resamples: int,
+            objective: str, _baseline: Evaluation, _draft: Evaluation) -> EvidenceBundle:
+    return gather(_draft.table, _draft.config, _baseline.config, horizon_days=horizon,
+                  bootstrap_resamples=resamples, objective=objective, scored=scored(_draft),
+                  baseline_scored=scored(_baseline),
+                  comparison=comparison(_baseline, _draft, resamples, objective),
+                  judged=_draft.judged)
+
+
+def export_bundle(ws: Workspace, baseline: Evaluation, draft: Evaluation,
+                  resamples: int = BOOTSTRAP_RESAMPLES,
+                  objective: str = "ranking") -> EvidenceBundle:
+    """The evidence an export carries (validation with bootstrap CIs, comparison with the
+    baseline), built from the cached scoring; cached for every session."""
+    return _bundle(draft.file_key, baseline.config.fingerprint(), draft.config.fingerprint(),
+                   ws.horizon_days, resamples, objective, baseline, draft)
+
+
+CSV_CHUNK_ROWS = 200_000
+
+
+def scored_csv(evaluation: Evaluation) -> bytes:
+    """The scored-accounts CSV of every row (score, band, points per factor, sub-scores),
+    built in chunks so the contributions of 1.8M rows are never all in memory."""
+    table, config = evaluation.table, evaluation.config
+    parts, columns = [], None
+    for start in range(0, len(table), CSV_CHUNK_ROWS):
+        rows = np.arange(start, min(len(table), start + CSV_CHUNK_ROWS))
+        result = explain_rows(evaluation, rows)[1]
+        frame = scored_table(table, config, result, rows=rows, aligned=True)
+        columns = frame.columns if columns is None else columns
+        frame = neutralise_formulas(frame.reindex(columns=columns))  # same columns per chunk
+        parts.append(frame.to_csv(index=False, header=start == 0).encode("utf-8"))
+    return b"".join(parts) if parts else csv_bytes(scored_table(
+        table, config, evaluation.result))

@@ -150,10 +150,9 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
     name = st.selectbox("Factor", names, key="rule::selected")
     index = names.index(name)
     factor = ws.draft.factors[index]
-    rows = draft.rows
-    column = table.frame[factor.column].iloc[rows]
+    column = draft.view.frame[factor.column]
     numbers, _ = as_number(column)
-    churned = draft.judged.churned
+    churned = draft.churned
     if factor.description:
         st.caption(factor.description)
     rule = factor.rule
@@ -246,5 +245,5 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         right.text_input("New sub-score name", key=prefix + "new_group",
                          on_change=_new_group, args=(ws, index),
                          placeholder="e.g. Relationship")
-    missing_rate = float(np.mean(np.isnan(draft.matrix.points[rows, index])))
+    missing_rate = float(np.mean(np.isnan(draft.judged_matrix.points[:, index])))
     st.caption(f"{missing_rate:.0%} of judged accounts have no usable value for this factor.")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from calibration import metrics
@@ -180,66 +181,161 @@ def load_table(ws: Workspace) -> AccountTable:
                        ws.source_path, ws.source_name)
 
 
-@st.cache_resource(max_entries=24, show_spinner="Scoring factors...")
-def _factor_stage(file_key: str, roles_json: str, rules_key: str, _table: AccountTable,
-                  _config: Config) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+# Everything below is cached with ``st.cache_resource``: shared by every session on the server
+# (a second tab or user on the same data and rules costs nothing) and bounded by
+# ``max_entries``. The slider path works on the judged rows only (one per renewal decision,
+# e.g. 80k of 1.8M snapshot rows at 100k accounts); pages that need every snapshot (history,
+# exports) ask for :meth:`Evaluation.result` and friends, computed once per config.
+@dataclass(frozen=True)
+class JudgedView:
+    """The judged rows of a table and their columns, cut out once per data and horizon."""
+
+    judged: Decisions
+    frame: pd.DataFrame  # table.frame.iloc[judged.rows]: the row each decision is judged on
+    churned: np.ndarray  # per decision (outcomes, ARR and ids come from the decisions)
+    arr: np.ndarray
+    ids: np.ndarray
+    reference: np.ndarray
+
+
+@st.cache_resource(max_entries=6, show_spinner="Finding the rows to judge...")
+def _judged_view(file_key: str, roles_json: str, horizon: int,
+                 _table: AccountTable) -> JudgedView:
+    judged = judged_rows(_table, horizon)
+    rows = judged.rows
+    return JudgedView(judged, _table.frame.iloc[rows], judged.churned, judged.arr,
+                      judged.account_id, _table.reference[rows])
+
+
+def judged_view(ws: Workspace, table: AccountTable | None = None) -> JudgedView:
+    """The workspace's judged rows (point in time at its horizon), cached for all sessions."""
+    table = table or load_table(ws)
+    return _judged_view(_file_key(ws.source_path), ws.draft.columns.model_dump_json(),
+                        ws.horizon_days, table)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _judged_points(file_key: str, roles_json: str, horizon: int, rules_key: str,
+                   _view: JudgedView, _config: Config
+                   ) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+    segments = assign_segments(_view.frame, _config)
+    return (factor_points(_view.frame, _config, segments), segments,
+            guardrail_hits(_view.frame, _config))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Scoring every snapshot...")
+def _full_points(file_key: str, roles_json: str, rules_key: str, _table: AccountTable,
+                 _config: Config) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
     segments = assign_segments(_table.frame, _config)
     return (factor_points(_table.frame, _config, segments), segments,
             guardrail_hits(_table.frame, _config))
 
 
-@st.cache_resource(max_entries=12)
-def _judged(file_key: str, roles_json: str, horizon: int, _table: AccountTable) -> Decisions:
-    return judged_rows(_table, horizon)
+@st.cache_resource(max_entries=4, show_spinner="Scoring every snapshot...")
+def _full_result(file_key: str, config_key: str, _table: AccountTable,
+                 _config: Config) -> ScoreResult:
+    matrix, segments, hits = _full_points(file_key, _config.columns.model_dump_json(),
+                                          _config.rules_fingerprint(), _table, _config)
+    return combine(matrix, _config, segments, hits)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One config scored on the workspace data, with its fast validation metrics."""
+    """One config scored on the workspace data, with its fast validation metrics.
+
+    ``judged_matrix`` / ``judged_result`` hold the judged rows only (row ``i`` is table row
+    ``rows[i]``); ``matrix``, ``segments``, ``hits`` and ``result`` cover every row of the
+    table and are computed on first use (cached per config for all sessions).
+    """
 
     config: Config
-    matrix: FactorMatrix
-    segments: np.ndarray
-    hits: GuardrailHits
-    result: ScoreResult
-    judged: Decisions
+    view: JudgedView
+    judged_matrix: FactorMatrix
+    judged_result: ScoreResult
     metrics: dict[str, Any]
+    table: AccountTable
+    file_key: str
+
+    @property
+    def judged(self) -> Decisions:
+        """Which rows are judged, and why others are not."""
+        return self.view.judged
 
     @property
     def rows(self) -> np.ndarray:
         """Per judged renewal decision, the position of the snapshot row it is judged on
         (outcomes, renewal dates and ARR: ``judged``, never the row)."""
-        return self.judged.rows
+        return self.view.judged.rows
+
+    @property
+    def churned(self) -> np.ndarray:
+        """Outcome of each judged decision (True: churned)."""
+        return self.view.churned
+
+    def _full_points(self) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+        return _full_points(self.file_key, self.config.columns.model_dump_json(),
+                            self.config.rules_fingerprint(), self.table, self.config)
+
+    @property
+    def matrix(self) -> FactorMatrix:
+        """Factor points of every row."""
+        return self._full_points()[0]
+
+    @property
+    def segments(self) -> np.ndarray:
+        """Segment index of every row."""
+        return self._full_points()[1]
+
+    @property
+    def hits(self) -> GuardrailHits:
+        """Guardrail caps of every row."""
+        return self._full_points()[2]
+
+    @property
+    def result(self) -> ScoreResult:
+        """Scores and bands of every row (no contributions: see :func:`explain_rows`)."""
+        return _full_result(self.file_key, self.config.fingerprint(), self.table, self.config)
+
+
+def explain_rows(evaluation: Evaluation, rows: np.ndarray
+                 ) -> tuple[FactorMatrix, ScoreResult]:
+    """Points and an explained result (contributions, sub-scores) for a few table rows:
+    row ``i`` of both is table row ``rows[i]``."""
+    rows = np.asarray(rows)
+    matrix = FactorMatrix(evaluation.matrix.points[rows], evaluation.matrix.names)
+    hits = evaluation.hits
+    some_hits = GuardrailHits(hits.cap[rows], hits.rule[rows], hits.names)
+    return matrix, combine(matrix, evaluation.config, evaluation.segments[rows], some_hits,
+                           explain=True)
 
 
 def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
              *, explain: bool = False) -> Evaluation:
-    """Score ``config`` on the workspace data and compute the slider-speed metrics.
+    """Score ``config`` on the workspace's judged rows and compute the slider-speed metrics.
 
     Factor points are cached per scoring rules, so a weight or band change only redoes the
     weighted sum and the metrics; whole evaluations are cached per config, so the baseline
-    (and an undone draft) cost nothing on a rerun.
+    (and an undone draft) cost nothing on a rerun. ``explain`` is accepted for callers that
+    still pass it; use :func:`explain_rows` for contributions.
     """
     table = table or load_table(ws)
-    return _evaluate(_file_key(ws.source_path), config.fingerprint(), ws.horizon_days, explain,
-                     table, config)
+    file_key = _file_key(ws.source_path)
+    view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
+    return _evaluate(file_key, config.fingerprint(), ws.horizon_days, view, table, config)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _evaluate(file_key: str, config_key: str, horizon: int, explain: bool,
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _evaluate(file_key: str, config_key: str, horizon: int, _view: JudgedView,
               _table: AccountTable, _config: Config) -> Evaluation:
-    roles_json = _config.columns.model_dump_json()
-    matrix, segments, hits = _factor_stage(file_key, roles_json, _config.rules_fingerprint(),
-                                           _table, _config)
-    result = combine(matrix, _config, segments, hits, explain=explain)
-    judged = _judged(file_key, roles_json, horizon, _table)
-    rows = judged.rows
+    matrix, segments, hits = _judged_points(file_key, _config.columns.model_dump_json(),
+                                            horizon, _config.rules_fingerprint(), _view,
+                                            _config)
+    result = combine(matrix, _config, segments, hits)
     fast = metrics.evaluate(
-        result.score[rows], judged.churned, result.band[rows],
-        arr=judged.arr, ids=judged.account_id, reference=_table.reference[rows],
-        include_logit=False, include_factors=False,
+        result.score, _view.churned, result.band, arr=_view.arr, ids=_view.ids,
+        reference=_view.reference, include_logit=False, include_factors=False,
     )
-    return Evaluation(_config, matrix, segments, hits, result, judged, fast)
+    return Evaluation(_config, _view, matrix, result, fast, _table, file_key)
 
 
 def load_or_report(ws: Workspace) -> AccountTable | None:

@@ -54,7 +54,7 @@ def _cached_functions() -> list:
 def test_every_cache_is_bounded():
     cached = _cached_functions()
     names = {f.__name__ for f in cached}
-    assert {"_load_table", "_factor_stage", "_judged"} <= names
+    assert {"_load_table", "_judged_view", "_judged_points", "_full_points"} <= names
     for func in cached:
         assert math.isfinite(func._info.max_entries) and func._info.max_entries <= 64, func
     # pages are scripts (not importable): check their decorators in the source

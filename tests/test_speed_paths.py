@@ -1,0 +1,120 @@
+"""The app's fast paths give the same numbers as the plain pipeline.
+
+The app scores the judged rows only on a slider move, explains only the rows it shows, builds
+the scored CSV in chunks and compares configs from cached scoring; each is checked here
+against ``score_frame`` / ``compare`` / ``validate`` on the whole table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.compare import compare, paired_metrics
+from calibration.config import config_from_dict, load_config
+from calibration.export import csv_bytes
+from calibration.scored import scored_table
+from calibration.scoring import score_frame
+from calibration.validation import judged_rows, validate
+from calibration.weights import apply_flat_weights, flat_weights
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def setup():
+    from ui import state
+
+    base = load_config(DEMO_CONFIG)
+    raw = base.model_dump()
+    raw["guardrails"][0]["enabled"] = True
+    raw["factors"][0]["rule"]["lo"] = float(raw["factors"][0]["rule"]["lo"]) + 7
+    draft = apply_flat_weights(config_from_dict(raw), {**flat_weights(base),
+                                                       "Executive sponsor": 20.0})
+    ws = state.Workspace(draft_id="speedpaths01", source_name="demo",
+                         source_path=str(DEMO_DATA), baseline=base, draft=draft)
+    table = load_accounts(DEMO_DATA, draft)
+    return ws, table, base, draft
+
+
+def test_judged_evaluation_matches_whole_table_scoring(setup):
+    from ui import state
+
+    ws, table, _, draft = setup
+    evaluation = state.evaluate(ws, draft, table)
+    full = score_frame(table.frame, draft, explain=False)
+    rows = judged_rows(table, ws.horizon_days).rows
+    np.testing.assert_array_equal(evaluation.rows, rows)
+    np.testing.assert_array_equal(evaluation.judged_result.score, full.result.score[rows])
+    np.testing.assert_array_equal(evaluation.judged_result.band, full.result.band[rows])
+    np.testing.assert_array_equal(evaluation.judged_matrix.points, full.matrix.points[rows])
+    np.testing.assert_array_equal(evaluation.result.score, full.result.score)  # every row
+    expected = validate(table, draft, full, by_segment=False, include_logit=False,
+                        include_factors=False)
+    assert evaluation.metrics["auc"]["value"] == pytest.approx(expected["auc"]["value"],
+                                                                abs=1e-12)
+    assert evaluation.metrics["surprise_churn"]["arr"] == expected["surprise_churn"]["arr"]
+
+
+def test_explaining_a_few_rows_matches_explaining_all(setup):
+    from ui import state
+
+    ws, table, _, draft = setup
+    evaluation = state.evaluate(ws, draft, table)
+    full = score_frame(table.frame, draft, explain=True).result
+    rows = np.array([5, 17, 4000, len(table) - 1])
+    points, result = state.explain_rows(evaluation, rows)
+    np.testing.assert_array_equal(points.points, evaluation.matrix.points[rows])
+    np.testing.assert_allclose(result.contributions, full.contributions[rows], atol=1e-9)
+    np.testing.assert_allclose(result.subscores, full.subscores[rows], atol=1e-9)
+    np.testing.assert_array_equal(result.score, full.score[rows])
+
+
+def test_chunked_scored_csv_is_the_one_pass_csv(setup, monkeypatch):
+    from ui import evidence, state
+
+    ws, table, _, draft = setup
+    monkeypatch.setattr(evidence, "CSV_CHUNK_ROWS", 7_001)  # several chunks, uneven tail
+    expected = csv_bytes(scored_table(table, draft, score_frame(table.frame, draft).result))
+    assert evidence.scored_csv(state.evaluate(ws, draft, table)) == expected
+
+
+def test_cached_comparison_matches_compare(setup):
+    from ui import evidence, state
+
+    ws, table, base, draft = setup
+    got = evidence.comparison(state.evaluate(ws, base, table), state.evaluate(ws, draft, table),
+                              200)
+    expected = compare(table, base, draft, n_resamples=200)
+    assert got.metrics == expected.metrics
+    assert got.verdict == expected.verdict
+    pd.testing.assert_frame_equal(got.movers, expected.movers)
+    pd.testing.assert_frame_equal(got.migration_latest, expected.migration_latest)
+    assert len(got.movers) > 0
+
+
+def test_point_estimates_without_bootstrap(setup):
+    _, table, base, draft = setup
+    decisions = judged_rows(table)
+    rows = decisions.rows
+    a, b = (score_frame(table.frame, c, explain=False).result for c in (base, draft))
+    args = (a.score[rows], a.band[rows], b.score[rows], b.band[rows], decisions.churned,
+            decisions.arr)
+    quick, boot = paired_metrics(*args, n_resamples=0), paired_metrics(*args, n_resamples=50)
+    for name, metric in quick.items():
+        assert metric["ci"] is None and not metric["ci_excludes_zero"]
+        assert metric["draft"] == pytest.approx(boot[name]["draft"], rel=1e-12)
+        assert metric["diff"] == pytest.approx(boot[name]["diff"], rel=1e-9, abs=1e-12)
+
+
+def test_canonical_is_built_once_and_safe_to_modify(setup):
+    _, table, _, _ = setup
+    first = table.canonical()
+    first["outcome"] = "changed"
+    first.loc[0, "arr"] = -1.0
+    again = table.canonical()
+    assert (again["outcome"].to_numpy() == table.outcome).all()
+    assert again.loc[0, "arr"] == table.arr[0] or np.isnan(table.arr[0])
