@@ -11,12 +11,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import sidebar, state
+from ui import layout, sidebar, state
 
 # A local image: a ":material/...:" page icon makes the browser fetch the favicon from a font
 # CDN, and nothing may leave the machine (tests/browser/test_pages.py checks every request).
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="Health Score Calibrator", page_icon=str(FAVICON), layout="wide")
+layout.apply_styles()
 
 PAGES = [
     st.Page("app_pages/data.py", title="Data", icon=":material/database:", url_path="data"),

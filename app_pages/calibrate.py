@@ -10,7 +10,7 @@ from calibration.alarms import config_alarms
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.fitting import band_warnings
 from calibration.weights import apply_flat_weights, flat_weights, rebalance
-from ui import components, rule_editor, state
+from ui import components, layout, rule_editor, state
 from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
@@ -23,7 +23,8 @@ st.caption("Move a weight, a threshold or a band cut-off: the numbers below are 
 
 baseline = state.evaluate(ws, ws.baseline, table)
 draft = state.evaluate(ws, ws.draft, table)
-components.headline_metrics(draft.metrics, baseline.metrics)
+components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
+                             table.cross_sectional)
 for alarm in config_alarms(table, ws.draft, draft.judged):
     st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
              f"{md_escape(alarm['message'])}")
@@ -90,11 +91,10 @@ def baseline_weights() -> None:
 
 
 # --------------------------------------------------------------------------- layout
-controls, results = st.columns([0.44, 0.56], gap="large")
+controls, results = layout.panes([0.44, 0.56], key="calibrate")
 
-with controls, st.container(height=760, border=False):  # scrolls; results stay in view
-    weights_tab, rules_tab, bands_tab = st.tabs(["Weights", "Scoring rules",
-                                                 "Bands & guardrails"])
+with controls:
+    weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
     with weights_tab:
         st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
                    "one rescales the unlocked others. Tick **lock** to hold a weight.")
@@ -121,7 +121,8 @@ with controls, st.container(height=760, border=False):  # scrolls; results stay 
     with rules_tab:
         rule_editor.render(ws, table, draft)
 
-    with bands_tab:
+    with weights_tab:
+        st.markdown("**Bands**")
         st.caption("Red if the score is at or below the left handle, green above the right "
                    "one, yellow between.")
         if "band::range" not in st.session_state:
@@ -172,8 +173,9 @@ with results:
     st.altair_chart(charts.score_distribution_chart(hist, ws.draft.bands.red_max,
                                                     ws.draft.bands.yellow_max),
                     width="stretch")
-    st.caption("Good separation: churned accounts (red bars) sit left of the red line, "
-               "renewed accounts (blue) to the right of the green line.")
+    st.caption("Good separation: churned accounts (red bars) sit left of the dashed line "
+               "marked *red ≤*, renewed accounts (blue bars) right of the line marked "
+               "*green >*.")
     st.subheader("Churn by band")
     components.show_band_table(draft.metrics["bands"])
     for warning in band_warnings(draft.judged_result.band, judged_churned):

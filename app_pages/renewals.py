@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, explain
+from calibration import charts, explain, formatting
 from calibration.explain import ALL_ACCOUNTS, help_text
 from calibration.weights import flat_weights
-from ui import components, evidence, state
+from ui import components, evidence, layout, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -29,17 +29,11 @@ else:
 ev = explain.pick_evidence(full, choice)
 
 
-def fmt(metric: dict, pattern: str = "{:.3f}") -> str:
-    """A metric dict as text ('n/a' when undefined)."""
-    value = components.value(metric)
-    return "n/a" if value is None else pattern.format(value)
-
-
-def metric(label: str, result: dict, key: str, pattern: str = "{:.3f}") -> None:
-    """A metric card with plain help and the reason when undefined."""
+def metric(label: str, result: dict, key: str) -> None:
+    """A statistic's card with plain help and the reason when undefined."""
     extra = "" if components.value(result) is not None else (
         f"\n\nNot available: {components.reason(result)}")
-    st.metric(label, fmt(result, pattern), help=help_text(key) + extra)
+    st.metric(label, formatting.decimal(result), help=help_text(key) + extra)
 
 
 st.caption(f"{ev['n_churned']:,} churned and {ev['n_renewed']:,} renewed accounts judged"
@@ -48,24 +42,37 @@ for warning in ev.get("warnings", []):
     st.warning(warning)
 
 # --------------------------------------------------------------------------- headline
-ci = ev["auc_ci"]
-ci_text = "n/a" if ci.get("value") is None else f"{ci['value'][0]:.3f} – {ci['value'][1]:.3f}"
-top, bottom = st.columns(3), st.columns(3)
-with top[0]:
-    metric("AUC", ev["auc"], "auc")
-with top[1]:
-    st.metric("AUC 95% CI", ci_text, help=help_text("auc_ci") + (
-        "" if ci.get("value") is not None else f"\n\nNot available: {ci.get('reason')}"))
-with top[2]:
-    metric("Revenue-weighted AUC", ev["arr_weighted"]["auc"], "arr_weighted")
-with bottom[0]:
-    metric("KS", ev["ks"], "ks")
-with bottom[1]:
-    metric("Correlation with renewal", ev["point_biserial_r"], "point_biserial_r")
-with bottom[2]:
-    metric("Rank correlation", ev["spearman"], "spearman")
+baseline_full = evidence.full_evidence(ws, table, state.evaluate(ws, ws.baseline, table))
+baseline_ev = explain.pick_evidence(baseline_full, choice)
+st.caption(f"Changes are against the baseline (**{md_escape(ws.baseline.name)}**) on the same "
+           "accounts.")
+components.outcome_metrics(ev, baseline_ev, full.get("horizon_days"),
+                           bool(full.get("cross_sectional")), key="renewals")
+with st.expander("Advanced statistics: how well the score ranks churn"):
+    ci = ev["auc_ci"]
+    stats = layout.card_row(3, "renewals-stats-1") + layout.card_row(3, "renewals-stats-2")
+    with stats[0]:
+        metric("AUC", ev["auc"], "auc")
+        st.caption("Chance a renewed account outscores a churned one (0.5 = coin flip).")
+    with stats[1]:
+        st.metric("AUC likely range", formatting.likely_range(ci),
+                  help=help_text("auc_ci") + ("" if ci.get("value") is not None else
+                                              f"\n\nNot available: {ci.get('reason')}"))
+        st.caption("Where the AUC would plausibly land on another sample (95%).")
+    with stats[2]:
+        metric("Revenue-weighted AUC", ev["arr_weighted"]["auc"], "arr_weighted")
+        st.caption("The same, with each pair of accounts counted by its ARR.")
+    with stats[3]:
+        metric("KS", ev["ks"], "ks")
+        st.caption("Widest gap between churned and renewed score curves (0 to 1).")
+    with stats[4]:
+        metric("Correlation with renewal", ev["point_biserial_r"], "point_biserial_r")
+        st.caption("Do higher scores go with renewals? 0 = no relation.")
+    with stats[5]:
+        metric("Rank correlation", ev["spearman"], "spearman")
+        st.caption("The same, judging only the order of accounts.")
 
-left, right = st.columns(2, gap="large")
+left, right = layout.panes(2, key="renewals-charts")
 with left:
     st.subheader("Catching churn (ROC)", help=help_text("auc"))
     if ev["roc"].get("value") is None:
@@ -95,7 +102,7 @@ with right:
             st.caption("Churn falls steadily as the score rises, as it should.")
 
 st.subheader("In plain words")
-a, b = st.columns(2, gap="large")
+a, b = layout.panes(2, key="renewals-words")
 with a:
     st.markdown("**Logistic regression**", help=help_text("logit"))
     st.write(explain.logit_sentence(ev["logit"]))
@@ -155,7 +162,7 @@ lead = ev.get("lead_time_days") or {}
 if lead.get("median_days") is None:
     st.info(explain.lead_time_sentence(lead))
 else:
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = layout.card_row(3, "renewals-lead")
     c1.metric("Median lead time", f"{lead['median_days']:.0f} days",
               help=help_text("lead_time"))
     c2.metric("Middle half", f"{lead['p25_days']:.0f}–{lead['p75_days']:.0f} days",

@@ -56,9 +56,13 @@ def score_distribution_chart(hist: pd.DataFrame, red_max: float, yellow_max: flo
     cuts = pd.DataFrame({"score": [red_max, yellow_max],
                          "label": [f"red ≤ {red_max:g}", f"green > {yellow_max:g}"],
                          "band": ["red", "green"]})
-    rules = alt.Chart(cuts).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
-        x="score:Q", color=alt.value("#555"), tooltip=["label:N"])
-    return alt.layer(bars, rules).properties(height=height)
+    lines = alt.Chart(cuts).encode(x="score:Q", color=alt.Color(
+        "band:N", scale=band_scale(), legend=None), tooltip=["label:N"])
+    rules = lines.mark_rule(strokeDash=[5, 3], strokeWidth=2)
+    # the cut-offs are named in text, so colour is never the only cue
+    labels = lines.mark_text(align="left", dx=4, baseline="top", fontWeight="bold").encode(
+        text="label:N", y=alt.value(2))
+    return alt.layer(bars, rules, labels).properties(height=height)
 
 
 def band_churn_chart(bands: Sequence[dict[str, Any]], height: int = 200) -> alt.Chart:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration import formatting
 from calibration.config import BAND_NAMES, Config
 from calibration.weights import flat_weights
 
@@ -94,27 +95,21 @@ def _ci(ci: Any, fmt: str = "{:.3f}") -> str:
     return ""
 
 
+def _html(text: str) -> str:
+    """Formatted text as escaped HTML; "n/a" greyed out."""
+    return '<span class="muted">n/a</span>' if text == formatting.NA else e(text)
+
+
 def _pct(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return '<span class="muted">n/a</span>'
-    return e(f"{number:.1%}") if math.isfinite(number) else '<span class="muted">n/a</span>'
+    return _html(formatting.percent(value))
 
 
 def _money(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return '<span class="muted">n/a</span>'
-    return e(f"{number:,.0f}") if math.isfinite(number) else '<span class="muted">n/a</span>'
+    return _html(formatting.money(value))
 
 
 def _int(value: Any) -> str:
-    try:
-        return e(f"{int(value):,}")
-    except (TypeError, ValueError):
-        return '<span class="muted">n/a</span>'
+    return _html(formatting.count(value))
 
 
 def _band_chip(band: Any) -> str:

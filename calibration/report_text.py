@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from calibration import formatting
 from calibration.config import Config
 
 
@@ -26,7 +27,7 @@ def ci_text(ci: Any) -> str:
 
 def pct(value: float | None) -> str:
     """Percentage text ('n/a' for None)."""
-    return "n/a" if value is None else f"{value:.1%}"
+    return formatting.percent(value)
 
 
 def validation_text(evidence: dict[str, Any], config: Config) -> str:
@@ -105,7 +106,7 @@ def _money(value: float | None, row: dict[str, Any] | None = None) -> str:
     if value is None or (row is not None and row.get("arr_unknown") == row.get("accounts")
                          and row.get("accounts")):
         return "n/a"
-    return f"{value:,.0f}"
+    return formatting.money(value)
 
 
 def _no_arr(evidence: dict[str, Any]) -> bool:

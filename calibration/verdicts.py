@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from calibration import formatting
 from calibration.cs_metrics import HIGHER_IS_BETTER, METRIC_LABELS
 
 OBJECTIVE_METRIC = {
@@ -104,19 +105,12 @@ def _change_text(name: str, metric: dict[str, Any]) -> str:
 
 
 def format_value(name: str, value: float | None, signed: bool = False) -> str:
-    """A metric value in its unit (%, $, accounts, 3 decimals)."""
-    if value is None:
-        return "n/a"
-    sign = "+" if signed else ""
-    if name.endswith("_arr"):
-        text = f"{abs(value):,.0f}"
-        prefix = ("-" if value < 0 else "+") if signed else ("-" if value < 0 else "")
-        return f"{prefix}${text}"
-    if name.endswith("_count"):
-        return f"{value:{sign},.0f}"
-    if name.endswith(("_share", "_rate")):
-        return f"{value * 100:{sign}.1f}" + (" pts" if signed else "%")
-    return f"{value:{sign}.3f}"
+    """A metric value in its unit (%, $, accounts, 3 decimals); changes of rates in points.
+    Formatting itself is :mod:`calibration.formatting`'s (one place for every page)."""
+    kind: formatting.Kind = (
+        "money" if name.endswith("_arr") else "count" if name.endswith("_count")
+        else "percent" if name.endswith(("_share", "_rate")) else "number")
+    return formatting.signed(value, kind, zero=None) if signed else formatting.fmt(value, kind)
 
 
 def direction_word(name: str) -> str:

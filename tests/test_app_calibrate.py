@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from calibration import formatting, outcomes
 from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
@@ -80,8 +81,52 @@ def test_bands_slider_changes_band_table(demo):
     raw = config.model_dump()
     raw["bands"] = {"red_max": 40.0, "yellow_max": 60.0}
     evidence = expected(type(config).model_validate(raw), table)
-    shown = at.dataframe[0].value
-    assert list(shown["Accounts"]) == [row["accounts"] for row in evidence["bands"]]
+    shown = at.table[0].value
+    assert list(shown["Accounts"]) == [f"{row['accounts']:,}" for row in evidence["bands"]]
+    assert list(shown["Churned ARR"]) == [f"${row['churned_arr']:,.0f}"
+                                          for row in evidence["bands"]]
+    assert "None" not in shown.to_string() and "." not in "".join(shown["ARR"])
+
+
+def outcome_cards(at) -> dict[str, tuple[str, str | None]]:
+    labels = [o.label for o in outcomes.outcome_list(90, False)]
+    return {m.label: (m.value, m.delta or None) for m in at.metric if m.label in labels}
+
+
+def test_cs_outcomes_come_first_and_equal_calibration(demo):
+    """The headline cards show exactly calibration.outcomes' numbers, with the change
+    against the baseline; the statistics sit in an Advanced statistics expander."""
+    config, table = demo
+    at = run_app()
+    at.slider(key="band::range").set_value((45.0, 70.0)).run()
+    assert_clean(at)
+    raw = config.model_dump()
+    raw["bands"] = {"red_max": 45.0, "yellow_max": 70.0}
+    now = outcomes.cs_outcomes(expected(type(config).model_validate(raw), table))
+    before = outcomes.cs_outcomes(expected(config, table))
+    cards = outcome_cards(at)
+    shown = outcomes.outcome_list(90, False)
+    assert [m.label for m in at.metric][:len(shown)] == [o.label for o in shown]
+    for outcome in shown:
+        value, delta = cards[outcome.label]
+        assert value == formatting.fmt(now[outcome.key]["value"], outcome.kind), outcome.key
+        assert delta == formatting.delta(now[outcome.key]["value"],
+                                         before[outcome.key]["value"], outcome.kind)
+    assert cards["Churned ARR red 90 days ahead"][1].startswith("+")  # wider red band
+    assert cards["Churned ARR red 90 days ahead"][0].endswith("%")
+    assert cards["Surprise churn ARR"][0].startswith("$") and "." not in cards[
+        "Surprise churn ARR"][0]
+    assert [e.label for e in at.expander][:1] == ["Advanced statistics"]
+    auc_card = next(m for m in at.expander[0].get("metric") if m.label == "AUC")
+    auc = expected(type(config).model_validate(raw), table)["auc"]["value"]
+    assert auc_card.value == f"{auc:.3f}"
+    assert any("likely range" in c.value for c in at.caption)
+
+
+def test_unchanged_draft_shows_no_deltas(demo):
+    at = run_app()
+    assert all(delta is None for _, delta in outcome_cards(at).values())
+    assert not any(m.delta for m in at.metric)  # no red "-0.000" for no change
 
 
 def test_draft_survives_reload_and_page_switch(demo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from calibration import formatting, outcomes
 from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
@@ -26,7 +27,7 @@ def evidence():
 
 def ci_text(result) -> str:
     lo, hi = result["auc_ci"]["value"]
-    return f"{lo:.3f} – {hi:.3f}"
+    return f"{lo:.3f} to {hi:.3f}"
 
 
 def shown(at) -> dict[str, str]:
@@ -37,7 +38,7 @@ def test_headline_numbers_equal_validation(evidence):
     at = run_app(page="renewals")
     values = shown(at)
     assert values["AUC"] == f"{evidence['auc']['value']:.3f}"
-    assert values["AUC 95% CI"] == ci_text(evidence)
+    assert values["AUC likely range"] == ci_text(evidence)
     assert values["KS"] == f"{evidence['ks']['value']:.3f}"
     assert values["Correlation with renewal"] == f"{evidence['point_biserial_r']['value']:.3f}"
     assert values["Revenue-weighted AUC"] == (
@@ -61,6 +62,14 @@ def test_headline_numbers_equal_validation(evidence):
     assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
     # every metric card carries plain-language help
     assert all(m.proto.help for m in at.metric)
+    # CS outcomes come first, equal to calibration.outcomes on the same judged accounts
+    want = outcomes.cs_outcomes(evidence)
+    listed = outcomes.outcome_list(evidence["horizon_days"], False)
+    assert [m.label for m in at.metric][:len(listed)] == [o.label for o in listed]
+    for outcome in listed:
+        assert values[outcome.label] == formatting.fmt(want[outcome.key]["value"],
+                                                       outcome.kind)
+    assert "Advanced statistics" in at.expander[0].label
 
 
 @pytest.mark.parametrize("segment", ["SMB", "Enterprise"])
@@ -72,10 +81,13 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     seg = evidence["segments"][segment]
     values = shown(at)
     assert values["AUC"] == f"{seg['auc']['value']:.3f}" != overall
-    assert values["AUC 95% CI"] == ci_text(seg)
+    assert values["AUC likely range"] == ci_text(seg)
     assert values["KS"] == f"{seg['ks']['value']:.3f}"
     assert values["Revenue-weighted AUC"] == f"{seg['arr_weighted']['auc']['value']:.3f}"
     assert any(f"{seg['n_churned']:,} churned" in c.value for c in at.caption)
+    want = outcomes.cs_outcomes(seg)
+    assert values["Green churn rate"] == formatting.percent(want["green_churn_rate"]["value"])
+    assert values["Surprise churn ARR"] == formatting.money(want["surprise_arr"]["value"])
 
 
 @pytest.fixture

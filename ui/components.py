@@ -1,4 +1,5 @@
-"""Small rendering helpers shared by pages: metric cards with deltas, band tables."""
+"""Small rendering helpers shared by pages: CS outcome cards with deltas, the advanced
+statistics, band tables. Numbers are formatted by :mod:`calibration.formatting` only."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from calibration import formatting, outcomes
 from calibration.charts import BAND_COLOURS
+from calibration.formatting import Kind
 from calibration.glossary import HELP
+from ui import layout
 
 
 def value(metric: Any) -> float | None:
@@ -23,69 +27,105 @@ def reason(metric: Any) -> str:
     return (metric.get("reason") or "") if isinstance(metric, dict) else ""
 
 
-def metric_card(label: str, draft: Any, baseline: Any, fmt: str, help_key: str,
-                lower_is_better: bool = False) -> None:
-    """``st.metric`` with the change versus baseline, or the reason it is undefined."""
-    now, before = value(draft), value(baseline)
+def metric_card(label: str, draft: Any, baseline: Any, kind: Kind, help_text: str,
+                lower_is_better: bool = False, likely: str | None = None) -> None:
+    """``st.metric`` with the change versus baseline (none drawn for no change), or n/a
+    with the reason; ``likely`` (a formatted range) shows under the number."""
+    now = formatting.number_or_none(draft)
     if now is None:
-        st.metric(label, "n/a", help=f"{HELP[help_key]}\n\nNot available: {reason(draft)}")
+        why = reason(draft)
+        st.metric(label, formatting.NA, help=help_text + (f"\n\nNot available: {why}"
+                                                          if why else ""))
         return
-    delta = None
-    if before is not None and fmt.format(now) != fmt.format(before):
-        change = now - before
-        delta = ("-" if change < 0 else "+") + fmt.format(abs(change))
-    st.metric(label, fmt.format(now), delta=delta, help=HELP[help_key],
-              delta_color="inverse" if lower_is_better else "normal")
+    st.metric(label, formatting.fmt(now, kind), delta=formatting.delta(now, baseline, kind),
+              help=help_text, delta_color="inverse" if lower_is_better else "normal")
+    if likely and likely != formatting.NA:
+        st.caption(f"likely range {likely}")
 
 
-def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any]) -> None:
-    """The four numbers a CS leader watches while tuning, with deltas vs baseline."""
-    cols = st.columns(5)
-    with cols[0]:
-        metric_card("AUC", draft["auc"], baseline["auc"], "{:.3f}", "auc")
-    with cols[1]:
-        metric_card("Correlation with renewal", draft["point_biserial_r"],
-                    baseline["point_biserial_r"], "{:.3f}", "point_biserial_r")
-    with cols[2]:
-        metric_card("Surprise churn (accounts)", draft["surprise_churn"]["count"],
-                    baseline["surprise_churn"]["count"], "{:,.0f}", "surprise_churn",
-                    lower_is_better=True)
-    with cols[3]:
-        metric_card("Surprise churn ARR", draft["surprise_churn"]["arr"],
-                    baseline["surprise_churn"]["arr"], "${:,.0f}", "surprise_churn",
-                    lower_is_better=True)
-    with cols[4]:
-        metric_card("Red vs green lift", draft["lift"], baseline["lift"], "{:.2f}x", "lift")
+def outcome_metrics(draft: dict[str, Any], baseline: dict[str, Any] | None,
+                    horizon_days: int | None, cross_sectional: bool, key: str) -> None:
+    """The CS outcomes (churned ARR red ahead, surprise churn, green churn rate, red list
+    precision) as cards with their change versus the baseline."""
+    now = outcomes.cs_outcomes(draft)
+    before = outcomes.cs_outcomes(baseline) if baseline is not None else {}
+    shown = outcomes.outcome_list(horizon_days, cross_sectional)
+    for column, outcome in zip(layout.card_row(len(shown), key), shown, strict=True):
+        with column:
+            result = now[outcome.key]
+            metric_card(outcome.label, result, before.get(outcome.key), outcome.kind,
+                        outcome.help, outcome.lower_is_better,
+                        likely=formatting.likely_range(result.get("ci"), outcome.kind)
+                        if result.get("ci") else None)
+
+
+ADVANCED = [  # (label, metrics key, kind, glossary key)
+    ("AUC", "auc", "number", "auc"),
+    ("Correlation with renewal", "point_biserial_r", "number", "point_biserial_r"),
+    ("KS", "ks", "number", "ks"),
+    ("Red vs green lift", "lift", "ratio", "lift"),
+]
+
+
+def advanced_statistics(draft: dict[str, Any], baseline: dict[str, Any] | None,
+                        key: str) -> None:
+    """The statistics behind the outcomes, one plain sentence each, in a closed expander."""
+    with st.expander("Advanced statistics"):
+        rows = ADVANCED
+        for column, (label, name, kind, glossary) in zip(
+                layout.card_row(len(rows), f"{key}-advanced"), rows, strict=True):
+            with column:
+                metric_card(label, draft.get(name), (baseline or {}).get(name), kind,
+                            HELP[glossary])
+                st.caption(HELP[glossary].split(". ")[0] + ".")
+
+
+def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any],
+                     horizon_days: int | None = None, cross_sectional: bool = False) -> None:
+    """CS outcomes first, statistics in an expander; warnings below."""
+    outcome_metrics(draft, baseline, horizon_days, cross_sectional, key="headline")
+    advanced_statistics(draft, baseline, key="headline")
     for warning in draft.get("warnings", []):
         st.warning(warning)
 
 
 def band_table(bands: list[dict[str, Any]]) -> pd.DataFrame:
-    """Band rows as a display table (percentages as text, CIs as ranges)."""
+    """Band rows as a display table: every number formatted, n/a where unknown."""
+    no_arr = all(b.get("arr") is None for b in bands)
     rows = []
     for b in bands:
-        ci = b.get("churn_rate_ci")
-        rows.append({
-            "Band": b["band"].capitalize(), "Accounts": b["accounts"], "Churned": b["churned"],
-            "Churn rate": None if b["churn_rate"] is None else f"{b['churn_rate']:.1%}",
-            "95% CI": f"{ci[0]:.1%} – {ci[1]:.1%}" if ci else "n/a",
-            "ARR": b.get("arr"), "Churned ARR": b.get("churned_arr"),
-        })
+        row = {
+            "Band": b["band"].capitalize(), "Accounts": formatting.count(b["accounts"]),
+            "Churned": formatting.count(b["churned"]),
+            "Churn rate": formatting.percent(b["churn_rate"]),
+            "Likely range": formatting.likely_range(b.get("churn_rate_ci"), "percent"),
+        }
+        if not no_arr:
+            row["ARR"] = formatting.money(b.get("arr"))
+            row["Churned ARR"] = formatting.money(b.get("churned_arr"))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
+BAND_MARKS = {"Red": "▼ Red", "Yellow": "◆ Yellow", "Green": "▲ Green"}
+
+
 def show_band_table(bands: list[dict[str, Any]]) -> None:
-    """Render the band table with the shared band colours."""
+    """Render the band table: band colour plus a shape, so colour is never the only cue;
+    a static table that wraps instead of clipping columns."""
     frame = band_table(bands)
     colours = {name.capitalize(): colour for name, colour in BAND_COLOURS.items()}
     styled = frame.style.apply(
         lambda row: [f"background-color: {colours.get(row['Band'], '#cccccc')}33; "
                      "font-weight: 600" if c == "Band" else "" for c in row.index], axis=1
-    ).format({"ARR": "${:,.0f}", "Churned ARR": "${:,.0f}"}, na_rep="n/a")
-    st.dataframe(styled, hide_index=True, width="stretch")
+    ).format({"Band": lambda name: BAND_MARKS.get(name, name)}).hide(axis="index")
+    st.table(styled)
+    if "ARR" not in frame.columns:
+        st.caption("No ARR column in the data: revenue figures are n/a.")
 
 
 def band_badge(name: str) -> str:
-    """Coloured band label for markdown (uses Streamlit's colour syntax, no raw HTML)."""
+    """Band label for markdown (Streamlit's colour syntax, no raw HTML) with a shape."""
     colour = {"red": "red", "yellow": "orange", "green": "green"}.get(name, "gray")
-    return f":{colour}-badge[{name or 'unscored'}]"
+    mark = {"red": "▼ ", "yellow": "◆ ", "green": "▲ "}.get(name, "")
+    return f":{colour}-badge[{mark}{name or 'unscored'}]"

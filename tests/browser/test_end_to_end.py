@@ -40,6 +40,7 @@ def test_change_a_weight_and_see_auc_update(app_server, browser_page):
     page.goto(app_server, wait_until="domcontentloaded")
     page.get_by_text("Calibrate").first.wait_for(timeout=60_000)
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    page.get_by_text("Advanced statistics").first.click()  # the statistics sit in here
     before = metric_value(page, "AUC")
     assert before == auc_after({})
     # one arrow key on the Executive sponsor slider: 0% -> 1%, the others rebalance
@@ -55,6 +56,7 @@ def test_change_a_weight_and_see_auc_update(app_server, browser_page):
     page.screenshot(path=str(ARTIFACTS / "e2e-calibrate.png"), full_page=True)
     assert "draft=" in page.url  # the draft id is in the URL: a reload restores it
     page.reload(wait_until="domcontentloaded")
+    page.get_by_text("Advanced statistics").first.click()
     page.get_by_test_id("stMetricValue").filter(has_text=expected).first.wait_for(
         timeout=60_000)
     assert not errors, errors

@@ -1,0 +1,46 @@
+"""Layouts that fit the screen: rows of cards that wrap instead of truncating, side-by-side
+panes that stack on narrow screens, and captions dark enough to read (WCAG AA contrast).
+
+Streamlit columns never wrap by themselves (until ~640 px): five metric cards in a 700 px
+main area cut "$3,381,300" to "$3,…". Containers keyed ``hsc-wrap-*`` and ``hsc-panes-*``
+get CSS that lets their columns wrap; tests/browser/test_pages.py checks nothing is clipped
+at 1440 and 800 px.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+CSS = """
+<style>
+/* captions: Streamlit's 60% grey fails WCAG AA contrast (4.5:1) on white */
+[data-testid="stCaptionContainer"] { color: rgba(49, 51, 63, 0.82); }
+/* rows of cards: each card at least 11rem wide, wrapping onto the next line */
+[class*="st-key-hsc-wrap"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+[class*="st-key-hsc-wrap"] [data-testid="stColumn"] { min-width: min(100%, 11rem); }
+/* side-by-side panes: stack below ~1100 px of main width */
+[class*="st-key-hsc-panes"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+[class*="st-key-hsc-panes"] [data-testid="stColumn"] { min-width: min(100%, 26rem); }
+[class*="st-key-hsc-panes"] [data-testid="stColumn"] [data-testid="stColumn"] {
+  min-width: 0; }
+[class*="st-key-hsc-panes"] [class*="st-key-hsc-wrap"] [data-testid="stColumn"] {
+  min-width: min(100%, 11rem); }
+[data-testid="stMetricValue"] > div { overflow-wrap: anywhere; }
+</style>
+"""
+
+def apply_styles() -> None:
+    """Inject the layout CSS (once per run, from the app frame)."""
+    st.html(CSS)
+
+
+def card_row(n: int, key: str) -> list:
+    """``n`` columns for metric cards that wrap onto more lines when the screen is narrow."""
+    with st.container(key=f"hsc-wrap-{key}"):
+        return st.columns(n)
+
+
+def panes(spec: list[float] | int, key: str, gap: str = "large") -> list:
+    """Side-by-side panes (``st.columns(spec)``) that stack when the screen is narrow."""
+    with st.container(key=f"hsc-panes-{key}"):
+        return st.columns(spec, gap=gap)
