@@ -62,7 +62,8 @@ def score_distribution_chart(hist: pd.DataFrame, red_max: float, yellow_max: flo
     # the cut-offs are named in text, so colour is never the only cue
     labels = lines.mark_text(align="left", dx=4, baseline="top", fontWeight="bold").encode(
         text="label:N", y=alt.value(2))
-    return alt.layer(bars, rules, labels).properties(height=height)
+    return alt.layer(bars, rules, labels).resolve_scale(color="independent").properties(
+        height=height)
 
 
 def band_churn_chart(bands: Sequence[dict[str, Any]], height: int = 200) -> alt.Chart:

@@ -166,8 +166,8 @@ def summary_sentence(draft: Mapping[str, Any], baseline: Mapping[str, Any] | Non
         money = now["surprise_arr"]["value"]
         arr_words = "" if money is None else f" worth {formatting.money(money)}"
         noun = "account" if count == 1 else "accounts"
-        parts.append(f"{formatting.count(count)} {noun}{arr_words} churned while green "
-                     f"(surprise churn){versus('surprise_accounts', formatting.count)}.")
+        parts.append(f"Surprise churn: {formatting.count(count)} {noun}{arr_words} churned "
+                     f"while green{versus('surprise_accounts', formatting.count)}.")
     rates = []
     if (green := now["green_churn_rate"]["value"]) is not None:
         rates.append(f"green accounts churned {formatting.percent(green)} of the time"

@@ -11,7 +11,6 @@ Every data value goes through :func:`html.escape`; chart specs are embedded as J
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -21,126 +20,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import formatting
+from calibration import formatting, outcomes, report_outcomes
 from calibration.config import BAND_NAMES, Config
+from calibration.cs_metrics import METRIC_LABELS
+from calibration.html_parts import (
+    BAND_COLOURS,
+    CSS,
+    _band_chip,
+    _bar,
+    _ci,
+    _html,
+    _int,
+    _metric,
+    _money,
+    _pct,
+    _table,
+    e,
+)
+from calibration.verdicts import format_value
 from calibration.weights import flat_weights
 
-BAND_COLOURS = {"red": "#d64545", "yellow": "#e3b341", "green": "#3a9e5c"}
 MAX_LISTED_ACCOUNTS = 100
-
-CSS = """
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2430;
-background:#f6f7f9;line-height:1.45}
-main{max-width:1080px;margin:0 auto;padding:24px 28px 48px;background:#fff}
-h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:28px 0 8px;
-border-bottom:2px solid #e4e7ec;padding-bottom:4px}h3{font-size:1rem;margin:16px 0 6px}
-.sub{color:#5b6475;margin:0 0 12px}.muted{color:#6b7385}.small{font-size:.85rem}
-table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:.9rem}
-th,td{padding:5px 8px;border-bottom:1px solid #e8eaef;text-align:left;vertical-align:top}
-th{background:#f1f3f6;font-weight:600}td.num,th.num{text-align:right;
-font-variant-numeric:tabular-nums}
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
-.card{flex:1 1 150px;border:1px solid #e1e4ea;border-radius:8px;padding:10px 12px}
-.card .label{font-size:.8rem;color:#5b6475}.card .value{font-size:1.35rem;font-weight:650}
-.card .note{font-size:.78rem;color:#6b7385}
-.band{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:.8rem;
-font-weight:600}.band.red{background:#d64545}.band.yellow{background:#c9981f}
-.band.green{background:#3a9e5c}.band.none{background:#8a8f99}
-.bar{height:12px;border-radius:3px;display:inline-block;vertical-align:middle}
-.barcell{width:40%}.track{background:#eef0f3;border-radius:3px;width:100%;height:12px;
-position:relative}.track .bar{position:absolute;top:0}
-.warn{background:#fff6e0;border-left:4px solid #e3b341;padding:6px 10px;margin:6px 0}
-.good{color:#2d7d4a}.bad{color:#b23636}
-.chart{margin:8px 0 16px}.charts-note{font-size:.85rem;color:#6b7385}
-code{background:#f1f3f6;padding:1px 4px;border-radius:3px;font-size:.85em}
-footer{margin-top:32px;font-size:.8rem;color:#6b7385}
-@media print{body{background:#fff}main{padding:0}}
-"""
-
-
-def e(value: Any) -> str:
-    """Escaped text of any value (None -> empty)."""
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-# --------------------------------------------------------------------------- formatting
-def _metric(metric: Any, fmt: str = "{:.3f}") -> str:
-    """A metric's value, or why it is undefined (escaped HTML)."""
-    if isinstance(metric, Mapping):
-        value = metric.get("value")
-        if value is None:
-            reason = metric.get("reason") or "not computed"
-            return f'<span class="muted">n/a ({e(reason)})</span>'
-        metric = value
-    if metric is None:
-        return '<span class="muted">n/a</span>'
-    if isinstance(metric, bool):
-        return "yes" if metric else "no"
-    try:
-        number = float(metric)
-    except (TypeError, ValueError):
-        return e(metric)
-    return e(fmt.format(number)) if math.isfinite(number) else '<span class="muted">n/a</span>'
-
-
-def _ci(ci: Any, fmt: str = "{:.3f}") -> str:
-    """' (95% CI lo-hi)' for a CI result or [lo, hi]; a reason when undefined; '' if absent."""
-    value = ci.get("value") if isinstance(ci, Mapping) else ci
-    if isinstance(value, list | tuple) and len(value) == 2 and None not in value:
-        return f" <span class='muted small'>(95% CI {e(fmt.format(value[0]))} to " \
-               f"{e(fmt.format(value[1]))})</span>"
-    if isinstance(ci, Mapping) and ci.get("reason"):
-        return f" <span class='muted small'>(no CI: {e(ci['reason'])})</span>"
-    return ""
-
-
-def _html(text: str) -> str:
-    """Formatted text as escaped HTML; "n/a" greyed out."""
-    return '<span class="muted">n/a</span>' if text == formatting.NA else e(text)
-
-
-def _pct(value: Any) -> str:
-    return _html(formatting.percent(value))
-
-
-def _money(value: Any) -> str:
-    return _html(formatting.money(value))
-
-
-def _int(value: Any) -> str:
-    return _html(formatting.count(value))
-
-
-def _band_chip(band: Any) -> str:
-    name = str(band) if band in BAND_NAMES else "none"
-    return f'<span class="band {name}">{e(band if band else "unscored")}</span>'
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Sequence[int] = ()) -> str:
-    """HTML table; cells are already-escaped HTML, headers are escaped here."""
-    head = "".join(f'<th class="{"num" if i in numeric else ""}">{e(h)}</th>'
-                   for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"num" if i in numeric else ""}">{c}</td>'
-                         for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _card(label: str, value_html: str, note_html: str = "") -> str:
-    note = f'<div class="note">{note_html}</div>' if note_html else ""
-    return (f'<div class="card"><div class="label">{e(label)}</div>'
-            f'<div class="value">{value_html}</div>{note}</div>')
-
-
-def _bar(fraction: float | None, colour: str, width_pct: float = 100.0) -> str:
-    if fraction is None or not math.isfinite(fraction):
-        return ""
-    width = max(0.0, min(1.0, fraction)) * width_pct
-    return (f'<div class="track"><span class="bar" style="width:{width:.1f}%;'
-            f'background:{colour}"></span></div>')
-
 
 def rule_text(rule: Any, direction: str = "higher_is_better") -> str:
     """Plain words for a scoring rule."""
@@ -270,45 +170,6 @@ def _data_section(evidence: Mapping[str, Any]) -> str:
     return "".join(f'<p class="sub">{b}</p>' for b in bits)
 
 
-def _metrics_section(ev: Mapping[str, Any]) -> str:
-    ks = ev.get("ks") if isinstance(ev.get("ks"), Mapping) else {}
-    cards = [
-        _card("AUC", _metric(ev.get("auc")), _ci(ev.get("auc_ci")) or "0.5 = coin flip"),
-        _card("Gini", _metric(ev.get("gini"))),
-        _card("KS", _metric(ks), f"at score {_metric(ks.get('at_score'), '{:.1f}')}"
-              if ks.get("at_score") is not None else ""),
-        _card("Point-biserial r", _metric(ev.get("point_biserial_r"))),
-        _card("Churn odds per +10 points", _metric(ev.get("logit"), "{:.2f}x")),
-        _card("Lift (red vs green churn)", _metric(ev.get("lift"), "{:.2f}x")),
-    ]
-    counts = (f"Scored {_int(ev.get('n_scored'))} accounts: {_int(ev.get('n_churned'))} "
-              f"churned, {_int(ev.get('n_renewed'))} renewed")
-    if ev.get("n_unscored"):
-        counts += f"; {_int(ev.get('n_unscored'))} could not be scored"
-    parts = ["<h2>How well the score separates churn</h2>", f"<p>{counts}.</p>",
-             f'<div class="cards">{"".join(cards)}</div>']
-    monotone = ev.get("monotone")
-    if isinstance(monotone, Mapping):
-        ok = monotone.get("value")
-        text = ("yes" if ok else "NO") if ok is not None else _metric(monotone)
-        cls = "good" if ok else "bad" if ok is not None else ""
-        parts.append(f'<p>Churn falls from red to yellow to green: <b class="{cls}">{text}'
-                     "</b></p>")
-    lead = ev.get("lead_time_days")
-    if isinstance(lead, Mapping):
-        if lead.get("median_days") is not None:
-            parts.append(f"<p>Early warning: churned accounts were red a median of "
-                         f"{_metric(lead.get('median_days'), '{:.0f}')} days before churn; "
-                         f"{_int(lead.get('n_never_red'))} of {_int(lead.get('n_churned'))} "
-                         "were never red.</p>")
-        elif lead.get("reason"):
-            parts.append(f'<p class="muted">Early warning lead time: n/a '
-                         f"({e(lead['reason'])})</p>")
-    for warning in ev.get("warnings") or []:
-        parts.append(f'<div class="warn">{e(warning)}</div>')
-    return "\n".join(parts)
-
-
 def _bands_section(ev: Mapping[str, Any]) -> str:
     rows_in = ev.get("bands")
     if not isinstance(rows_in, Sequence) or not rows_in:
@@ -329,8 +190,10 @@ def _bands_section(ev: Mapping[str, Any]) -> str:
                           BAND_COLOURS.get(str(r.get("band")), "#8a8f99")),
                      e("; ".join(map(str, r.get("notes") or [])))])
     return "<h2>Churn by band</h2>" + _table(
-        ["Band", "Accounts", "Churned", "Churn rate", "95% CI", "ARR", "Churned ARR",
-         "Churn rate", "Notes"], rows, numeric=(1, 2, 3, 5, 6))
+        ["Band", "Accounts", "Churned", "Churn rate", "Likely range (95%)", "ARR",
+         "Churned ARR", "Churn rate", "Notes"], rows, numeric=(1, 2, 3, 5, 6)) + (
+        '<p class="small muted">The likely range is where the churn rate would plausibly '
+        "fall with another sample of this many accounts (Wilson 95% interval).</p>")
 
 
 def _surprise_section(ev: Mapping[str, Any], accounts: pd.DataFrame | None) -> str:
@@ -355,8 +218,10 @@ def _surprise_section(ev: Mapping[str, Any], accounts: pd.DataFrame | None) -> s
         money = next((c for c in table.columns if str(c).lower() == "arr"), None)
         if money is not None and pd.api.types.is_numeric_dtype(table[money].dtype):
             table = table.sort_values(money, ascending=False, kind="stable")  # costliest first
-        headers = [str(c) for c in table.columns]
-        rows = [[_cell(v) for v in rec] for rec in table.itertuples(index=False)]
+        headers = [formatting.header(c) for c in table.columns]
+        rows = [[_money(v) if c == money else _cell(v) for c, v in zip(table.columns, rec,
+                                                                        strict=True)]
+                for rec in table.itertuples(index=False)]
         numeric = [i for i, c in enumerate(table.columns)
                    if pd.api.types.is_numeric_dtype(table[c].dtype)]
         parts.append(_table(headers, rows, numeric))
@@ -397,25 +262,27 @@ def _segments_section(ev: Mapping[str, Any]) -> str:
                                           rows, numeric=(1, 2))
 
 
-_BASELINE_ROWS = (("AUC", "auc", "{:.3f}"), ("Gini", "gini", "{:.3f}"), ("KS", "ks", "{:.3f}"),
-                  ("Point-biserial r", "point_biserial_r", "{:.3f}"),
-                  ("Lift", "lift", "{:.2f}x"))
+_BASELINE_ROWS = (("AUC (ranking)", "auc", "{:.3f}"), ("Gini", "gini", "{:.3f}"),
+                  ("KS", "ks", "{:.3f}"),
+                  ("Correlation with renewal", "point_biserial_r", "{:.3f}"),
+                  ("Red vs green lift", "lift", "{:.2f}x"))
 
 
 def _baseline_section(ev: Mapping[str, Any], baseline: Mapping[str, Any]) -> str:
-    rows = [[e(label), _metric(baseline.get(key), fmt), _metric(ev.get(key), fmt)]
-            for label, key, fmt in _BASELINE_ROWS]
-    for label, key in (("Surprise churn (accounts)", "surprise_churn"),
-                       ("False alarms (accounts)", "false_alarms")):
-        rows.append([e(label), _int((baseline.get(key) or {}).get("count")),
-                     _int((ev.get(key) or {}).get("count"))])
-    red = {src: next((r.get("churn_rate") for r in (d.get("bands") or [])
-                      if isinstance(r, Mapping) and r.get("band") == "red"), None)
-           for src, d in (("b", baseline), ("n", ev))}
-    rows.append([e("Red churn rate"), _pct(red["b"]), _pct(red["n"])])
+    horizon, cross = ev.get("horizon_days"), bool(ev.get("cross_sectional"))
+    now = outcomes.cs_outcomes(ev) if ev.get("bands") else {}
+    before = outcomes.cs_outcomes(baseline) if baseline.get("bands") else {}
+    rows = [[e(o.label), _html(formatting.fmt((before.get(o.key) or {}).get("value"), o.kind)),
+             _html(formatting.fmt((now.get(o.key) or {}).get("value"), o.kind))]
+            for o in outcomes.outcome_list(horizon, cross)]
+    rows.append([e("False alarms (renewed while red)"),
+                 _int((baseline.get("false_alarms") or {}).get("count")),
+                 _int((ev.get("false_alarms") or {}).get("count"))])
+    rows += [[e(label), _metric(baseline.get(key), fmt), _metric(ev.get(key), fmt)]
+             for label, key, fmt in _BASELINE_ROWS]
     name = baseline.get("name") or baseline.get("config_name") or "baseline"
     return (f"<h2>Against the baseline ({e(name)})</h2>"
-            + _table(["Metric", "Baseline", "This config"], rows, numeric=(1, 2)))
+            + _table(["Measure", "Baseline", "This config"], rows, numeric=(1, 2)))
 
 
 def _comparison_section(comparison: Any) -> str:
@@ -435,13 +302,21 @@ def _comparison_section(comparison: Any) -> str:
             if not isinstance(m, Mapping):
                 continue
             ci = m.get("ci")
-            rows.append([e(name.replace("_", " ")), _metric(m.get("baseline")),
-                         _metric(m.get("draft")), _metric(m.get("diff"), "{:+.3f}"),
-                         (f"{_metric(ci[0], '{:+.3f}')} to {_metric(ci[1], '{:+.3f}')}"
+            label = METRIC_LABELS.get(name, formatting.header(name))
+            rows.append([e(label[:1].upper() + label[1:]),
+                         _html(format_value(name, m.get("baseline"))),
+                         _html(format_value(name, m.get("draft"))),
+                         _html(format_value(name, m.get("diff"), signed=True)),
+                         (f"{_html(format_value(name, ci[0], True))} to "
+                          f"{_html(format_value(name, ci[1], True))}"
                           if isinstance(ci, list | tuple) and len(ci) == 2 else
-                          '<span class="muted">n/a</span>')])
-        parts.append(_table(["Metric", "Baseline", "Draft", "Change", "95% CI of change"],
-                            rows, numeric=(1, 2, 3)))
+                          '<span class="muted">n/a</span>'),
+                         e(m.get("status") or "")])
+        parts.append(_table(["Measure", "Baseline", "Draft", "Change",
+                             "Likely range of change", "Result"], rows, numeric=(1, 2, 3)))
+        parts.append('<p class="small muted">The likely range comes from a paired bootstrap: '
+                     "both configs re-scored on the same resampled accounts. A change is real "
+                     "when its likely range excludes zero.</p>")
     matrix = comparison.get("migration_latest")
     if isinstance(matrix, Mapping) and matrix:
         cols = list(next(iter(matrix.values())).keys()) if matrix else []
@@ -489,9 +364,14 @@ def build_report(config: Config, evidence: Mapping[str, Any], baseline: Mapping[
     chart_slots, scripts = _charts_html(charts)
     sections = [
         f"<h1>{e(title)}</h1>",
+        report_outcomes.draft_section(config),
+        report_outcomes.summary_section(evidence, baseline if isinstance(baseline, Mapping)
+                                        else None),
         _data_section(evidence),
-        _metrics_section(evidence),
+        report_outcomes.outcomes_section(evidence, baseline if isinstance(baseline, Mapping)
+                                         else None),
         _bands_section(evidence),
+        report_outcomes.statistics_section(evidence),
         f"<h2>Charts</h2>{chart_slots}" if chart_slots else "",
         _baseline_section(evidence, baseline) if isinstance(baseline, Mapping) else "",
         _comparison_section(comparison) if comparison is not None else "",

@@ -129,7 +129,7 @@ def test_summary_sentence_speaks_cs_against_the_baseline():
     text = outcomes.summary_sentence(draft, base, 90, False, "last quarter's")
     assert text.startswith("This config would have flagged 60% of churned ARR red 90 days "
                            "ahead (vs 0% for last quarter's).")
-    assert "1 account worth $100 churned while green" in text
+    assert "Surprise churn: 1 account worth $100 churned while green (vs 1 for" in text
     assert "Green accounts churned 33.3% of the time (vs 33.3% for last quarter's)" in text
     assert "50.0% of red accounts churned (vs 0.0% for last quarter's)." in text
     single = outcomes.summary_sentence(draft, None, 90, True)

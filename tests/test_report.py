@@ -58,10 +58,10 @@ def test_every_data_value_is_escaped(demo):
 
 def test_report_sections_and_offline_charts(demo):
     html = report_html(demo)
-    for heading in ("How well the score separates churn", "Churn by band", "Surprise churn",
-                    "Configuration", "Guardrails", "Charts"):
+    for heading in ("What the score would have caught", "Advanced statistics", "Churn by band",
+                    "Surprise churn", "Configuration", "Guardrails", "Charts"):
         assert heading in html
-    assert "95% CI" in html and "sha256" in html and "vegaEmbed" in html
+    assert "Likely range" in html and "sha256" in html and "vegaEmbed" in html
     assert not re.search(r"<(script|link)[^>]+(src|href)=", html)  # nothing fetched
     assert "https://cdn" not in html
 
@@ -88,6 +88,41 @@ def test_baseline_and_comparison_sections(demo):
     assert "Against the baseline (&lt;script&gt;" in html
     assert "Draft vs baseline" in html and "Band migration" in html
     assert "<script>alert" not in html
+
+
+def test_report_speaks_cs_to_an_executive(demo):
+    """Summary paragraph first, the draft's name/author/notes, CS outcomes equal to
+    calibration.outcomes, every money figure in dollars without cents, statistics explained."""
+    from calibration import formatting, outcomes
+    from calibration.glossary import HELP
+
+    config, table, _, evidence, accounts = demo
+    draft = config.model_copy(update={"name": "Q3 draft", "author": "Dana (VP CS)",
+                                      "notes": "Sponsor weight up after the Q2 losses."})
+    raw = config.model_dump()
+    raw["bands"] = {"red_max": 30.0, "yellow_max": 50.0}
+    base_config = type(config).model_validate(raw)
+    baseline = validate(table, base_config, score_frame(table.frame, base_config),
+                        by_segment=False, include_factors=False)
+    baseline["name"] = "Last quarter"
+    html = build_report(draft, evidence, baseline=baseline, accounts=accounts)
+    now, before = outcomes.cs_outcomes(evidence), outcomes.cs_outcomes(baseline)
+    share, old = now["red_arr_share"]["value"], before["red_arr_share"]["value"]
+    summary = (f"This config would have flagged {share:.0%} of churned ARR red "
+               f"{evidence['horizon_days']} days ahead (vs {old:.0%} for “Last quarter”).")
+    assert html.index('class="summary"') < html.index("What the score would have caught")
+    assert summary in html
+    assert "Q3 draft" in html and "Dana (VP CS)" in html and "after the Q2 losses" in html
+    for outcome in outcomes.outcome_list(evidence["horizon_days"], False):
+        assert outcome.label in html
+        assert formatting.fmt(now[outcome.key]["value"], outcome.kind) in html
+    assert formatting.money(now["surprise_arr"]["value"]) in html
+    # no raw keys, no cents, no Python words
+    assert "surprise churn arr" not in html.lower().replace("surprise churn arr<", "")
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"\$[\d,]+\.\d", text), "money with cents"
+    assert ">None<" not in text and ">nan<" not in text
+    assert HELP["auc"] in html and HELP["lift"] in html  # each statistic explained
 
 
 def test_account_explanation_bars_add_up(demo):
