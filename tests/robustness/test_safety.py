@@ -112,7 +112,10 @@ def test_script_account_name_renders_as_text(script_workspace):
                and "script" in text]
     assert escaped, "the chosen account's name is shown as a heading"
     assert all("<script>" not in text for text in escaped), escaped  # md-escaped: \<script\>
-    assert not at.get("html")
+    from ui.layout import CSS
+
+    # the only raw HTML is the frame's constant <style> block
+    assert all(h.proto.body.strip() == CSS.strip() for h in at.get("html"))
     for element in at.markdown:
         assert not element.allow_html, element.value
     assert not at.exception
