@@ -327,21 +327,24 @@ def _design(bins: dict[str, Bins], idx: dict[str, np.ndarray],
     return _Design(x, bounds, slices)
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, bounds: list, l2: float) -> np.ndarray:
-    """Renewal log-odds model with box-constrained coefficients: minimises mean log-loss +
-    l2 * |beta|^2 (intercept free, unpenalised) by truncated Newton (scipy TNC; L-BFGS-B
-    gives the same optimum ~10x slower here). Returns [intercept, beta]."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
+                 sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Renewal log-odds model with box-constrained coefficients: minimises the (weighted)
+    mean log-loss + l2 * |beta|^2 (intercept free, unpenalised) by truncated Newton (scipy
+    TNC; L-BFGS-B gives the same optimum ~10x slower here). Returns [intercept, beta]."""
     n, p = x.shape
     xi = np.column_stack([np.ones(n), x])
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    sw = sw / sw.mean()
 
     def fun(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = xi @ w
-        loss = np.mean(np.logaddexp(0, z) - y * z) + l2 * np.sum(w[1:] ** 2)
-        grad = xi.T @ (special.expit(z) - y) / n
+        loss = np.mean(sw * (np.logaddexp(0, z) - y * z)) + l2 * np.sum(w[1:] ** 2)
+        grad = xi.T @ (sw * (special.expit(z) - y)) / n
         grad[1:] += 2 * l2 * w[1:]
         return float(loss), grad
 
-    prior = np.clip(y.mean(), 1e-6, 1 - 1e-6)
+    prior = np.clip(np.average(y, weights=sw), 1e-6, 1 - 1e-6)
     w0 = np.r_[math.log(prior / (1 - prior)), np.zeros(p)]
     result = optimize.minimize(fun, w0, jac=True, method="TNC",
                                bounds=[(None, None), *bounds],
@@ -453,7 +456,7 @@ def fit_curves(values: dict[str, tuple[Kind, np.ndarray]], churned: np.ndarray, 
     if l2 is None:
         l2 = _choose_l2(design, y, c, folds, seed)
         notes.append(f"ridge penalty {l2:g} chosen by {folds}-fold cross-validated log-loss")
-    w = _fit_logistic(design.x, y, design.bounds, l2)
+    w = fit_logistic(design.x, y, design.bounds, l2)
     coef = {n: w[1:][s] for n, s in design.slices.items()}
     curves, spans = {}, {}
     for name, b in bins.items():
@@ -500,7 +503,7 @@ def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: 
         loss = 0.0
         for f in range(folds):
             train, test = fold != f, fold == f
-            w = _fit_logistic(design.x[train], y[train], design.bounds, l2)
+            w = fit_logistic(design.x[train], y[train], design.bounds, l2)
             z = w[0] + design.x[test] @ w[1:]
             loss += float(np.sum(np.logaddexp(0, z) - y[test] * z))
         if loss < best_loss:

@@ -46,6 +46,7 @@ MIN_YELLOW_WIDTH = 5
 HOLDOUT_SHARE = 0.3
 """Share of decisions held out when the data has no renewal dates (no time split)."""
 _STEPS = (10.0, 5.0, 2.0)
+BAGS = 5
 _MAX_ROUNDS = 6
 
 
@@ -112,13 +113,15 @@ class DecisionScores:
     churned: np.ndarray
     arr: np.ndarray | None = None
     dates: np.ndarray | None = None
+    judge_dates: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.matrix.points.shape[0]
         c = np.asarray(self.churned)
         for name, value in (("segments", self.segments), ("churned", c),
                             ("guardrail caps", self.hits.cap),
-                            ("arr", self.arr), ("dates", self.dates)):
+                            ("arr", self.arr), ("dates", self.dates),
+                            ("judge_dates", self.judge_dates)):
             if value is not None and np.shape(value) != (n,):
                 raise ValueError(f"{name} must have one entry per decision ({n})")
         object.__setattr__(self, "churned", c.astype(bool))
@@ -134,7 +137,8 @@ class DecisionScores:
             FactorMatrix(self.matrix.points[mask], self.matrix.names), self.segments[mask],
             GuardrailHits(self.hits.cap[mask], self.hits.rule[mask], self.hits.names),
             self.churned[mask], None if self.arr is None else self.arr[mask],
-            None if self.dates is None else self.dates[mask])
+            None if self.dates is None else self.dates[mask],
+            None if self.judge_dates is None else self.judge_dates[mask])
 
     def score(self, config: Config) -> ScoreResult:
         """Scores and bands exactly as :func:`calibration.scoring.combine` gives them."""
@@ -156,7 +160,8 @@ def decision_scores(judged: Any, scored: Any) -> DecisionScores:
         FactorMatrix(scored.matrix.points[rows], scored.matrix.names), scored.segments[rows],
         GuardrailHits(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names),
         judged.churned, np.asarray(judged.arr, dtype=float),
-        None if judged.cross_sectional else judged.renewal_date)
+        None if judged.cross_sectional else judged.renewal_date,
+        None if judged.cross_sectional else judged.judge_date)
 
 
 def default_banded(config: Config, segments: np.ndarray) -> np.ndarray:
@@ -355,6 +360,8 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
             notes.append(f"{method} start skipped: {error}")
             continue
         starts[f"{method} weights"] = np.array([fit.weights[n] for n in names])
+    if objective.kind != "ranking" and objective.by_arr and decisions.has_arr:
+        starts["ARR-weighted logistic weights"] = _arr_weighted_logit(decisions)
     evaluated = {label: _evaluate(config, w, names, decisions, objective)
                  for label, w in starts.items()}
     label = max(evaluated, key=lambda k: evaluated[k][0])
@@ -362,8 +369,9 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
     key, banded, bands = evaluated[label]
     notes.append(f"started from the {label}")
     if objective.kind != "ranking":
-        weights, key, banded, bands = _coordinate_search(config, weights, names, decisions,
-                                                         objective, key, banded, bands)
+        weights = _bagged_search(config, weights, names, decisions, objective, seed)
+        notes.append(f"weights averaged over {BAGS} searches on bootstrap resamples of the "
+                     "decisions (one lucky big account cannot steer them)")
     w = fitting._round_weights(np.asarray(weights) / max(np.sum(weights), 1e-12) * 100.0)
     final = dict(zip(names, map(float, w), strict=True))
     weighted = apply_flat_weights(config, final)
@@ -379,6 +387,39 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
     return ObjectiveSuggestion(objective, final, bands.red_max, bands.yellow_max, banded,
                                objective_value(result, decisions, objective),
                                fitting._auc(result.score, c), numbers, flags, notes)
+
+
+def _arr_weighted_logit(decisions: DecisionScores, l2: float = 1e-3) -> np.ndarray:
+    """Non-negative weights from a logistic regression of renewal on factor points where
+    each decision counts by its ARR at stake (a big churned account matters more than a
+    small one). Missing points are filled with the factor's mean."""
+    from calibration.curves import fit_logistic
+
+    x = decisions.matrix.points / 100.0
+    with np.errstate(invalid="ignore"):
+        means = np.nanmean(np.where(np.isnan(x), np.nan, x), axis=0)
+    x = np.where(np.isnan(x), np.nan_to_num(means, nan=0.5), x)
+    arr = np.nan_to_num(decisions.arr, nan=np.nanmedian(decisions.arr))
+    arr = np.where(arr > 0, arr, np.nanmedian(arr[arr > 0]) if (arr > 0).any() else 1.0)
+    coef = fit_logistic(x, (~decisions.churned).astype(float), [(0.0, None)] * x.shape[1],
+                        l2, sample_weight=arr)[1:]
+    return coef * 100.0 / coef.sum() if coef.sum() > 0 else np.ones(x.shape[1])
+
+
+def _bagged_search(config: Config, start: np.ndarray, names: list[str],
+                   decisions: DecisionScores, objective: Objective, seed: int) -> np.ndarray:
+    """Mean of the coordinate-search weights over ``BAGS`` bootstrap resamples (stratified
+    by outcome) of the decisions: bagging steadies a search on a noisy, ARR-weighted
+    objective."""
+    draws = fitting.stratified_draws(decisions.churned, BAGS, seed)
+    found = []
+    for draw in draws:
+        sample = decisions.subset(np.repeat(np.arange(decisions.n), draw.astype(int)))
+        key, banded, bands = _evaluate(config, start, names, sample, objective)
+        w, *_ = _coordinate_search(config, start, names, sample, objective, key, banded,
+                                   bands)
+        found.append(np.asarray(w) / np.sum(w) * 100.0)
+    return np.mean(found, axis=0)
 
 
 def _coordinate_search(config, weights, names, decisions, objective, key, banded, bands):
@@ -420,7 +461,11 @@ def holdout(decisions: DecisionScores, test_months: int | None = None,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
     """Fitting and test masks: a time split on decision dates (test = the latest
     ``test_months``; by default the fewest whole months holding 30% of the decisions), else
-    a stratified random 30% holdout. Returns (train, test, label)."""
+    a stratified random 30% holdout. Returns (train, test, label).
+
+    The split is purged like :func:`calibration.fitting.time_split`: with judge dates, only
+    decisions renewed before the first test decision was judged fit the suggestion, so
+    nothing fitted could have been known when the test accounts were scored."""
     n = decisions.n
     dates = None if decisions.dates is None else pd.to_datetime(
         pd.Series(decisions.dates), errors="coerce")
@@ -430,8 +475,15 @@ def holdout(decisions: DecisionScores, test_months: int | None = None,
         cut = dates.max() - pd.DateOffset(months=test_months)
         known = dates.notna().to_numpy()
         test = known & (dates >= cut).to_numpy()
-        return known & ~test, test, (f"time split: fitted on decisions before {cut.date()}, "
-                                     f"tested on the {test_months} months since")
+        fit_before = cut
+        if decisions.judge_dates is not None and test.any():
+            first_judged = pd.to_datetime(pd.Series(decisions.judge_dates))[test].min()
+            if pd.notna(first_judged):
+                fit_before = min(cut, first_judged)  # purge: no outcome the test could see
+        train = known & (dates < fit_before).to_numpy()
+        return train, test, (f"time split: fitted on decisions renewed before "
+                             f"{fit_before.date()}, tested on those renewed in the "
+                             f"{test_months} months from {cut.date()}")
     rng = np.random.default_rng(seed)
     test = np.zeros(n, dtype=bool)
     for cls in (decisions.churned, ~decisions.churned):

@@ -145,8 +145,9 @@ def test_accepting_one_curve_changes_only_that_factor():
         config.with_rule("nope", fit.curves["usage"].rule)
 
 
+@pytest.mark.slow
 def test_headroom_reference_beats_a_draft_that_ignores_the_signal():
-    usage, tickets, churned = _step_data(n=2000, seed=7)
+    usage, tickets, churned = _step_data(n=900, seed=7)
     frame = pd.DataFrame({"id": [f"a{i}" for i in range(usage.size)], "usage": usage,
                           "tickets": tickets, "arr": 1.0,
                           "outcome": np.where(churned, "churned", "renewed")})

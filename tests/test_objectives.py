@@ -171,6 +171,7 @@ def test_preview_equals_the_applied_result_with_a_guardrail(demo):
     assert suggestion.yellow_max - suggestion.red_max >= 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["catch_churn", "no_surprises"])
 def test_demo_cs_objectives_improve_out_of_sample(demo, kind):
     """Done-when of issue 12 on the shipped demo config (its guardrail is off)."""
