@@ -1,217 +1,305 @@
-"""Suggest: data-driven weights and band cut-offs, judged out of sample before you apply them."""
+"""Suggest: weights, bands and point curves fitted for what the CS team wants, judged in CS
+terms on renewals they were not fitted on, beside the best models this data allows."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import fitting
-from calibration.config import config_from_dict
-from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from calibration import charts, curves, fitting, headroom, objectives
+from calibration.cs_metrics import METRIC_LABELS, cs_numbers
+from calibration.verdicts import format_value
+from calibration.weights import flat_weights, round_to_total
 from ui import state
 
 ws, table = state.workspace_and_table()
 
 st.title("Suggest")
-st.caption("Let the data propose weights and band cut-offs. Every suggestion is checked on "
-           "accounts it was **not** fitted on (k-fold cross-validation and a time split: fit "
-           "on older renewals, test on the latest) so you do not overfit last quarter.")
+st.caption("Tell the app what the score should do for your team; it proposes weights and band "
+           "cut-offs together, and point curves per factor. Every suggestion is judged on "
+           "renewals it was **not** fitted on (a time split: fit on older renewals, test on "
+           "the latest), in CS numbers first, with a verdict that names anything that got "
+           "worse.")
 
 draft = state.evaluate(ws, ws.draft, table)
-rows = draft.rows
-points = draft.matrix.points[rows]
-churned = draft.judged.churned  # outcomes of the renewal decisions, never the judged rows
+base = state.evaluate(ws, ws.baseline, table)
+judged = draft.judged
+rows = judged.rows
+churned = judged.churned
+decisions = objectives.decision_scores(judged, draft)
 names = ws.draft.factor_names
-current = round_to_total(flat_weights(ws.draft), digits=1)
+data_key = (state.data_key(ws), ws.draft.fingerprint(), ws.horizon_days)
 
 MIN_CHURNED_TO_FIT = 10
-if churned.sum() < MIN_CHURNED_TO_FIT:
-    st.warning(f"Only {int(churned.sum())} churned accounts are judged: too few to fit "
-               "weights. Load more history or shorten the horizon in the sidebar.")
+if churned.sum() < MIN_CHURNED_TO_FIT or churned.all():
+    st.warning(f"Only {int(churned.sum())} churned renewal decisions are judged: too few to "
+               "fit anything. Load more history or shorten the horizon in the sidebar.")
     st.stop()
 
-
-@st.cache_resource(max_entries=16, show_spinner="Fitting and checking out of sample...")
-def run_suggestion(key: tuple, method: str, options: dict[str, Any], test_months: int,
-                   _points: np.ndarray, _churned: np.ndarray, _dates: np.ndarray,
-                   _baseline_scores: np.ndarray, _judge_dates: np.ndarray | None = None
-                   ) -> dict[str, Any]:
-    """Suggestion + 5-fold CV + time split (cached per data, draft, horizon and options)."""
-    suggestion = fitting.suggest(_points, _churned, names, method=method, groups=ws.draft,
-                                 **options)
-    cv = fitting.cross_validate(_points, _churned, method, k=5, names=names,
-                                baseline=current, groups=ws.draft, **options)
-    split: dict[str, Any]
-    if table.cross_sectional or np.isnat(_dates).all():
-        split = {"reason": "single-snapshot data has no renewal dates: no time split"}
-    else:
-        try:
-            split = fitting.time_split(_points, _churned, _dates, method=method,
-                                       test_months=test_months, names=names,
-                                       judge_dates=_judge_dates,
-                                       baseline=_baseline_scores, groups=ws.draft, **options)
-        except ValueError as error:
-            split = {"reason": str(error)}
-    return {"suggestion": suggestion, "cv": cv, "split": split}
+# --------------------------------------------------------------------------- objective
+st.subheader("1. What should the score do?")
+draft_now = cs_numbers(draft.result.band[rows], churned, judged.arr)
+kind = st.radio("Goal", objectives.OBJECTIVES, horizontal=True, key="sg::objective",
+                format_func=objectives.OBJECTIVE_LABELS.get,
+                help="Ranking: churned accounts score below renewed ones (AUC). Catch churn: "
+                     "as much churned ARR as possible is red, with red no bigger than your "
+                     "team can work. No surprises: as little churned ARR as possible is "
+                     "green, with green still a real share of the book.")
+cols = st.columns(4)
+n_book = judged.n_accounts
 
 
-# --------------------------------------------------------------------------- weights
-METHODS = {"auc": "AUC search", "logit": "Logistic regression"}
-st.subheader("Suggested weights")
-st.caption("**AUC search** finds the weights that best rank renewed above churned accounts. "
-           "**Logistic regression** turns each factor's churn coefficient into a weight. Both "
-           "are shown beside the current draft; apply the one you trust.")
-left, middle, right = st.columns(3)
-test_months = left.selectbox("Time split: test on renewals of the last", [3, 6, 9, 12],
-                             index=[3, 6, 9, 12].index(fitting.DEFAULT_TEST_MONTHS),
-                             format_func=lambda m: f"{m} months", key="sg::months")
-locked = middle.multiselect("AUC search: keep these weights as they are", names,
-                            key="sg::locked")
-l2 = right.slider("Logistic regression: regularisation", 0.0, 1.0, 0.0, 0.05, key="sg::l2",
-                  help="Shrinks the weights of weak factors towards zero.")
-method_options: dict[str, dict[str, Any]] = {
-    "auc": {"locked": {n: current[n] for n in locked}} if locked else {},
-    "logit": {"l2": l2},
-}
-key = (ws.source_path, ws.draft.fingerprint(), ws.horizon_days)
-outcomes: dict[str, dict[str, Any]] = {}
-for method, label in METHODS.items():
+def _pct_default(value: float | None, lo: int, hi: int, step: int = 1) -> int:
+    value = 0.0 if value is None else value * 100
+    return int(min(max(step * math.floor(value / step), lo), hi))
+
+
+red_pct = cols[0].slider("Red at most (team capacity)", 5, 50,
+                         _pct_default(draft_now["red_share"], 5, 50), 1, format="%d%%",
+                         key="sg::red_max",
+                         help="The share of accounts your CSMs can actually work as red.")
+cols[0].caption(f"≈ {round(red_pct / 100 * n_book):,} of your {n_book:,} accounts")
+green_pct = cols[1].slider("Green at least", 10, 85,
+                           _pct_default(draft_now["green_share"], 10, 85, 5), 5,
+                           format="%d%%", key="sg::green_min",
+                           help="A score that calls everything yellow helps nobody.")
+min_band = cols[2].slider("Every band at least", 1, 20, 5, 1, format="%d%%",
+                          key="sg::min_band")
+by_arr = cols[3].radio("Count churn in", ["ARR", "accounts"], key="sg::unit",
+                       disabled=not decisions.has_arr) == "ARR" and decisions.has_arr
+try:
+    goal = objectives.Objective(kind, red_max_share=red_pct / 100,
+                                green_min_share=green_pct / 100,
+                                min_band_share=min_band / 100, by_arr=by_arr)
+except ValueError as error:
+    st.error(f"These band rules cannot all hold: {error}")
+    st.stop()
+st.caption(f"Goal: {goal.describe()}. Within these rules red fills your capacity and green is "
+           "as small as allowed; the weights decide *which* accounts land there. Cut-offs "
+           "are whole numbers and yellow is at least 5 points wide.")
+
+
+@st.cache_resource(max_entries=12, show_spinner="Fitting weights and bands, then checking "
+                   "them on the latest renewals...")
+def _suggest(key: tuple, objective: objectives.Objective, _decisions, _config
+             ) -> dict[str, Any]:
+    """Suggestion on every decision + the same fitted on the older ones, judged later."""
+    suggestion = objectives.suggest_for(_config, _decisions, objective)
     try:
-        outcomes[method] = run_suggestion(key, method, method_options[method], test_months,
-                                          points, churned, draft.judged.renewal_date,
-                                          draft.result.score[rows], draft.judged.judge_date)
+        check: Any = objectives.check_out_of_sample(_config, _decisions, objective)
     except ValueError as error:
-        st.error(f"{label}: no suggestion ({error})")
-if not outcomes:
-    st.stop()
+        check = str(error)
+    return {"suggestion": suggestion, "check": check}
 
-weights = pd.DataFrame({"Factor": names, "Draft %": [current[n] for n in names]})
-for method, outcome in outcomes.items():
-    suggested = outcome["suggestion"].weights
-    weights[f"{METHODS[method]} %"] = [round(suggested.get(n, 0.0), 1) for n in names]
-st.dataframe(weights.sort_values(weights.columns[2], ascending=False), hide_index=True,
-             width="stretch")
 
-st.markdown("**Is it really better?** In-sample numbers flatter any fit; trust the "
-            "out-of-sample ones.")
-checks = pd.DataFrame({"Check": ["In sample (all judged accounts)",
-                                 "5-fold cross-validation (held-out folds)",
-                                 f"Time split (latest {test_months} months)"]})
-first = next(iter(outcomes.values()))
-checks["Draft AUC"] = [draft.metrics["auc"]["value"], first["cv"].get("baseline_auc"),
-                       first["split"].get("baseline_test_auc")]
-for method, outcome in outcomes.items():
-    checks[f"{METHODS[method]} AUC"] = [outcome["suggestion"].auc,
-                                        outcome["cv"].get("out_of_sample_auc"),
-                                        outcome["split"].get("test_auc")]
-st.dataframe(checks, hide_index=True, width="stretch", column_config={
-    c: st.column_config.NumberColumn(format="%.3f") for c in checks.columns[1:]})
-for method, outcome in outcomes.items():
-    split = outcome["split"]
-    if split.get("test_auc") is None:
-        st.info(f"{METHODS[method]}: time split not available ({split.get('reason')}).")
+wanted = [goal] if kind == "ranking" else [goal, objectives.for_objective(goal, kind="ranking")]
+results = {g.kind: _suggest((*data_key, g), g, decisions, ws.draft) for g in wanted}
+
+# --------------------------------------------------------------------------- candidates
+st.subheader("2. Candidates in CS numbers")
+train, test, split_label = objectives.holdout(decisions)
+ROWS = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
+        "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "red_share",
+        "yellow_share", "green_share", "changed_band", "auc"]
+LABELS = {**METRIC_LABELS, "changed_band": "accounts changing band (vs draft)"}
+if not decisions.has_arr:
+    ROWS = [r for r in ROWS if not r.endswith("arr") and r != "red_churned_arr_share"]
+
+
+def _column(band_all: np.ndarray, score_all: np.ndarray, fitted: dict | None) -> dict:
+    """In-sample (all decisions) and out-of-sample (test decisions) values of one
+    candidate; ``fitted``: the numbers of a suggestion refitted on the older decisions."""
+    arr = judged.arr if decisions.has_arr else None
+    inside = cs_numbers(band_all, churned, arr, draft.result.band[rows])
+    inside["auc"] = fitting._auc(score_all, churned)
+    if fitted is not None:
+        outside = fitted
     else:
-        text = (f"**{METHODS[method]}**, time split: tested on the {split['n_test']:,} "
-                f"renewals from {split['test_from']} ({split['n_test_churned']:,} churned), "
-                f"fitted on the {split['n_train']:,} renewals decided before "
-                f"{split.get('train_before', split['test_from'])}, the first test judge date "
-                f"(a purge gap: no fitting renewal happened after a test account was judged; "
-                f"{split.get('n_purged', 0):,} renewals in the gap left out): "
-                f"{split['verdict']}.")
-        (st.success if split.get("real") else st.warning)(text)
-    for warning in [*outcome["cv"].get("warnings", []), *split.get("warnings", [])]:
-        st.warning(f"{METHODS[method]}: {warning}")
-with st.expander("How each suggestion was fitted"):
-    for method, outcome in outcomes.items():
-        for note in outcome["suggestion"].notes:
-            st.caption(f"{METHODS[method]}: {note}")
+        outside = cs_numbers(band_all[test], churned[test], None if arr is None else arr[test],
+                             draft.result.band[rows][test])
+        outside["auc"] = fitting._auc(score_all[test], churned[test])
+    return {"in": inside, "out": outside}
 
 
-def apply_weights(method: str) -> None:
-    ws.set_draft(apply_flat_weights(ws.draft, outcomes[method]["suggestion"].weights),
-                 reset_widgets=True)
-    st.session_state["sg::applied"] = METHODS[method]
+columns = {"Baseline": _column(base.result.band[rows], base.result.score[rows], None),
+           "Draft": _column(draft.result.band[rows], draft.result.score[rows], None)}
+verdicts = {}
+for g in wanted:
+    outcome = results[g.kind]
+    suggestion, check = outcome["suggestion"], outcome["check"]
+    label = f"Suggestion: {objectives.OBJECTIVE_LABELS[g.kind]}"
+    if not suggestion.feasible:
+        st.error(f"{label}: no cut-offs meet the band rules. "
+                 + " ".join(suggestion.flags))
+        continue
+    preview = decisions.score(suggestion.config)  # the scorer itself: equals the result
+    fitted = None
+    if isinstance(check, objectives.OutOfSample):
+        fitted = dict(check.numbers, auc=check.metrics["auc"]["draft"])
+        verdicts[label] = check
+    columns[label] = _column(preview.band, preview.score, fitted)
+
+table_rows = []
+for period, title in (("in", "all judged renewals (in sample)"),
+                      ("out", "latest renewals (out of sample)")):
+    for key in ROWS:
+        row = {"Measured on": title, "Measure": LABELS.get(key, key)}
+        for name, values in columns.items():
+            value = values[period].get(key)
+            row[name] = (f"{value:,}" if key == "changed_band" and value is not None
+                         else format_value(key, value))
+        table_rows.append(row)
+st.dataframe(pd.DataFrame(table_rows), hide_index=True, width="stretch", height=520)
+st.caption(f"Out of sample = {split_label}: suggestions are refitted on the older renewals "
+           "only, so these columns show what they would have done on renewals they never "
+           "saw. The preview comes from the scorer itself (guardrails and segment bands "
+           "included): after Apply the draft shows exactly the in-sample numbers.")
+
+for label, check in verdicts.items():
+    text = (f"**{label}**, {check.label} ({check.n_test:,} renewals, "
+            f"{check.n_test_churned:,} churned): {check.verdict.text}.")
+    show = {"improvement is real": st.success, "trade-off": st.warning,
+            "worse": st.error}.get(check.verdict.label, st.info)
+    show(text)
+    for warning in check.warnings:
+        st.warning(f"{label}: {warning}")
+for g in wanted:
+    outcome = results[g.kind]
+    if isinstance(outcome["check"], str):
+        st.info(f"{objectives.OBJECTIVE_LABELS[g.kind]}: no out-of-sample check "
+                f"({outcome['check']}).")
+    for flag in outcome["suggestion"].flags:
+        st.warning(f"{objectives.OBJECTIVE_LABELS[g.kind]} bands: {flag}")
+
+with st.expander("Weights and cut-offs of each suggestion"):
+    current = round_to_total(flat_weights(ws.draft), digits=1)
+    weights = pd.DataFrame({"Factor": names, "Draft %": [current[n] for n in names]})
+    cut_rows = [{"Candidate": "Draft", "Red up to": ws.draft.bands.red_max,
+                 "Green above": ws.draft.bands.yellow_max}]
+    for g in wanted:
+        s = results[g.kind]["suggestion"]
+        label = objectives.OBJECTIVE_LABELS[g.kind]
+        weights[f"{label} %"] = [round(s.weights[n], 1) for n in names]
+        cut_rows.append({"Candidate": label, "Red up to": s.red_max,
+                         "Green above": s.yellow_max})
+        for note in s.notes:
+            st.caption(f"{label}: {note}")
+    st.dataframe(weights, hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(cut_rows), hide_index=True, width="stretch")
 
 
-buttons = st.columns(len(outcomes))
-for column, method in zip(buttons, outcomes, strict=True):
-    column.button(f"Apply {METHODS[method]} weights to the draft", on_click=apply_weights,
-                  args=(method,), type="primary" if method == "auc" else "secondary",
-                  key=f"sg::apply::{method}")
+def _apply(kind_: str) -> None:
+    ws.set_draft(results[kind_]["suggestion"].config, reset_widgets=True)
+    st.session_state["sg::applied"] = objectives.OBJECTIVE_LABELS[kind_]
+
+
+buttons = st.columns(len(wanted))
+for column, g in zip(buttons, wanted, strict=True):
+    s = results[g.kind]["suggestion"]
+    column.button(f"Apply the {objectives.OBJECTIVE_LABELS[g.kind]} weights and bands "
+                  f"(red ≤ {s.red_max}, green > {s.yellow_max})", on_click=_apply,
+                  args=(g.kind,), disabled=not s.feasible, key=f"sg::apply::{g.kind}",
+                  type="primary" if g.kind == kind else "secondary")
 if applied := st.session_state.pop("sg::applied", None):
-    st.success(f"Applied the {applied} weights. Check the bands below: new weights often "
-               "shift the whole score.")
+    st.success(f"Applied the {applied} suggestion: the draft now shows the in-sample numbers "
+               "above. Judge it against the baseline on **Export**.")
 
-# --------------------------------------------------------------------------- bands
-st.subheader("Suggested band cut-offs")
-st.caption("Pick what red should mean for your team; yellow/green follow from the churn you "
-           "accept in green.")
-target = st.radio("Red should hold", ["risk", "capture", "capacity"], horizontal=True,
-                  key="sg::target", format_func={
-                      "risk": "accounts above a churn risk",
-                      "capture": "a share of churned ARR",
-                      "capacity": "what the team can work"}.get)
-cols = st.columns(3)
-band_options: dict[str, Any] = {}
-if target == "risk":
-    band_options["red_risk"] = cols[0].slider("Churn risk at least", 5, 80, 30, 5,
-                                              format="%d%%", key="sg::risk") / 100
-elif target == "capture":
-    band_options["red_capture"] = cols[0].slider("Share of churned ARR in red", 10, 90, 50,
-                                                  5, format="%d%%", key="sg::capture") / 100
-    band_options["red_max_accounts"] = cols[1].slider(
-        "...while red holds at most", 5, 60, 25, 5, format="%d%% of accounts",
-        key="sg::capture_max") / 100
-else:
-    csms = cols[0].number_input("CSMs", 1, 500, 5, key="sg::csms")
-    each = cols[1].number_input("Red accounts each can work per quarter", 1, 500, 20,
-                                key="sg::each")
-    band_options["capacity"] = int(csms * each)
-band_options["green_max_churn"] = cols[2].slider(
-    "Churn accepted in green at most", 1, 30, 8, 1, format="%d%%", key="sg::green") / 100
-bands = fitting.suggest_bands(draft.result.score[rows], churned, draft.judged.arr,
-                              current=(ws.draft.bands.red_max, ws.draft.bands.yellow_max),
-                              **band_options)
-for message in bands.messages:
-    st.caption(message)
-achieved = pd.DataFrame([
-    {"Band": name.capitalize(), "Accounts": info["accounts"],
-     "Share of accounts": info["share_of_accounts"], "Churn rate": info["churn_rate"],
-     "Share of churned ARR": info["share_of_churned_arr"]}
-    for name in ("red", "yellow", "green") if (info := bands.achieved.get(name))])
-st.dataframe(achieved, hide_index=True, width="stretch", column_config={
-    c: st.column_config.NumberColumn(format="percent") for c in (
-        "Share of accounts", "Churn rate", "Share of churned ARR")})
-for warning in bands.achieved.get("warnings", []):
-    st.warning(warning)
+# --------------------------------------------------------------------------- curves
+st.subheader("3. Fitted point curves")
+st.caption("Weights cannot bend a factor's curve. Here each factor's points are fitted on "
+           "renewal outcomes together with all the weights (a binned logistic regression with "
+           "points that only rise or only fall, unless the data clearly peaks): at most 6 "
+           "steps, each holding at least 5% of accounts; small categories pooled.")
+values = curves.factor_values(table.frame, ws.draft, rows)
 
 
-def apply_bands() -> None:
-    raw = ws.draft.model_dump()
-    raw["bands"] = {"red_max": bands.red_max if bands.red_max is not None else
-                    ws.draft.bands.red_max,
-                    "yellow_max": bands.yellow_max if bands.yellow_max is not None else
-                    ws.draft.bands.yellow_max}
-    ws.set_draft(config_from_dict(raw), reset_widgets=True)
+@st.cache_resource(max_entries=6, show_spinner="Fitting point curves and checking them on "
+                   "held-out renewals...")
+def _curves(key: tuple, _values, _churned, _points, _score, _config, _train, _test
+            ) -> dict[str, Any]:
+    fit = curves.fit_curves(_values, _churned, current=curves.config_rules(_config))
+    check = headroom.curve_check(_values, _points, _churned, _score, _config, _train, _test)
+    return {"fit": fit, "check": check}
 
 
-usable = bands.red_max is not None and (bands.yellow_max or ws.draft.bands.yellow_max) > (
-    bands.red_max)
-st.button(f"Apply bands: red ≤ {bands.red_max if bands.red_max is not None else '—'}, green > "
-          f"{bands.yellow_max if bands.yellow_max is not None else ws.draft.bands.yellow_max}",
-          on_click=apply_bands, disabled=not usable)
-for warning in fitting.band_warnings(draft.result.band[rows], churned):
-    st.warning(f"Current draft bands: {warning}")
+has_split = decisions.dates is not None
+outcome = _curves(data_key, values, churned, draft.matrix.points[rows],
+                  draft.result.score[rows], ws.draft, train if has_split else None,
+                  test if has_split else None)
+fit, check = outcome["fit"], outcome["check"]
+split = check.get("split")
+summary = (f"{check['folds']}-fold cross-validation AUC: fitted curves "
+           f"{check['kfold']['fitted_curves']:.3f} vs your draft {check['kfold']['draft']:.3f}")
+if split:
+    lo, hi = split["ci"] or (math.nan, math.nan)
+    summary += (f"; time split: {split['auc']['fitted_curves']:.3f} vs "
+                f"{split['auc']['draft']:.3f} (gain {split['diff']:+.3f}, 95% CI {lo:+.3f} to "
+                f"{hi:+.3f}); weights alone reach {split['auc']['weights_only']:.3f}")
+(st.success if check["offer"] else st.warning)(
+    summary + (". The curves rank renewals better than the draft on renewals they never saw."
+               if check["offer"] else ". Not clearly better than your draft out of sample: "
+               "accept a curve only where it matches what you know."))
+for note in fit.notes:
+    st.caption(note)
+factors = {f.name: f for f in ws.draft.factors}
+for name, curve in fit.curves.items():
+    if curve.rule is None:
+        continue
+    with st.expander(f"{name}: {curve.shape} curve, weight {curve.weight:.1f}% "
+                     f"(now {round_to_total(flat_weights(ws.draft), digits=1)[name]:.1f}%)"):
+        left, right = st.columns([3, 2])
+        left.altair_chart(charts.curve_chart(curves.chart_data(curve, factors[name],
+                                                               values[name][1]),
+                                             numeric=curve.kind == "numeric"),
+                          width="stretch")
+        right.dataframe(curve.table.drop(columns=["factor", "from"]).rename(columns={
+            "bin": "Values", "points": "Points", "accounts": "Accounts",
+            "churn_rate": "Churn rate"}), hide_index=True, width="stretch",
+            column_config={"Churn rate": st.column_config.NumberColumn(format="percent")})
+        if curve.missing_points is not None:
+            right.caption(f"A missing value would score {curve.missing_points:g} points "
+                          "instead of being skipped.")
+        right.button(f"Use this curve for {name}", key=f"sg::curve::{name}",
+                     on_click=lambda n=name: ws.set_draft(fit.apply_to(ws.draft, [n]),
+                                                          reset_widgets=True))
+st.button("Use every fitted curve with its weights", key="sg::curves::all",
+          on_click=lambda: ws.set_draft(fit.apply_to(ws.draft), reset_widgets=True),
+          type="primary" if check["offer"] else "secondary")
+
+# --------------------------------------------------------------------------- headroom
+st.subheader("4. Headroom: keep tuning or find new data?")
+st.caption("Your draft beside the best additive points table and a gradient-boosting model "
+           "(free to combine factors), all cross-validated on the same folds.")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Cross-validating the reference models "
+                   "(about a minute)...")
+def _headroom(key: tuple, _values, _points, _churned, _score, _config) -> dict[str, Any]:
+    return headroom.headroom(_values, _points, _churned, _score, _config)
+
+
+if st.toggle("Measure headroom", key="sg::headroom"):
+    room = _headroom(data_key, values, draft.matrix.points[rows], churned,
+                     draft.result.score[rows], ws.draft)
+    st.info(room["sentence"][0].upper() + room["sentence"][1:] + ".")
+    st.dataframe(pd.DataFrame([{"Model": headroom.MODEL_LABELS[m],
+                                "Cross-validated AUC": room["auc"][m]}
+                               for m in headroom.MODELS]), hide_index=True, width="stretch",
+                 column_config={"Cross-validated AUC": st.column_config.NumberColumn(
+                     format="%.3f")})
 
 # --------------------------------------------------------------------------- stability
 with st.expander("Which weights actually matter? (stability)"):
     st.caption("Each weight nudged by ±5 points: how much the ranking of accounts moves "
                "(rank correlation, 1.0 = unchanged) and how many accounts change band. Big "
                "movers deserve debate; the rest is noise.")
-    stability = fitting.weight_stability(points, names, current, nudge=5,
-                                         bands=(ws.draft.bands.red_max,
-                                                ws.draft.bands.yellow_max), groups=ws.draft)
+    stability = fitting.weight_stability(draft.matrix.points[rows], names,
+                                         round_to_total(flat_weights(ws.draft), digits=1),
+                                         nudge=5, bands=(ws.draft.bands.red_max,
+                                                         ws.draft.bands.yellow_max),
+                                         groups=ws.draft)
     st.dataframe(stability, hide_index=True, width="stretch")

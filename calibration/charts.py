@@ -199,3 +199,24 @@ def lead_time_chart(distribution: Sequence[dict[str, Any]], height: int = 200) -
         y=alt.Y("accounts:Q", title="Churned accounts"),
         tooltip=[alt.Tooltip("label:N", title="lead time"), "accounts:Q"],
     ).properties(height=height)
+
+
+def curve_chart(data: pd.DataFrame, numeric: bool, height: int = 220) -> alt.Chart:
+    """Current rule vs fitted curve for one factor.
+
+    ``data``: columns ``x`` (raw value, or category label), ``points`` and ``rule``
+    ("current rule" / "fitted curve"). Numeric factors draw step lines over the value range;
+    categories draw grouped bars.
+    """
+    colours = alt.Scale(domain=["current rule", "fitted curve"], range=["#9aa3af", "#2563eb"])
+    if numeric:
+        return alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+            x=alt.X("x:Q", title="Value"), y=alt.Y("points:Q", title="Points",
+                                                   scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("rule:N", scale=colours, title=None),
+        ).properties(height=height)
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("x:N", title=None), xOffset="rule:N",
+        y=alt.Y("points:Q", title="Points", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("rule:N", scale=colours, title=None),
+    ).properties(height=height)

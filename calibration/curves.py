@@ -571,3 +571,33 @@ def curve_points(fit: CurveFit, values: dict[str, tuple[Kind, np.ndarray]],
             pts = np.where(np.isnan(pts), factor.missing_points, pts)
         cols.append(pts)
     return np.column_stack(cols)
+
+
+def chart_data(curve: FittedCurve, factor: Factor, raw: np.ndarray) -> pd.DataFrame:
+    """Points of the current rule and the fitted curve for :func:`calibration.charts.
+    curve_chart`: over the 1st-99th percentile of the values (numeric) or per category."""
+    from calibration.scoring import numeric_rule_points, rule_points
+
+    if curve.rule is None:
+        return pd.DataFrame(columns=["x", "points", "rule"])
+    if curve.kind == "numeric":
+        known = np.asarray(raw, float)
+        known = known[np.isfinite(known)]
+        lo, hi = np.percentile(known, [1, 99]) if known.size else (0.0, 1.0)
+        grid = np.unique(np.r_[np.linspace(lo, hi, 120),
+                               [c for c in curve.rule.cutoffs if lo <= c <= hi]])
+        current = rule_points(pd.Series(grid), factor)
+        fitted = numeric_rule_points(grid, curve.rule, factor.direction)
+        labels = grid
+    elif curve.kind == "boolean":
+        labels = np.array(["no", "yes"], dtype=object)
+        current = rule_points(pd.Series([False, True], dtype=object), factor)
+        fitted = np.array([curve.rule.false_points, curve.rule.true_points])
+    else:
+        labels = np.array(list(curve.rule.points), dtype=object)
+        current = rule_points(pd.Series(labels, dtype=object), factor)
+        fitted = np.array([curve.rule.points[k] for k in labels])
+    return pd.concat([
+        pd.DataFrame({"x": labels, "points": current, "rule": "current rule"}),
+        pd.DataFrame({"x": labels, "points": fitted, "rule": "fitted curve"})],
+        ignore_index=True)

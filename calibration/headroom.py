@@ -173,3 +173,42 @@ def _sentence(captured: float | None, best_model: str, additive: float | None) -
     if additive is not None and additive >= 0.9:
         return text + ": a points table can get most of the rest (take the fitted curves)"
     return text + ": even the best points table leaves signal that only interactions find"
+
+
+def curve_check(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndarray,
+                churned: np.ndarray, draft_score: np.ndarray, config: Config,
+                train: np.ndarray | None, test: np.ndarray | None, *, folds: int = 5,
+                seed: int = 0, n_resamples: int = 1000) -> dict[str, Any]:
+    """Out-of-sample check of the fitted curves before they are offered.
+
+    ``folds``-fold cross-validation (curves refitted on each fitting part) and, when a
+    ``train``/``test`` split is given, the same split for every model with a paired bootstrap
+    CI of the AUC gain over the draft. ``offer`` is True when the split's CI lies above 0 (or,
+    without a split, when the cross-validated AUC beats the draft's).
+    """
+    c = np.asarray(churned, dtype=bool)
+    models = ("draft", "weights_only", "fitted_curves", "binned_logistic")
+    fold = fitting._folds(c, folds, seed)
+    per_fold = [compare_on_split(values, points, c, draft_score, config, fold != f, fold == f,
+                                 seed=seed, models=("draft", "fitted_curves")).auc
+                for f in range(folds)]
+    kfold = {m: float(np.mean([a[m] for a in per_fold])) for m in ("draft", "fitted_curves")}
+    out: dict[str, Any] = {"folds": folds, "kfold": kfold, "split": None}
+    if train is not None and test is not None and train.any() and test.any():
+        split = compare_on_split(values, points, c, draft_score, config, train, test,
+                                 seed=seed, models=models)
+        boot = fitting.paired_auc_bootstrap(
+            split.test_scores["draft"], _unit(split.test_scores["fitted_curves"]), c[test],
+            n_resamples, seed)
+        out["split"] = {"auc": split.auc, "n_train": split.n_train, "n_test": split.n_test,
+                        "n_test_churned": split.n_test_churned, "diff": boot["diff"],
+                        "ci": boot["ci"], "real": boot["real"]}
+        out["offer"] = bool(boot["ci"] is not None and boot["ci"][0] > 0)
+    else:
+        out["offer"] = kfold["fitted_curves"] > kfold["draft"]
+    return out
+
+
+def _unit(score: np.ndarray) -> np.ndarray:
+    """Clip to 0-100 (fitted-curve scores already are; guards rounding)."""
+    return np.clip(np.asarray(score, float), 0.0, 100.0)

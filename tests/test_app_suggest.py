@@ -1,61 +1,79 @@
-"""AppTest: the Suggest page shows calibration.fitting's numbers and applies them."""
+"""AppTest: the Suggest page shows calibration.objectives' and calibration.curves' numbers,
+and what it applies is exactly what it previewed."""
 
 from __future__ import annotations
 
 import pytest
 
-from calibration import fitting
+from calibration import curves, objectives
 from calibration.accounts import load_accounts
-from calibration.config import load_config
+from calibration.config import StepsRule, load_config
+from calibration.cs_metrics import cs_numbers
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
-from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from calibration.verdicts import format_value
 from tests import independent
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
 
 
-def test_suggestion_is_checked_out_of_sample_and_applied():
+def test_ranking_suggestion_preview_equals_the_applied_draft_and_a_curve_is_accepted():
     at = run_app(page="suggest")
     config = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, config)
-    scored = score_frame(table.frame, config)
     judged = judged_rows(table, 90)
-    rows, churned = judged.rows, judged.churned
-    suggestion = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
-                                 method="auc", groups=config)
-    logit = fitting.suggest(scored.matrix.points[rows], churned, config.factor_names,
-                            method="logit", groups=config, l2=0.0)
-    shown = at.dataframe[0].value.set_index("Factor")
-    for name in config.factor_names:
-        assert shown.loc[name, "AUC search %"] == pytest.approx(
-            round(suggestion.weights[name], 1))
-        assert shown.loc[name, "Logistic regression %"] == pytest.approx(
-            round(logit.weights[name], 1))
-    checks = at.dataframe[1].value.set_index("Check")
-    assert checks.iloc[0]["AUC search AUC"] == pytest.approx(suggestion.auc)
-    assert checks.iloc[0]["Logistic regression AUC"] == pytest.approx(logit.auc)
-    # in-sample AUC of the suggested weights, rescored through the config and scipy (the
-    # config keeps weights to a few decimals: AUC then agrees to ~1e-6)
-    suggested = apply_flat_weights(config, suggestion.weights)
-    assert checks.iloc[0]["AUC search AUC"] == pytest.approx(
-        independent.auc(independent.judged_accounts(table, suggested)), abs=1e-5)
-    split = fitting.time_split(scored.matrix.points[rows], churned, judged.renewal_date,
-                               method="auc", test_months=6, names=config.factor_names,
-                               baseline=scored.result.score[rows], groups=config,
-                               judge_dates=judged.judge_date)
-    assert checks.iloc[2]["AUC search AUC"] == pytest.approx(split["test_auc"])
+    scored = score_frame(table.frame, config)
+    decisions = objectives.decision_scores(judged, scored)
+    draft_now = cs_numbers(scored.result.band[judged.rows], judged.churned, judged.arr)
+    # page defaults: red capacity and green minimum from the draft's own band sizes
+    goal = objectives.Objective("ranking", red_max_share=int(draft_now["red_share"] * 100) / 100,
+                                green_min_share=5 * int(draft_now["green_share"] * 20) / 100)
+    suggestion = objectives.suggest_for(config, decisions, goal)
+    shown = at.dataframe[0].value
+    inside = shown[shown["Measured on"].str.contains("in sample")].set_index("Measure")
+    column = "Suggestion: Ranking (AUC)"
+    for key, label in (("surprise_churn_count", "surprise churn (accounts)"),
+                       ("surprise_churn_arr", "surprise churn (ARR)"),
+                       ("red_churned_arr_share", "churned ARR caught red"),
+                       ("green_churn_rate", "green churn rate")):
+        assert inside.loc[label, column] == format_value(key, suggestion.numbers[key])
+        assert inside.loc[label, "Draft"] == format_value(key, draft_now[key])
     assert any("improvement is real" in s.value for s in at.success)
-    at.button(key="sg::apply::auc").click().run()
+
+    at.button(key="sg::apply::ranking").click().run()
     assert_clean(at)
-    at.switch_page("app_pages/calibrate.py").run()
+    applied = at.session_state["workspace"].draft
+    assert applied == suggestion.config
+    bands = score_frame(table.frame, applied).result.band[judged.rows]
+    after = cs_numbers(bands, judged.churned, judged.arr)
+    assert after["surprise_churn_count"] == suggestion.numbers["surprise_churn_count"]
+    assert after["red_accounts"] == suggestion.numbers["red_accounts"]
+    # independently (pandas judged selection + scipy): the applied draft's surprise churn and
+    # AUC are the numbers the page previewed
+    judged_frame = independent.judged_accounts(table, applied)
+    count, arr = independent.surprise_churn(judged_frame)
+    assert format_value("surprise_churn_count", count) == inside.loc[
+        "surprise churn (accounts)", column]
+    assert format_value("surprise_churn_arr", arr) == inside.loc["surprise churn (ARR)", column]
+    assert format_value("auc", independent.auc(judged_frame)) == inside.loc["AUC (ranking)",
+                                                                            column]
+
+    fit = curves.fit_curves(curves.factor_values(table.frame, applied, judged.rows),
+                            judged.churned, current=curves.config_rules(applied))
+    at.button(key="sg::curve::NPS").click().run()
     assert_clean(at)
-    # sliders show the applied weights' true values to one decimal (no display rounding
-    # forced to add up to 100)
-    want = round(flat_weights(apply_flat_weights(config, suggestion.weights))["Feature adoption"],
-                 1)
-    assert at.slider(key="w::Feature adoption").value == pytest.approx(want)
-    assert float(metric(at, "AUC")) > 0.8
-    assert round_to_total(flat_weights(config), digits=0)["Active users"] == 40
+    nps = next(f for f in at.session_state["workspace"].draft.factors if f.name == "NPS")
+    assert isinstance(nps.rule, StepsRule)
+    assert nps.rule == fit.curves["NPS"].rule
+    assert nps.missing == "points" and nps.missing_points == fit.curves["NPS"].missing_points
+
+
+def test_single_snapshot_data_is_checked_on_a_random_holdout(tmp_path):
+    from tests.apptest_support import single_snapshot_workspace
+
+    at = run_app(page="suggest", draft_id=single_snapshot_workspace(tmp_path, "suggestsnap01"))
+    assert_clean(at)
+    assert any("random holdout" in c.value for c in at.caption)
+    assert not at.error
