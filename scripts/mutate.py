@@ -374,6 +374,7 @@ class _Job:
     key: int
     module: str
     text: str
+    original: str
     tests: list[str]
     timeout: float
     result: tuple[str, float, str] | None = None
@@ -481,9 +482,7 @@ class Pool:
     @staticmethod
     def _release(entry: tuple[_Job, Path, float], free: list[Path], on_done) -> None:
         job, slot, _ = entry
-        original = (ROOT / "calibration" / f"{job.module}.py")
-        (slot / "calibration" / f"{job.module}.py").write_text(
-            original.read_text(encoding="utf-8"), "utf-8")
+        (slot / "calibration" / f"{job.module}.py").write_text(job.original, "utf-8")
         free.append(slot)
         on_done(job)
 
@@ -504,7 +503,7 @@ def run_module(module: str, pool: Pool, per_module: int, log) -> dict:
     source = path.read_text(encoding="utf-8")
     unparsed = ast.unparse(ast.parse(source))
     # baseline: the tests pass on the (unparsed) unmutated module, or nothing here means much
-    baseline = _Job(-1, module, unparsed, tests, timeout=1800)
+    baseline = _Job(-1, module, unparsed, source, tests, timeout=1800)
     pool.run([baseline], lambda job: None)
     outcome, seconds, detail = baseline.result
     if outcome != "survived":
@@ -523,7 +522,7 @@ def run_module(module: str, pool: Pool, per_module: int, log) -> dict:
         if text == (source if mutant.hand else unparsed):
             mutant.outcome, mutant.detail = "error", "mutation changed nothing"
             continue
-        jobs.append(_Job(key, module, text, tests, timeout))
+        jobs.append(_Job(key, module, text, source, tests, timeout))
 
     def done(job: _Job) -> None:
         mutant = chosen[job.key]
