@@ -203,6 +203,16 @@ def test_properties_range_and_contributions(usage, tickets, w):
     assert ((result.score[scored] >= 0) & (result.score[scored] <= 100)).all()
     np.testing.assert_allclose(np.nansum(result.contributions[scored], axis=1),
                                result.score[scored], atol=1e-9)
+    # and the score is the weighted mean of the present factors' points, written out here
+    # (a 0-100 range alone holds for any implementation that clips)
+    points = np.column_stack([np.clip(usage, 0, 100), 100 - np.clip(tickets / 10, 0, 1) * 100])
+    # weights relative to the largest (a weight that underflows to 0 beside it counts as 0)
+    weight = np.asarray(w, dtype=float) / max(w)
+    present = ~np.isnan(points) & (weight > 0)
+    total = (present * weight).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.where(total > 0, np.where(present, points, 0) @ weight / total, np.nan)
+    np.testing.assert_allclose(result.score, expected, atol=1e-8, rtol=0)
 
 
 @settings(max_examples=60, deadline=None)
@@ -244,3 +254,4 @@ def test_weightless_factors_contribute_zero_not_nan(demo_config):
     assert result.contributions[0, nps] == 0.0
     assert not np.isnan(result.contributions).any()
     assert np.sum(result.contributions[0]) == pytest.approx(result.score[0])
+
