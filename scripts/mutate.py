@@ -60,7 +60,7 @@ MODULES: dict[str, list[str]] = {
     "compare": ["tests/test_compare.py", "tests/test_mutants_compare.py"],
     "sql": ["tests/test_sql.py", "tests/test_mutants_sql.py"],
 }
-PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly",
+PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-m", "not slow and not browser and not postgres", "--no-header", "-rN"]
 
 
@@ -504,7 +504,8 @@ def run_module(module: str, pool: Pool, per_module: int, log) -> dict:
     pool.run([baseline], lambda job: None)
     outcome, seconds, detail = baseline.result
     if outcome != "survived":
-        log(f"{module}: baseline FAILED ({outcome}: {detail}); module skipped")
+        log(f"{module}: baseline FAILED ({outcome}: {detail}); module skipped. Run its tests "
+            f"to see why: python -m pytest {' '.join(tests)}")
         return {"module": module, "skipped": True, "baseline": detail}
     timeout = max(60.0, 4 * seconds)
     generated = generated_mutants(module, source)

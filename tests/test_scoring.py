@@ -149,8 +149,15 @@ def test_guardrail_caps_score_and_band():
 def test_disabled_guardrail_does_nothing():
     config = make_config(guardrails=[{"name": "g", "column": "sponsor", "operator": "==",
                                       "value": False, "enabled": False}])
-    result = score_frame(hand_frame().assign(sponsor=["no"] * 4), config).result
+    frame = hand_frame().assign(sponsor=["no"] * 4)
+    result = score_frame(frame, config).result
     assert (result.guardrail == -1).all()
+    # scores as without any guardrail (hand-worked in test_guardrail_caps_score_and_band),
+    # while the same guardrail enabled would cap b (100) to the red_max of 30
+    np.testing.assert_allclose(result.score, [50, 100, 0, np.nan])
+    enabled = make_config(guardrails=[{"name": "g", "column": "sponsor", "operator": "==",
+                                       "value": False, "cap": "red"}])
+    assert score_frame(frame, enabled).result.score[1] == 30
 
 
 def test_segment_overrides_weights_rules_and_bands():
