@@ -12,8 +12,10 @@ import functools
 import hashlib
 import io
 import itertools
+import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from calibration import sizecheck
 from calibration.config import (
     BooleanRule,
     ColumnRoles,
@@ -29,6 +32,7 @@ from calibration.config import (
     check_columns,
 )
 from calibration.dates import parse_dates
+from calibration.limits import LimitError, limits
 from calibration.values import as_boolean, as_number, is_blank, normalise_text
 
 MAX_LISTED_ROWS = 20
@@ -158,15 +162,33 @@ def _read_bytes(source: Any, label: str) -> bytes:
         return source
     if isinstance(source, str | Path):
         try:
-            return Path(source).read_bytes()
+            with Path(source).open("rb") as handle:
+                _within_limits(label, lambda: limits().check(
+                    "max_data_mb", os.fstat(handle.fileno()).st_size / 2**20, "the file has"))
+                return handle.read()
         except OSError as error:
             raise _fail(label, f"cannot read the file: {error.strerror}") from None
     return source.read()
 
 
+def _within_limits(label: str, check: Callable[[], None]) -> None:
+    try:
+        check()
+    except LimitError as error:
+        raise _fail(label, str(error)) from None
+
+
 def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
     try:
-        return pd.read_parquet(io.BytesIO(raw))
+        shape, _ = sizecheck.parquet_shape(raw)
+    except Exception as error:  # pyarrow raises several unrelated types
+        raise _fail(label, f"not a readable Parquet file ({type(error).__name__}: {error})") \
+            from None
+    _within_limits(label, lambda: sizecheck.check(shape, "the file has"))
+    try:
+        return sizecheck.read_parquet(raw, "the file has")
+    except LimitError as error:
+        raise _fail(label, str(error)) from None
     except Exception as error:  # pyarrow raises several unrelated types
         raise _fail(label, f"not a readable Parquet file ({type(error).__name__}: {error})") \
             from None
@@ -189,6 +211,8 @@ def _read_csv(raw: bytes, label: str) -> pd.DataFrame:
         delimiter = csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n", ",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    _within_limits(label, lambda: sizecheck.check(sizecheck.csv_shape(text, delimiter),
+                                                  "the file has"))
     # index_col=False: without it pandas silently turns the first column(s) into the index
     # when the first data row has more fields than the header, shifting every value.
     with warnings.catch_warnings(record=True) as caught:
