@@ -189,7 +189,7 @@ def test_report_cli_on_nested_columns(tmp_path):
 
 
 @pytest.mark.xdist_group("app")
-@pytest.mark.parametrize("page", ["segments", "export", "data", "accounts"])
+@pytest.mark.parametrize("page", ["segments", "export"])
 def test_pages_on_nested_columns(tmp_path, isolated_drafts, demo_config, page):
     from tests.apptest_support import run_app
     from ui.state import Workspace
