@@ -23,6 +23,10 @@ DEFAULT_TEST_MONTHS = 6
 
 
 def _suggest(args: argparse.Namespace) -> int:
+    if args.objective:
+        from calibration import cli_objective
+
+        return cli_objective.run(args)
     from calibration import fitting, metrics
     from calibration.cli_common import load_table
     from calibration.config import load_config, save_config
@@ -133,7 +137,8 @@ def _compare(args: argparse.Namespace) -> int:
     baseline = load_config(args.baseline)
     draft = load_config(args.config)
     table = load_table(args, draft)
-    result = compare(table, baseline, draft, args.horizon_days, args.resamples, args.seed)
+    result = compare(table, baseline, draft, args.horizon_days, args.resamples, args.seed,
+                     objective=args.objective.replace("-", "_"))
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -195,6 +200,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                          help="with --red-risk: green churn rate at most this")
     suggest.add_argument("--l2", type=float, default=0.0, help="ridge penalty (logit only)")
     suggest.add_argument("--seed", type=int, default=0)
+    from calibration.cli_objective import add_arguments
+
+    add_arguments(suggest)
     suggest.set_defaults(run=_guarded(_suggest))
 
     comp = sub.add_parser("compare", help="compare a draft config with the baseline")
@@ -204,6 +212,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--format", choices=("text", "json"), default="text")
     comp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument("--objective", choices=("ranking", "catch-churn", "no-surprises"),
+                      default="ranking", help="the goal the verdict judges: 'improvement is "
+                      "real' needs it to improve and no outcome to get significantly worse")
     comp.set_defaults(run=_guarded(_compare))
 
     diff = sub.add_parser("diff", help="plain-words differences between two configs")

@@ -44,6 +44,7 @@ METRIC_LABELS = {
         "surprise churn (ARR)",
     "red_share": "red share of accounts", "yellow_share": "yellow share of accounts",
     "green_share": "green share of accounts",
+    "changed_band": "accounts changing band",
 }
 
 CS_METRICS = ("red_churned_arr_share", "red_churned_share", "surprise_churn_count",

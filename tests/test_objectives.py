@@ -234,3 +234,54 @@ def test_verdict_from_bootstrapped_hand_made_scores():
     verdict = judge(metrics, "ranking")
     assert verdict.label == "trade-off"
     assert "surprise_churn_arr" in verdict.worse
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_suggest_objective_writes_integer_bands_and_a_verdict(tmp_path, capsys):
+    import json
+
+    from calibration.cli import main
+
+    frame = _hostile_frame(n=1200, seed=4)
+    data = tmp_path / "accounts.csv"
+    frame.to_csv(data, index=False)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(_hostile_config().to_json())
+    out = tmp_path / "suggested.json"
+    code = main(["suggest", "--data", str(data), "--config", str(config_path),
+                 "--objective", "no-surprises", "--capacity", "240", "--green-min-share",
+                 "0.3", "--count", "accounts", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    suggested = json.loads(out.read_text())
+    red, yellow = suggested["bands"]["red_max"], suggested["bands"]["yellow_max"]
+    assert float(red).is_integer() and float(yellow).is_integer() and yellow - red >= 5
+    assert "random holdout" in printed and "Verdict:" in printed
+    assert "red at most 20%" in printed  # 240 of 1,200 accounts
+    assert main(["suggest", "--data", str(data), "--config", str(config_path), "--objective",
+                 "catch-churn", "--capacity", "240", "--red-max-share", "0.2"]) == 1
+    assert "not both" in capsys.readouterr().err
+
+
+def test_cli_compare_judges_the_chosen_objective(tmp_path, capsys):
+    import json
+
+    from calibration.cli import main
+
+    frame = _hostile_frame(n=600, seed=5)
+    data = tmp_path / "accounts.csv"
+    frame.to_csv(data, index=False)
+    base = tmp_path / "base.json"
+    base.write_text(_hostile_config().to_json())
+    draft = tmp_path / "draft.json"
+    draft.write_text(obj.with_bands(_hostile_config(), 45, 70).to_json())
+    assert main(["compare", "--data", str(data), "--baseline", str(base), "--config",
+                 str(draft), "--objective", "catch-churn", "--format", "json",
+                 "--resamples", "300"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    detail = result["verdict_detail"]
+    assert detail["objective"] == "catch_churn"
+    assert detail["objective_metric"] == "red_churned_arr_share"
+    # a wider red band catches more churn but red precision and band sizes move: the verdict
+    # must follow judge() on the printed metrics
+    assert detail == judge(result["metrics"], "catch_churn").to_dict()
