@@ -29,8 +29,13 @@ LEAK_AUC = 0.97
 """A single column with renewal AUC at or beyond this (or 1 - this) is flagged as a leak."""
 FILLED_AFTER_SHARE = 0.05
 """Blank on (nearly) every judged snapshot but filled on at least this share of all rows."""
-PROTECTED = ("gender", "sex", "age", "race", "ethnicity", "ethnic", "religion", "religious",
-             "marital", "nationality", "citizenship", "disability", "disabled")
+PROTECTED = {"gender": "gender", "sex": "sex", "age": "age", "senior": "age",
+             "birth": "age", "birthdate": "age", "dob": "age", "race": "race",
+             "ethnicity": "ethnicity", "ethnic": "ethnicity", "religion": "religion",
+             "religious": "religion", "marital": "marital status", "married": "marital status",
+             "nationality": "nationality", "citizenship": "nationality",
+             "disability": "disability", "disabled": "disability"}
+"""Name tokens that look like protected attributes, and the attribute each stands for."""
 
 
 def _tokens(name: str) -> list[str]:
@@ -43,7 +48,7 @@ def protected_attribute(column: str) -> str | None:
     or None. Whole words only: ``usage`` or ``page_views`` are not ``age``."""
     for token in _tokens(column):
         if token in PROTECTED:
-            return token
+            return PROTECTED[token]
     return None
 
 

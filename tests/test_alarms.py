@@ -33,7 +33,8 @@ def leaky_file(tmp_path_factory):
 def test_protected_attribute_names():
     assert protected_attribute("customer_age") == "age"
     assert protected_attribute("Gender") == "gender"
-    assert protected_attribute("MaritalStatus") == "marital"
+    assert protected_attribute("MaritalStatus") == "marital status"
+    assert protected_attribute("SeniorCitizen") == "age"
     assert protected_attribute("usage") is None and protected_attribute("page_views") is None
 
 
