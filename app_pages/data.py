@@ -44,6 +44,7 @@ ROLE_HELP = {
 FLASH = "data::flash"
 SOURCE_ERROR = "data::source_error"
 BASELINE_PROBLEMS = "data::baseline_problems"
+RENEWALS_ERROR = "data::renewals_error"
 
 ws = state.workspace()
 
@@ -118,6 +119,35 @@ def on_sql(team: str | None = None) -> None:
         return
     flash("success", f"Query returned {len(frame):,} rows, {frame.shape[1]} columns. Check "
           "the column mapping below.")
+
+
+def on_renewals_upload() -> None:
+    upload = st.session_state.get("data::renewals_upload")
+    if upload is None:
+        return
+    st.session_state.pop(RENEWALS_ERROR, None)
+    try:
+        report = actions.use_renewals_upload(ws, upload.name, upload.getvalue())
+    except DataError as error:
+        st.session_state[RENEWALS_ERROR] = error.report
+        return
+    flash("success", f"Outcomes now come from {md_escape(upload.name)} "
+          f"({report.n_rows_used:,} renewals of {report.n_accounts:,} accounts).")
+
+
+def on_renewals_sql() -> None:
+    st.session_state.pop(RENEWALS_ERROR, None)
+    try:
+        report = actions.use_renewals_sql(ws, st.session_state.get("data::renewals_sql", ""))
+    except DataError as error:
+        st.session_state[RENEWALS_ERROR] = error.report
+        return
+    flash("success", f"Outcomes now come from the query ({report.n_rows_used:,} renewals).")
+
+
+def on_renewals_remove() -> None:
+    actions.drop_renewals(ws)
+    flash("success", "Outcomes come from the accounts data again.")
 
 
 def on_demo() -> None:
@@ -226,6 +256,31 @@ if (error_report := st.session_state.get(SOURCE_ERROR)) is not None:
     st.error("That data was not loaded (the current data is unchanged):")
     show_report(error_report)
 
+st.markdown("**Renewals table** (optional)",
+            help="CRMs often keep renewal opportunities apart from usage data. Add them here: "
+                 "one row per renewal with the account id, renewal date, outcome (churned / "
+                 "renewed / open) and optionally ARR, joined to the accounts by account id. "
+                 "Outcomes then come from this table, not from the accounts data.")
+if ws.renewals_path:
+    left, right = st.columns([0.75, 0.25], vertical_alignment="center")
+    left.caption(f"Outcomes come from **{md_escape(ws.renewals_name)}**, joined by account id.")
+    right.button("Remove", key="data::renewals_remove", on_click=on_renewals_remove)
+    renewals_quality = actions.renewals_report(ws)
+    if renewals_quality is not None:
+        with st.expander("Renewals table quality"):
+            show_report(renewals_quality)
+else:
+    st.file_uploader("Renewals file (CSV or Parquet)", type=["csv", "parquet", "pq", "txt",
+                                                             "tsv"],
+                     key="data::renewals_upload", on_change=on_renewals_upload)
+    if deployment.sql_box_enabled():
+        st.text_area("...or a DuckDB query for the renewals (one SELECT over `accounts` and "
+                     "`demo_accounts`)", key="data::renewals_sql", height=80)
+        st.button("Use as renewals", on_click=on_renewals_sql, key="data::renewals_run_sql")
+if (renewals_error := st.session_state.get(RENEWALS_ERROR)) is not None:
+    st.error("That renewals table was not attached:")
+    show_report(renewals_error)
+
 try:
     frame = actions.read_source(ws)
 except DataError as error:
@@ -286,7 +341,10 @@ if outcome_column:
     st.markdown(md_escape(describe_outcomes(series, st.session_state[role_key("churned")],
                                         st.session_state[role_key("renewed")])))
 else:
-    st.info("No outcome column: accounts can be scored but not validated against churn.")
+    st.info("No outcome column in the accounts data: " + (
+        "outcomes come from the renewals table." if ws.renewals_path else
+        "accounts can be scored but not validated against churn (add a renewals table "
+        "above, or map an outcome column)."))
 
 try:
     pending = build_roles(frame)

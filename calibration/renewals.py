@@ -75,9 +75,10 @@ def prepare_renewals(frame: pd.DataFrame, roles: ColumnRoles, source: str = "ren
             wanted = getattr(roles, role) or role
             close = _closest(wanted, list(frame.columns))
             hint = f" (did you mean {close!r}?)" if close else ""
-            report.add("error", f"the renewals table needs a {role.replace('_', ' ')} column: "
-                       f"{wanted!r} is not in it{hint}; columns found: "
-                       f"{', '.join(map(str, list(frame.columns)[:30]))}")
+            report.add("error", f"the renewals table needs a column for the "
+                       f"{role.replace('_', ' ')}: {wanted!r} is not in it{hint}; columns "
+                       f"found: {', '.join(map(str, list(frame.columns)[:30]))} (rename the "
+                       f"column to {wanted!r}, or set columns.{role} in the config)")
     if len(frame) == 0:
         report.add("error", "the renewals table has no data rows (only a header)")
     if not report.ok:
@@ -88,7 +89,8 @@ def prepare_renewals(frame: pd.DataFrame, roles: ColumnRoles, source: str = "ren
         report.add("warning", "blank account id: renewals excluded", columns["account_id"],
                    blank, row_number, excluded=True)
     renewal = _dates(frame, columns["renewal_date"], report, row_number, "renewal date")
-    mapped = roles.model_copy(update={"outcome": columns["outcome"]})
+    mapped = _outcome_roles(frame[columns["outcome"]], roles, report).model_copy(
+        update={"outcome": columns["outcome"]})
     outcome = _outcomes(frame, mapped, report, row_number)
     if not report.ok:
         raise DataError(report)
@@ -105,6 +107,27 @@ def prepare_renewals(frame: pd.DataFrame, roles: ColumnRoles, source: str = "ren
     canonical.attrs["columns"] = columns
     canonical.attrs["source"] = source
     return canonical, report
+
+
+def _outcome_roles(series: pd.Series, roles: ColumnRoles, report: QualityReport
+                   ) -> ColumnRoles:
+    """The roles' outcome values when they cover the renewals table's labels; else the
+    detected meaning of its labels (CRM words such as Closed Lost / Closed Won), noted."""
+    from calibration.autoconfig import detect_outcome_values
+    from calibration.values import normalise_text
+
+    known = {v.strip().casefold() for v in
+             [*roles.churned_values, *roles.renewed_values, *roles.open_values]}
+    labels = set(normalise_text(series).dropna().tolist()) - {""}
+    if labels <= known:
+        return roles
+    guess = detect_outcome_values(series)
+    if not guess.confident:
+        return roles  # the unknown labels are then reported as an error, with the rows
+    report.add("info", f"renewals table outcomes read as: {guess.sentence}", series.name)
+    return roles.model_copy(update={"churned_values": guess.churned_values,
+                                    "renewed_values": guess.renewed_values,
+                                    "open_values": [*guess.open_values, ""]})
 
 
 def attach_renewals(table: AccountTable, renewals: pd.DataFrame) -> AccountTable:

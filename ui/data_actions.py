@@ -105,8 +105,66 @@ def clear_mapping_widgets() -> None:
 def _set_source(ws: Workspace, name: str, path: Path | str) -> None:
     ws.source_name = name
     ws.source_path = str(path)
+    ws.renewals_path = ws.renewals_name = None  # a renewals table belongs to its data
     ws.save()
     clear_mapping_widgets()
+
+
+# --------------------------------------------------------------------------- renewals table
+def _use_renewals(ws: Workspace, name: str, raw: bytes, frame: pd.DataFrame) -> QualityReport:
+    """Check a renewals table against the draft's roles, keep it and attach it."""
+    from calibration.renewals import prepare_renewals
+
+    _, report = prepare_renewals(frame, ws.draft.columns, name)  # raises DataError
+    ws.renewals_path = str(state.save_upload(name, raw))
+    ws.renewals_name = name
+    ws.save()
+    return report
+
+
+def use_renewals_upload(ws: Workspace, name: str, raw: bytes) -> QualityReport:
+    """Attach an uploaded renewals table (one row per renewal: account id, renewal date,
+    outcome, optional ARR); outcomes then come from it. Returns its quality report.
+
+    Raises DataError (the workspace is unchanged) when it cannot be read or used.
+    """
+    return _use_renewals(ws, name, raw, read_table(raw, name))
+
+
+def use_renewals_sql(ws: Workspace, query: str) -> QualityReport:
+    """Attach the result of one sandboxed SELECT (over :func:`sql_tables`) as the renewals
+    table. Raises DataError (the workspace is unchanged) when refused, failed or unusable."""
+    try:
+        frame = run_select(query, sql_tables(ws))
+    except (SqlRefused, LimitError) as error:
+        raise _sql_error("SQL", str(error)) from None
+    if frame.shape[1] == 0 or frame.empty:
+        raise _sql_error("SQL", "the query returned no rows")
+    buffer = io.BytesIO()
+    try:
+        frame.to_parquet(buffer, index=False)
+    except (ValueError, TypeError, ImportError) as error:
+        raise _sql_error("SQL", f"the query result cannot be stored ({error})") from None
+    return _use_renewals(ws, "renewals query.parquet", buffer.getvalue(), frame)
+
+
+def drop_renewals(ws: Workspace) -> None:
+    """Take outcomes from the accounts data again."""
+    ws.renewals_path = ws.renewals_name = None
+    ws.save()
+
+
+def renewals_report(ws: Workspace) -> QualityReport | None:
+    """The attached renewals table's quality report (None without one; never raises)."""
+    from calibration.renewals import prepare_renewals
+
+    if not ws.renewals_path:
+        return None
+    name = ws.renewals_name or "renewals table"
+    try:
+        return prepare_renewals(read_table(ws.renewals_path, name), ws.draft.columns, name)[1]
+    except DataError as error:
+        return error.report
 
 
 def use_upload(ws: Workspace, name: str, raw: bytes) -> pd.DataFrame:

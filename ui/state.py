@@ -28,6 +28,7 @@ from calibration.accounts import AccountTable, DataError, prepare, read_table
 from calibration.config import ColumnRoles, Config, check_columns, config_from_dict, load_config
 from calibration.decisions import Decisions
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
+from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
 from calibration.scoring import (
     FactorMatrix,
     GuardrailHits,
@@ -59,6 +60,8 @@ class Workspace:
     horizon_days: int = 90
     saved_at: str | None = None
     history: list[str] = field(default_factory=list)  # earlier drafts (JSON) for undo
+    renewals_path: str | None = None  # separate renewals table (calibration.renewals)
+    renewals_name: str | None = None
 
     # ---- persistence ---------------------------------------------------------------
     @property
@@ -73,6 +76,7 @@ class Workspace:
         payload = {
             "draft_id": self.draft_id, "source_name": self.source_name,
             "source_path": self.source_path, "horizon_days": self.horizon_days,
+            "renewals_path": self.renewals_path, "renewals_name": self.renewals_name,
             "saved_at": self.saved_at,
             "baseline": json.loads(self.baseline.to_json()),
             "draft": json.loads(self.draft.to_json()),
@@ -99,6 +103,8 @@ class Workspace:
                 draft=config_from_dict(payload["draft"], "saved draft"),
                 horizon_days=int(payload.get("horizon_days", 90)),
                 saved_at=payload.get("saved_at"),
+                renewals_path=payload.get("renewals_path"),
+                renewals_name=payload.get("renewals_name"),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -148,6 +154,8 @@ def workspace() -> Workspace:
     ws = Workspace.restore(draft_id) if DRAFT_ID.match(draft_id or "") else None
     if ws is not None and not Path(ws.source_path).exists():
         ws = None  # the saved upload is gone: fall back to a fresh demo workspace
+    if ws is not None and ws.renewals_path and not Path(ws.renewals_path).exists():
+        ws.renewals_path = ws.renewals_name = None  # its renewals table is gone
     if ws is None:
         demo = load_config(DEMO_CONFIG)
         ws = Workspace(draft_id=secrets.token_hex(6), source_name=DEMO_NAME,
@@ -165,20 +173,31 @@ def _file_key(path: str) -> str:
 
 
 def data_key(ws: Workspace) -> str:
-    """Cache key of the workspace's data file (path, modification time, size)."""
-    return _file_key(ws.source_path)
+    """Cache key of the workspace's data: the data file and, when one is attached, the
+    renewals table (path, modification time, size)."""
+    key = _file_key(ws.source_path)
+    return f"{key}|{_file_key(ws.renewals_path)}" if ws.renewals_path else key
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading accounts...")
-def _load_table(file_key: str, roles_json: str, _path: str, _name: str) -> AccountTable:
+def _load_table(file_key: str, roles_json: str, _path: str, _name: str,
+                _renewals_path: str | None = None, _renewals_name: str | None = None
+                ) -> AccountTable:
     roles = ColumnRoles.model_validate_json(roles_json)
-    return prepare(read_table(_path, _name), roles, None, source=_name)
+    frame = read_table(_path, _name)
+    if not _renewals_path:
+        return prepare(frame, roles, None, source=_name)
+    table = prepare(frame, snapshot_roles(frame, roles), None, source=_name)
+    renewals, _ = prepare_renewals(read_table(_renewals_path, _renewals_name), roles,
+                                   _renewals_name or "renewals table")
+    return attach_renewals(table, renewals)
 
 
 def load_table(ws: Workspace) -> AccountTable:
-    """The workspace's accounts (raises DataError with the quality report)."""
-    return _load_table(_file_key(ws.source_path), ws.draft.columns.model_dump_json(),
-                       ws.source_path, ws.source_name)
+    """The workspace's accounts, with its renewals table attached when it has one (raises
+    DataError with the quality report)."""
+    return _load_table(data_key(ws), ws.draft.columns.model_dump_json(), ws.source_path,
+                       ws.source_name, ws.renewals_path, ws.renewals_name)
 
 
 # Everything below is cached with ``st.cache_resource``: shared by every session on the server
@@ -210,7 +229,7 @@ def _judged_view(file_key: str, roles_json: str, horizon: int,
 def judged_view(ws: Workspace, table: AccountTable | None = None) -> JudgedView:
     """The workspace's judged rows (point in time at its horizon), cached for all sessions."""
     table = table or load_table(ws)
-    return _judged_view(_file_key(ws.source_path), ws.draft.columns.model_dump_json(),
+    return _judged_view(data_key(ws), ws.draft.columns.model_dump_json(),
                         ws.horizon_days, table)
 
 
@@ -319,7 +338,7 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     still pass it; use :func:`explain_rows` for contributions.
     """
     table = table or load_table(ws)
-    file_key = _file_key(ws.source_path)
+    file_key = data_key(ws)
     view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
     return _evaluate(file_key, config.fingerprint(), ws.horizon_days, view, table, config)
 
