@@ -836,21 +836,24 @@ def default_factor_columns(frame: pd.DataFrame, roles: ColumnRoles,
         Selected candidate columns in data order; never a column that looks like it encodes
         the outcome or like a protected attribute (see :func:`excluded_columns`).
     """
-    candidates = [c for c in candidate_factor_columns(frame, roles)
-                  if c not in excluded_columns(frame, roles)]
+    candidates = candidate_factor_columns(frame, roles)
+    excluded = excluded_columns(frame, roles, candidates)
+    candidates = [c for c in candidates if c not in excluded]
     if len(candidates) <= limit:
         return candidates
     best = set(rank_factor_columns(frame, candidates, churn_flags(frame, roles))[:limit])
     return [c for c in candidates if c in best]
 
 
-def excluded_columns(frame: pd.DataFrame, roles: ColumnRoles) -> dict[str, str]:
+def excluded_columns(frame: pd.DataFrame, roles: ColumnRoles,
+                     candidates: Sequence[str] | None = None) -> dict[str, str]:
     """Candidate columns never pre-selected, with why (:mod:`calibration.alarms`): names that
     look like protected attributes, and columns that look like they encode the outcome
     (judged point in time, 90 days before each renewal, when the data allows)."""
     from calibration import alarms
 
-    candidates = candidate_factor_columns(frame, roles)
+    if candidates is None:
+        candidates = candidate_factor_columns(frame, roles)
     out = {a["column"]: a["message"] for a in alarms.fairness_alarms(candidates)}
     try:
         from calibration.accounts import prepare

@@ -72,7 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
     for register in EXTRA_COMMANDS:
         register(sub)
+    for command in sub.choices.values():
+        _state_defaults(command)
     return parser
+
+
+def _state_defaults(parser: argparse.ArgumentParser) -> None:
+    """Append "(default: X)" to every option whose help does not already state its default,
+    so --help always shows the real defaults (tests/test_cli_help_defaults.py)."""
+    for action in parser._actions:
+        if (not action.option_strings or action.default in (None, False, argparse.SUPPRESS)
+                or action.help == argparse.SUPPRESS or "default" in (action.help or "")):
+            continue
+        shown = str(action.default).replace("%", "%%")
+        action.help = f"{action.help} (default: {shown})" if action.help else (
+            f"default: {shown}")
 
 
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []

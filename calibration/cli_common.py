@@ -20,6 +20,15 @@ RENEWALS_HELP = ("separate renewals table (CSV/Parquet): one row per renewal wit
                  "when given, outcomes come from it and not from --data")
 
 
+DEFINITIONS = (
+    "Each renewal decision (account, renewal date, decided outcome) is judged on the "
+    "account's latest snapshot on or before its judge date = renewal date - horizon. Lead "
+    "time: days from the first red snapshot in the year before a churn to the churn date; it "
+    "also looks at snapshots after the judge date, so 'red at the judge date' (the share of "
+    "churned renewals already red on their judged snapshot) is reported beside it. Score "
+    "drop: the score fell 15+ points during the 90 days up to the judge date.")
+
+
 def horizon_days(text: str) -> int:
     """argparse type: a whole number of days from 0 to MAX_HORIZON_DAYS."""
     try:

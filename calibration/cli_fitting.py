@@ -181,7 +181,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_arguments(suggest)
     suggest.add_argument("--config", required=True, help="config JSON/YAML to start from")
     suggest.add_argument("--method", choices=("logit", "auc"), default="auc",
-                         help="logit: logistic regression; auc: maximise AUC (default)")
+                         help="logit: logistic regression; auc: maximise AUC (default: auc)")
     suggest.add_argument("--out", help="write the suggested config here (default: print it)")
     suggest.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     suggest.add_argument("--folds", type=int, default=5, help="cross-validation folds")

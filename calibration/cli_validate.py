@@ -63,10 +63,10 @@ def _bench_headroom(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``validate`` and ``bench``."""
-    from calibration.cli_common import add_data_arguments
+    from calibration.cli_common import DEFINITIONS, add_data_arguments
 
     validate = sub.add_parser("validate", help="how well a config separates churned from "
-                              "renewed accounts (point in time)")
+                              "renewed accounts (point in time)", description=DEFINITIONS)
     add_data_arguments(validate)
     validate.add_argument("--config", required=True, help="config JSON/YAML file")
     validate.add_argument("--bootstrap", type=int, default=1000,
