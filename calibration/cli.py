@@ -7,6 +7,7 @@ traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -82,8 +83,9 @@ def _state_defaults(parser: argparse.ArgumentParser) -> None:
     so --help always shows the real defaults (tests/test_cli_help_defaults.py)."""
     for action in parser._actions:
         if (not action.option_strings or action.default in (None, False, argparse.SUPPRESS)
-                or action.help == argparse.SUPPRESS or "default" in (action.help or "")):
-            continue
+                or action.help == argparse.SUPPRESS
+                or re.search(r"default:? [^;),]", action.help or "")):
+            continue  # no default, or the help already names its value
         shown = str(action.default).replace("%", "%%")
         action.help = f"{action.help} (default: {shown})" if action.help else (
             f"default: {shown}")
