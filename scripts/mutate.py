@@ -101,6 +101,8 @@ HAND_WRITTEN: list[HandMutant] = [
                'text = "_" + text', "text = text"),
     HandMutant("sql", "SQL score not clamped at 100",
                "WHEN hs_raw0 > 100 THEN 100.0 ", ""),
+    HandMutant("scoring", "Python score not clamped to 0-100",
+               "    np.clip(raw, 0.0, 100.0, out=raw)\n", ""),
     HandMutant("config", "red_max == yellow_max accepted",
                "if self.red_max >= self.yellow_max:", "if self.red_max > self.yellow_max:"),
     HandMutant("config", "equal step cut-offs accepted",
@@ -117,6 +119,19 @@ HAND_WRITTEN: list[HandMutant] = [
 
 # Survivors that no input can tell apart from the original, with the reason (by mutant id).
 EQUIVALENT: dict[str, str] = {
+    "scoring:hand:1":
+        "every factor's points lie in 0-100 (linear rules clip, steps/mapping/boolean/missing "
+        "points and percentile targets are validated 0-100, interpolation stays between "
+        "them) and weights are >= 0, so the weighted mean lies in 0-100 up to a few ulps "
+        "(100.00000000000001 for weights 57/80.2, see tests/test_mutants_sql.py); the "
+        "rounding to 1e-9 on the line before maps that back to exactly 100, and nothing "
+        "negative can arise. The SQL clamp, which has no such rounding, is not equivalent "
+        "and is killed (sql:hand:3)",
+    "scoring:combine:call:`clip(...)` dropped (first argument kept)#1":
+        "the same mutant as scoring:hand:1 (the final 0-100 clamp): equivalent for the "
+        "reason given there",
+    "scoring:combine:number:`100.0` -> `200.0`#1":
+        "the upper clamp never acts (see scoring:hand:1), so raising it changes nothing",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

@@ -94,3 +94,14 @@ def test_full_points_score_exactly_100_in_sql_and_python(weights):
     assert out.loc["c", "score"] == 0.0
     result = score_frame(frame, config).result
     np.testing.assert_array_equal(result.score, [100.0, 100.0, 0.0])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("value", [1e40, -1e40, -(2.0**60), 2.0**60, -1e300])
+def test_huge_whole_numbers_are_never_written_as_long_integer_literals(dialect, value):
+    # Spark and Snowflake parse a bare integer literal as DECIMAL (at most 38 digits), so a
+    # whole number too big for exact integer handling must be written in exponent form
+    literal = get_dialect(dialect).number(value)
+    assert not re.search(r"\d{17,}", literal), literal
+    if dialect == "duckdb":
+        assert duckdb.connect().execute(f"SELECT {literal}").fetchone()[0] == value
