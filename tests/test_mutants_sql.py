@@ -105,3 +105,14 @@ def test_huge_whole_numbers_are_never_written_as_long_integer_literals(dialect, 
     assert not re.search(r"\d{17,}", literal), literal
     if dialect == "duckdb":
         assert duckdb.connect().execute(f"SELECT {literal}").fetchone()[0] == value
+
+
+def test_trim_uses_each_engines_documented_form():
+    # Spark: only the ANSI form names the characters (its two-argument TRIM takes them first)
+    assert re.fullmatch(r"TRIM\(BOTH '.+' FROM x\)", get_dialect("spark").trim("x"))
+    assert get_dialect("postgres").trim("x").startswith("BTRIM(x, ")
+    for name in ("duckdb", "snowflake", "bigquery"):
+        assert get_dialect(name).trim("x").startswith("TRIM(x, ")
+    # and the DuckDB form strips every ASCII whitespace character, inner ones kept
+    sql = get_dialect("duckdb").trim(get_dialect("duckdb").string(" \t\x0b a b\x0c\r\n"))
+    assert duckdb.connect().execute(f"SELECT {sql}").fetchone()[0] == "a b"
