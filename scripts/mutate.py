@@ -134,6 +134,9 @@ EQUIVALENT: dict[str, str] = {
         "the upper clamp never acts (see scoring:hand:1), so raising it changes nothing",
     "sql:Dialect.number:number:`0` -> `1`#1":
         "only +inf and -inf reach `\"-\" if value < 0`: value < 1 splits them the same way",
+    "metrics:_cells:number:`3` -> `4`#2":
+        "only the length of the bincount buffer (minlength): extra empty cells are dropped "
+        "by flatnonzero right after",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
