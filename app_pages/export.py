@@ -26,7 +26,7 @@ st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseli
 
 objective = st.selectbox(
     "Judge the draft by", OBJECTIVES, key="ex::objective",
-    index=OBJECTIVES.index(st.session_state.get("sg::objective", "ranking")),
+    index=OBJECTIVES.index(st.session_state.get("goal::applied", "ranking")),
     format_func=OBJECTIVE_LABELS.get,
     help="The goal the draft was tuned for. 'Improvement is real' needs this goal to improve "
          "beyond noise and no outcome to get significantly worse; otherwise the verdict is a "

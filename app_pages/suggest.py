@@ -58,11 +58,21 @@ def _pct_default(value: float | None, lo: int, hi: int, step: int = 1) -> int:
     return int(min(max(step * math.floor(value / step), lo), hi))
 
 
-red_pct = cols[0].slider("Red at most (team capacity)", 5, 50,
-                         _pct_default(draft_now["red_share"], 5, 50), 1, format="%d%%",
-                         key="sg::red_max",
-                         help="The share of accounts your CSMs can actually work as red.")
-cols[0].caption(f"≈ {round(red_pct / 100 * n_book):,} of your {n_book:,} accounts")
+if cols[0].toggle("Capacity in accounts", key="sg::in_accounts",
+                  help="Give the team's capacity as a number of red accounts instead of a "
+                       "share of the book."):
+    low, high = max(1, math.ceil(0.05 * n_book)), max(1, n_book // 2)
+    capacity = cols[0].number_input(
+        "Red accounts the team can work", low, high,
+        min(max(round(draft_now["red_share"] * n_book), low), high), key="sg::capacity")
+    red_pct = 100 * capacity / n_book
+    cols[0].caption(f"= {red_pct:.1f}% of your {n_book:,} accounts")
+else:
+    red_pct = cols[0].slider("Red at most (team capacity)", 5, 50,
+                             _pct_default(draft_now["red_share"], 5, 50), 1, format="%d%%",
+                             key="sg::red_max",
+                             help="The share of accounts your CSMs can actually work as red.")
+    cols[0].caption(f"≈ {round(red_pct / 100 * n_book):,} of your {n_book:,} accounts")
 green_pct = cols[1].slider("Green at least", 10, 85,
                            _pct_default(draft_now["green_share"], 10, 85, 5), 5,
                            format="%d%%", key="sg::green_min",
@@ -195,6 +205,7 @@ with st.expander("Weights and cut-offs of each suggestion"):
 def _apply(kind_: str) -> None:
     ws.set_draft(results[kind_]["suggestion"].config, reset_widgets=True)
     st.session_state["sg::applied"] = objectives.OBJECTIVE_LABELS[kind_]
+    st.session_state["goal::applied"] = kind_  # Export judges the draft by this goal
 
 
 buttons = st.columns(len(wanted))

@@ -77,3 +77,23 @@ def test_single_snapshot_data_is_checked_on_a_random_holdout(tmp_path):
     assert_clean(at)
     assert any("random holdout" in c.value for c in at.caption)
     assert not at.error
+
+
+@pytest.mark.slow
+def test_catch_churn_applied_on_suggest_is_judged_by_catch_churn_on_export():
+    at = run_app(page="suggest")
+    at.radio(key="sg::objective").set_value("catch_churn").run()
+    assert_clean(at)
+    at.toggle(key="sg::in_accounts").set_value(True).run()
+    at.number_input(key="sg::capacity").set_value(400).run()
+    assert_clean(at)
+    assert any("= 13.3% of your 3,000 accounts" in c.value for c in at.caption)
+    at.button(key="sg::apply::catch_churn").click().run()
+    assert_clean(at)
+    draft = at.session_state["workspace"].draft
+    assert float(draft.bands.red_max).is_integer()
+    at.switch_page("app_pages/export.py").run()
+    assert_clean(at)
+    assert at.selectbox(key="ex::objective").value == "catch_churn"
+    verdicts = [m.value for m in [*at.success, *at.warning, *at.info, *at.error]]
+    assert any("churned ARR caught red" in v for v in verdicts), verdicts

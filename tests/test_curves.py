@@ -186,3 +186,44 @@ def test_bench_headroom_prints_every_model_on_the_same_split(tmp_path, capsys):
     assert set(result["auc"]) == set(headroom.MODELS)
     assert abs(result["gap_to_binned_logistic"]) < 0.01
     assert result["auc"]["binned_logistic"] > result["auc"]["draft"] - 0.01
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 400),
+       missing=st.sampled_from([0.0, 0.3, 1.0]), constant=st.booleans(),
+       hostile=st.booleans())
+def test_curves_survive_hostile_columns_and_keep_their_promises(seed, n, missing, constant,
+                                                                 hostile):
+    rng = np.random.default_rng(seed)
+    usage = np.full(n, 7.0) if constant else rng.lognormal(2, 2, n)
+    if hostile:
+        usage[rng.random(n) < 0.05] = np.inf  # unreadable: the scorer treats it as missing
+    usage[rng.random(n) < missing] = np.nan
+    plan = rng.choice(["a", "b", " A ", "ünï", None], n).astype(object)
+    churned = rng.random(n) < 0.3
+    churned[:2] = [True, False]
+    values = {"usage": ("numeric", curves.read_values(pd.Series(usage), "numeric")),
+              "plan": ("category", curves.read_values(pd.Series(plan), "category")),
+              "flag": ("boolean", curves.read_values(pd.Series(rng.random(n) < 0.5),
+                                                     "boolean"))}
+    fit = curves.fit_curves(values, churned, l2=1e-3)
+    assert sum(fit.weights.values()) == pytest.approx(100.0) or all(
+        w == 0 for w in fit.weights.values())
+    usage_curve = fit.curves["usage"]
+    if usage_curve.rule is not None:
+        points = np.asarray(usage_curve.rule.points)
+        assert len(points) <= curves.MAX_STEPS
+        assert ((points >= 0) & (points <= 100)).all()
+        diffs = np.diff(points)
+        if usage_curve.shape == "increasing":
+            assert (diffs >= -1e-9).all()
+        if usage_curve.shape == "decreasing":
+            assert (diffs <= 1e-9).all()
+        idx = fit.bins["usage"].assign(values["usage"][1])
+        known = idx[idx >= 0]
+        assert (np.bincount(known) >= curves.MIN_BIN_SHARE * known.size - 1e-9).all()

@@ -285,3 +285,42 @@ def test_cli_compare_judges_the_chosen_objective(tmp_path, capsys):
     # a wider red band catches more churn but red precision and band sizes move: the verdict
     # must follow judge() on the printed metrics
     assert detail == judge(result["metrics"], "catch_churn").to_dict()
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(30, 600),
+       kind=st.sampled_from(obj.OBJECTIVES), red=st.integers(5, 40),
+       green=st.integers(10, 60), minimum=st.integers(1, 15), lumpy=st.booleans())
+def test_chosen_bands_always_keep_the_rules_when_scored_by_the_scorer(seed, n, kind, red,
+                                                                      green, minimum, lumpy):
+    frame = _hostile_frame(n=n, seed=seed)
+    if lumpy:  # heavy ties: few distinct scores
+        frame["usage"] = frame["usage"].round(-1)
+        frame["tickets"] = 3.0
+    config = _hostile_config()
+    churned = (frame["outcome"] == "churned").to_numpy()
+    if churned.all() or not churned.any():
+        return
+    decisions = decisions_of(frame, config, np.arange(n), churned, frame["arr"].to_numpy())
+    try:
+        objective = obj.Objective(kind, red_max_share=red / 100, green_min_share=green / 100,
+                                  min_band_share=minimum / 100)
+    except ValueError:
+        return  # impossible rules are refused up front (tested elsewhere)
+    choice = obj.choose_bands(decisions.score(config), config, decisions, objective)
+    if not choice.feasible:
+        assert choice.messages
+        return
+    assert choice.yellow_max - choice.red_max >= objective.min_yellow_width
+    band = score_frame(frame, obj.with_bands(config, choice.red_max, choice.yellow_max)
+                       ).result.band
+    scored = band[band >= 0]
+    share = np.bincount(scored, minlength=3) / scored.size
+    assert (share >= minimum / 100 - 1e-9).all()
+    assert share[0] <= red / 100 + 1e-9
+    assert share[2] >= green / 100 - 1e-9
