@@ -195,3 +195,23 @@ def test_one_keyboard_step_sticks_and_moves_the_auc():
     at.slider(key="w::Active users").set_value(41.0).run()
     assert at.slider(key="w::Active users").value == pytest.approx(41.0)
     assert metric(at, "AUC") != before
+
+
+def test_equal_weights_show_true_values_and_rescale_in_proportion():
+    from ui.state import Workspace
+
+    config = load_config(DEMO_CONFIG)
+    names = config.factor_names
+    equal = apply_flat_weights(config, dict.fromkeys(names, 100 / len(names)))
+    Workspace(draft_id="equalweights01", source_name="demo", source_path=str(DEMO_DATA),
+              baseline=config, draft=equal).save()
+    at = run_app(page="calibrate", draft_id="equalweights01")
+    share = round(100 / len(names), 1)
+    assert [at.slider(key=f"w::{n}").value for n in names] == [share] * len(names)
+    at.slider(key=f"w::{names[0]}").set_value(20.0).run()
+    assert_clean(at)
+    after = flat_weights(at.session_state["workspace"].draft)
+    assert after[names[0]] == pytest.approx(20.0)
+    rest = [after[n] for n in names[1:]]
+    assert max(rest) - min(rest) < 1e-5  # the others shrank in proportion (all equal)
+    assert sum(after.values()) == pytest.approx(100)

@@ -68,3 +68,19 @@ def test_bad_renewals_table_leaves_the_workspace_unchanged(files):
         data_actions.use_renewals_upload(
             ws, "r.csv", b"account,renews_on,status\na,2024-01-01,maybe\n")
     assert ws.renewals_path is None
+
+
+def test_unusable_saved_horizon_falls_back_to_the_default(isolated_drafts):
+    import json as json_module
+
+    from ui.state import Workspace
+
+    config = Config.model_validate(layouts.config_dict())
+    ws = Workspace(draft_id="horizon00001", source_name="x", source_path="x",
+                   baseline=config, draft=config)
+    ws.save()
+    payload = json_module.loads(ws.path.read_text())
+    for bad in (-5, 10**9, "ninety"):
+        payload["horizon_days"] = bad
+        ws.path.write_text(json_module.dumps(payload))
+        assert Workspace.restore("horizon00001").horizon_days == 90

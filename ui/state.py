@@ -101,7 +101,7 @@ class Workspace:
                 source_path=payload["source_path"],
                 baseline=config_from_dict(payload["baseline"], "saved baseline"),
                 draft=config_from_dict(payload["draft"], "saved draft"),
-                horizon_days=int(payload.get("horizon_days", 90)),
+                horizon_days=_saved_horizon(payload.get("horizon_days", 90)),
                 saved_at=payload.get("saved_at"),
                 renewals_path=payload.get("renewals_path"),
                 renewals_name=payload.get("renewals_name"),
@@ -135,6 +135,16 @@ class Workspace:
         self.save()
         clear_widgets()
         return True
+
+
+def _saved_horizon(value: Any) -> int:
+    """A saved horizon, or the default 90 when the file holds something unusable (a hand-edited
+    draft must not break the sidebar's 0-730 day input)."""
+    try:
+        horizon = int(value)
+    except (TypeError, ValueError):
+        return 90
+    return horizon if 0 <= horizon <= 730 else 90
 
 
 def clear_widgets() -> None:
