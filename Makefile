@@ -35,6 +35,10 @@ test: $(STAMP) system-deps lint
 bench: $(STAMP)
 	$(BIN)/python -m calibration bench
 
+# Browser benchmark: 100k demo accounts, the real app vs a bare one-slider app, JSON out.
+bench-ui: $(STAMP) system-deps
+	$(BIN)/python scripts/bench_ui.py --out .bench/bench-ui.json
+
 # Mutation testing of the core modules (developer tool, not part of `make test`); e.g.
 # `make mutate MUTATE_ARGS="metrics --per-module 60"`. See scripts/mutate.py.
 mutate: $(STAMP)

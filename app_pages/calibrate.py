@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 
 from calibration import charts
-from calibration.alarms import config_alarms
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.fitting import band_warnings
 from calibration.weights import apply_flat_weights, flat_weights, rebalance
@@ -25,7 +24,7 @@ baseline = state.evaluate(ws, ws.baseline, table)
 draft = state.evaluate(ws, ws.draft, table)
 components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
                              table.cross_sectional)
-for alarm in config_alarms(table, ws.draft, draft.judged):
+for alarm in state.config_alarms(draft):
     st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
              f"{md_escape(alarm['message'])}")
 if error := st.session_state.pop("calibrate_error", None):
@@ -170,9 +169,7 @@ with results:
     st.subheader("Renewed vs churned")
     judged_churned = draft.churned
     hist = charts.score_histogram(draft.judged_result.score, judged_churned)
-    st.altair_chart(charts.score_distribution_chart(hist, ws.draft.bands.red_max,
-                                                    ws.draft.bands.yellow_max),
-                    width="stretch")
+    components.score_distribution(hist, ws.draft.bands.red_max, ws.draft.bands.yellow_max)
     st.caption("Good separation: churned accounts (red bars) sit left of the dashed line "
                "marked *red ≤*, renewed accounts (blue bars) right of the line marked "
                "*green >*.")

@@ -38,6 +38,13 @@ def score_histogram(score: np.ndarray, churned: np.ndarray, bin_width: float = 2
     return pd.concat(rows, ignore_index=True)
 
 
+def band_cuts(red_max: float, yellow_max: float) -> pd.DataFrame:
+    """The band cut-off lines of :func:`score_distribution_chart` (its second dataset)."""
+    return pd.DataFrame({"score": [red_max, yellow_max],
+                         "label": [f"red ≤ {red_max:g}", f"green > {yellow_max:g}"],
+                         "band": ["red", "green"]})
+
+
 def score_distribution_chart(hist: pd.DataFrame, red_max: float, yellow_max: float,
                              height: int = 260) -> alt.LayerChart:
     """Renewed vs churned score distributions with the band cut-offs as lines."""
@@ -53,10 +60,7 @@ def score_distribution_chart(hist: pd.DataFrame, red_max: float, yellow_max: flo
                  alt.Tooltip("bin_end:Q", title="to"), "accounts:Q",
                  alt.Tooltip("share:Q", format=".1%")],
     )
-    cuts = pd.DataFrame({"score": [red_max, yellow_max],
-                         "label": [f"red ≤ {red_max:g}", f"green > {yellow_max:g}"],
-                         "band": ["red", "green"]})
-    lines = alt.Chart(cuts).encode(x="score:Q", color=alt.Color(
+    lines = alt.Chart(band_cuts(red_max, yellow_max)).encode(x="score:Q", color=alt.Color(
         "band:N", scale=band_scale(), legend=None), tooltip=["label:N"])
     rules = lines.mark_rule(strokeDash=[5, 3], strokeWidth=2)
     # the cut-offs are named in text, so colour is never the only cue

@@ -752,9 +752,13 @@ def _check_reference(reference: ArrayLike, n: int) -> np.ndarray:
     """Reference labels as str; None/NaN/"" mean unlabelled; others are a ValueError."""
     import pandas as pd
 
-    ref = _vector("reference", reference, n).astype(object)
-    labels = np.where(pd.isna(ref), "", ref).astype(str)
-    bad = sorted(set(np.unique(labels)) - {"", *REFERENCE_LABELS})
+    ref = _vector("reference", reference, n)
+    if ref.dtype.kind == "U":  # already text without missing values
+        labels = ref
+    else:
+        ref = ref.astype(object)
+        labels = np.where(pd.isna(ref), "", ref).astype(str)
+    bad = sorted(set(pd.unique(labels)) - {"", *REFERENCE_LABELS})  # hashing: no sort
     if bad:
         raise ValueError(f"unknown reference labels {bad[:5]}; use {REFERENCE_LABELS} or ''")
     return labels

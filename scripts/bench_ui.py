@@ -171,7 +171,8 @@ class Tab:
             self.page.wait_for_timeout(25)
         metric = self.page.evaluate("window.__hscMetric") / 1000
         return {"settled": max(last_dom, last_run) - t0,
-                "changed": (metric - t0) if metric > t0 else None}
+                "changed": (metric - t0) if metric > t0 else None,
+                "server_done": last_run - t0}
 
     def open(self, quiet: float, query: str = "") -> dict[str, float | None]:
         """A new session: load the app until its metrics show and the page settles."""

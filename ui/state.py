@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import metrics
+from calibration import alarms, metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
 from calibration.config import ColumnRoles, Config, check_columns, config_from_dict, load_config
 from calibration.decisions import Decisions
@@ -232,8 +232,9 @@ def _judged_view(file_key: str, roles_json: str, horizon: int,
                  _table: AccountTable) -> JudgedView:
     judged = judged_rows(_table, horizon)
     rows = judged.rows
+    reference = np.asarray(_table.reference[rows], dtype=str)  # checked once, not per rerun
     return JudgedView(judged, _table.frame.iloc[rows], judged.churned, judged.arr,
-                      judged.account_id, _table.reference[rows])
+                      judged.account_id, reference)
 
 
 def judged_view(ws: Workspace, table: AccountTable | None = None) -> JudgedView:
@@ -365,6 +366,23 @@ def _evaluate(file_key: str, config_key: str, horizon: int, _view: JudgedView,
         reference=_view.reference, include_logit=False, include_factors=False,
     )
     return Evaluation(_config, _view, matrix, result, fast, _table, file_key)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _config_alarms(file_key: str, roles_json: str, horizon: int, columns: tuple[str, ...],
+                   _table: AccountTable, _config: Config,
+                   _judged: Decisions) -> list[dict[str, Any]]:
+    return alarms.config_alarms(_table, _config, _judged)
+
+
+def config_alarms(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Leak and fairness alarms for the columns the evaluated config uses (cached per data,
+    horizon and columns: a weight, band or threshold change costs nothing)."""
+    config = evaluation.config
+    columns = tuple([f.column for f in config.factors] + [g.column for g in config.guardrails])
+    return _config_alarms(evaluation.file_key, config.columns.model_dump_json(),
+                          evaluation.judged.horizon_days or 0, columns, evaluation.table,
+                          config, evaluation.judged)
 
 
 def load_or_report(ws: Workspace) -> AccountTable | None:
