@@ -4,7 +4,6 @@ statistics, band tables. Numbers are formatted by :mod:`calibration.formatting` 
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import numpy as np
@@ -146,13 +145,19 @@ def _distribution_template() -> tuple[dict[str, Any], str, str]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.to_json(orient="records"))
+    return frame.to_dict(orient="records")  # Python scalars, full precision
+
+
+def distribution_spec(hist: pd.DataFrame, red_max: float, yellow_max: float
+                      ) -> dict[str, Any]:
+    """The Vega-Lite spec of :func:`calibration.charts.score_distribution_chart`, from a
+    cached template with the data swapped in (Altair builds and validates it in ~100 ms,
+    too slow for every slider move)."""
+    spec, hist_name, cuts_name = _distribution_template()
+    return {**spec, "datasets": {hist_name: _records(hist),
+                                 cuts_name: _records(charts.band_cuts(red_max, yellow_max))}}
 
 
 def score_distribution(hist: pd.DataFrame, red_max: float, yellow_max: float) -> None:
-    """The renewed-vs-churned score chart, without rebuilding the Altair chart on every
-    slider move (Altair's validation cost ~100 ms a rerun): the cached spec gets new data."""
-    spec, hist_name, cuts_name = _distribution_template()
-    spec = {**spec, "datasets": {hist_name: _records(hist),
-                                 cuts_name: _records(charts.band_cuts(red_max, yellow_max))}}
-    st.vega_lite_chart(spec, width="stretch")
+    """The renewed-vs-churned score chart (see :func:`distribution_spec`)."""
+    st.vega_lite_chart(distribution_spec(hist, red_max, yellow_max), width="stretch")
