@@ -15,7 +15,9 @@ ws, table = state.workspace_and_table()
 
 st.title("Renewals")
 draft = state.evaluate(ws, ws.draft, table)
-full = evidence.full_evidence(ws, table, draft)
+# Everything but the likely ranges first; the bootstrap behind them runs at the end of the
+# page and then fills them in, so it never holds the page up.
+full = evidence.full_evidence(ws, table, draft, resamples=0)
 st.caption(f"How well the draft (**{md_escape(ws.draft.name)}**) predicted what happened. "
            f"{full['sample']['description']}")
 
@@ -42,22 +44,37 @@ for warning in ev.get("warnings", []):
     st.warning(warning)
 
 # --------------------------------------------------------------------------- headline
-baseline_full = evidence.full_evidence(ws, table, state.evaluate(ws, ws.baseline, table))
+baseline_full = evidence.full_evidence(ws, table, state.evaluate(ws, ws.baseline, table),
+                                       resamples=0)  # only its point values are shown
 baseline_ev = explain.pick_evidence(baseline_full, choice)
 st.caption(f"Changes are against the baseline (**{md_escape(ws.baseline.name)}**) on the same "
            "accounts.")
-components.outcome_metrics(ev, baseline_ev, full.get("horizon_days"),
-                           bool(full.get("cross_sectional")), key="renewals")
+checking = st.empty()
+cards = st.empty()
+with cards.container():
+    components.outcome_metrics(ev, baseline_ev, full.get("horizon_days"),
+                               bool(full.get("cross_sectional")), key="renewals")
+
+
+def auc_range(ci: dict | None) -> None:
+    """The AUC's bootstrap interval (None: still computing)."""
+    if ci is None:
+        st.metric("AUC likely range", "checking...", help=help_text("auc_ci"))
+        return
+    st.metric("AUC likely range", formatting.likely_range(ci),
+              help=help_text("auc_ci") + ("" if ci.get("value") is not None else
+                                          f"\n\nNot available: {ci.get('reason')}"))
+
+
 with st.expander("Advanced statistics: how well the score ranks churn"):
-    ci = ev["auc_ci"]
     stats = layout.card_row(3, "renewals-stats-1") + layout.card_row(3, "renewals-stats-2")
     with stats[0]:
         metric("AUC", ev["auc"], "auc")
         st.caption("Chance a renewed account outscores a churned one (0.5 = coin flip).")
     with stats[1]:
-        st.metric("AUC likely range", formatting.likely_range(ci),
-                  help=help_text("auc_ci") + ("" if ci.get("value") is not None else
-                                              f"\n\nNot available: {ci.get('reason')}"))
+        auc_slot = st.empty()
+        with auc_slot.container():
+            auc_range(None)
         st.caption("Where the AUC would plausibly land on another sample (95%).")
     with stats[2]:
         metric("Revenue-weighted AUC", ev["arr_weighted"]["auc"], "arr_weighted")
@@ -173,3 +190,14 @@ else:
                    f"{lead['lookback_days']} days before churning: missed churn.")
     st.altair_chart(charts.lead_time_chart(lead["distribution"]), width="stretch")
     st.caption(explain.lead_time_sentence(lead))
+
+# --------------------------------------------------------------------------- bootstrap
+with checking.container(), st.spinner(
+        f"Likely ranges: {evidence.BOOTSTRAP_RESAMPLES:,} bootstrap resamples..."):
+    checked = explain.pick_evidence(evidence.full_evidence(ws, table, draft), choice)
+checking.empty()
+with cards.container():
+    components.outcome_metrics(checked, baseline_ev, full.get("horizon_days"),
+                               bool(full.get("cross_sectional")), key="renewals-checked")
+with auc_slot.container():
+    auc_range(checked["auc_ci"])

@@ -25,7 +25,7 @@ BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
 
 
-@st.cache_data(max_entries=8, show_spinner="Validating (bootstrap, logistic fit, factors)...")
+@st.cache_resource(max_entries=8, show_spinner="Validating (logistic fit, factors, lead time)...")
 def _full_evidence(config_key: str, data: str, horizon: int, resamples: int,
                    _table: AccountTable, _config: Config, _scored: Scored) -> dict[str, Any]:
     return validate(_table, _config, _scored, horizon_days=horizon,
@@ -35,8 +35,9 @@ def _full_evidence(config_key: str, data: str, horizon: int, resamples: int,
 
 def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
                   resamples: int = BOOTSTRAP_RESAMPLES) -> dict[str, Any]:
-    """:func:`calibration.validation.validate` with bootstrap CIs and per-segment results
-    (each segment also gets its own ``lead_time_days``), cached."""
+    """:func:`calibration.validation.validate` with bootstrap CIs (``resamples=0``: none,
+    much faster) and per-segment results (each segment also gets its own
+    ``lead_time_days``), cached for every session: treat the result as read-only."""
     scored = Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
     config = evaluation.config
     key = f"{config.fingerprint()}:{config.columns.model_dump_json()}"
