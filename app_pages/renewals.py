@@ -190,6 +190,12 @@ else:
                    f"{lead['lookback_days']} days before churning: missed churn.")
     st.altair_chart(charts.lead_time_chart(lead["distribution"]), width="stretch")
     st.caption(explain.lead_time_sentence(lead))
+    red = lead.get("red_at_judge_date") or {}
+    if red.get("recall") is not None:
+        st.caption(f"Lead time looks at every snapshot before the churn date, including those "
+                   f"after the judge date. Point in time, **{red['recall']:.0%}** of churned "
+                   f"renewals ({red['n_red']:,} of {red['n_churned']:,}) were already red on "
+                   "the snapshot validation judged them on.")
 
 # --------------------------------------------------------------------------- bootstrap
 with checking.container(), st.spinner(

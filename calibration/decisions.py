@@ -305,41 +305,72 @@ def _cycles(acc, snapshots: pd.DataFrame, renewals: pd.DataFrame | None
             ) -> tuple[pd.DataFrame, dict[str, int]]:
     """One row per decided renewal cycle (``account``, ``code`` (-1: not in the snapshot
     table), ``renewal`` ns, ``outcome`` code, ``arr``), sorted by account id then renewal
-    date; plus the counts of open accounts, open cycles and conflicts."""
+    date; plus the counts of open accounts, open cycles and conflicts.
+
+    Vectorised on integer keys (one lexsort), so 2M snapshot rows take well under a second.
+    """
     if renewals is None:
-        source, code = snapshots, acc.codes
-        order_key = acc.snap
-        ids = acc.ids[code] if len(code) else np.empty(0, dtype=object)
+        source, key, keys = snapshots, acc.codes, acc.ids
+        code = acc.codes
+        order = acc.snap
     else:
         source = renewals
         ids = renewals[ACCOUNT].to_numpy(dtype=object)
-        lookup = pd.Index(acc.ids)
-        code = lookup.get_indexer(pd.Index(ids)) if len(ids) else np.empty(0, np.int64)
-        order_key = np.zeros(len(ids), dtype=np.int64)
+        code = pd.Index(acc.ids).get_indexer(pd.Index(ids)) if len(ids) else np.empty(
+            0, np.int64)
+        extra, extra_ids = pd.factorize(pd.Index(ids)[code < 0]) if len(ids) else (
+            np.empty(0, np.int64), [])
+        key = code.astype(np.int64).copy()
+        key[code < 0] = acc.n + extra
+        keys = np.concatenate([acc.ids, np.asarray(extra_ids, dtype=object)])
+        order = np.zeros(len(ids), dtype=np.int64)
     outcome = outcome_codes(source, default_open=True)
     renewal = date_ns(source, RENEWAL)
     arr = (source[ARR].to_numpy(dtype=np.float64, na_value=np.nan) if renewals is not None
            and ARR in source.columns else np.full(len(source), np.nan))
-    rows = pd.DataFrame({"account": ids, "code": code, "renewal": renewal,
-                         "outcome": outcome, "order": order_key, "pos": np.arange(len(ids)),
-                         "arr": arr, "key": pd.Series(ids, dtype=object).astype(str)})
-    decided = rows[rows["outcome"] != _OPEN]
+    decided = outcome != _OPEN
+    dated = renewal != _NAT
     # A decided row without a renewal date joins its account's dated decision if there is
     # one; an account with no dated decision at all is "decided without a renewal date".
-    dated_accounts = set(decided.loc[decided["renewal"] != _NAT, "key"])
-    if not acc.cross_sectional:
-        decided = decided[(decided["renewal"] != _NAT) | ~decided["key"].isin(dated_accounts)]
-    decided = decided.sort_values(["key", "renewal", "order", "pos"], kind="stable")
-    groups = decided.groupby(["key", "renewal"], sort=False)
-    conflicting = int((groups["outcome"].nunique() > 1).sum())
-    cycles = groups.tail(1).reset_index(drop=True)
-    open_rows = rows[(rows["outcome"] == _OPEN) & (rows["renewal"] != _NAT)]
-    open_pairs = set(zip(open_rows["key"], open_rows["renewal"], strict=True))
-    open_pairs -= set(zip(cycles["key"], cycles["renewal"], strict=True))
-    decided_codes = set(decided.loc[decided["code"] >= 0, "code"].tolist())
-    counts = {"n_accounts": acc.n, "n_open": acc.n - len(decided_codes),
-              "n_open_renewals": len(open_pairs), "n_conflicting": conflicting}
-    return cycles.reset_index(drop=True), counts
+    has_dated = np.zeros(len(keys), dtype=bool)
+    has_dated[key[decided & dated]] = True
+    use = decided if acc.cross_sectional else decided & (dated | ~has_dated[key])
+    rows = np.flatnonzero(use)
+    rows = rows[np.lexsort((rows, order[rows], renewal[rows], key[rows]))]
+    k, r = key[rows], renewal[rows]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+    starts = np.flatnonzero(np.concatenate([[True], last[:-1]])) if len(rows) else rows
+    o = outcome[rows].astype(np.int64)
+    conflicting = 0
+    if len(rows):
+        conflicting = int((np.minimum.reduceat(o, starts) != np.maximum.reduceat(o, starts))
+                          .sum())
+    chosen = rows[last]
+    label = np.asarray(keys, dtype=object)[key[chosen]]
+    by_id = np.argsort(np.asarray([str(i) for i in keys], dtype=object), kind="stable")
+    id_rank = np.empty(len(keys), dtype=np.int64)
+    id_rank[by_id] = np.arange(len(keys))
+    final = np.lexsort((renewal[chosen], id_rank[key[chosen]]))
+    chosen, label = chosen[final], label[final]
+    cycles = pd.DataFrame({"account": label, "code": code[chosen], "renewal": renewal[chosen],
+                           "outcome": outcome[chosen], "arr": arr[chosen]})
+    counts = {"n_accounts": acc.n,
+              "n_open": acc.n - int(np.unique(code[use & (code >= 0)]).size),
+              "n_open_renewals": _open_cycles(key, renewal, ~decided & dated,
+                                              key[chosen], renewal[chosen]),
+              "n_conflicting": conflicting}
+    return cycles, counts
+
+
+def _open_cycles(key: np.ndarray, renewal: np.ndarray, open_rows: np.ndarray,
+                 decided_keys: np.ndarray, decided_renewals: np.ndarray) -> int:
+    """Distinct (account, renewal date) pairs seen only on open rows."""
+    dates = np.unique(np.concatenate([renewal[open_rows], decided_renewals]))
+    width = len(dates) + 1
+    pair_open = key[open_rows] * width + np.searchsorted(dates, renewal[open_rows])
+    pair_decided = decided_keys * width + np.searchsorted(dates, decided_renewals)
+    return int(np.setdiff1d(np.unique(pair_open), pair_decided).size)
 
 
 def _last_at_or_before(acc, codes: np.ndarray, when: np.ndarray,

@@ -104,8 +104,15 @@ def outcome_codes(frame: pd.DataFrame, default_open: bool = False) -> np.ndarray
     """Return per-row outcome codes (0 churned, 1 renewed, 2 open); with ``default_open``
     missing or blank outcomes are open (not decided yet), else they raise."""
     series = frame[OUTCOME]
-    if default_open:
-        series = series.where(series.notna() & (series.astype(str).str.strip() != ""), OPEN)
+    if default_open:  # blank or missing: not decided yet (checked on the distinct values)
+        codes, uniques = pd.factorize(series, use_na_sentinel=False)
+        uniques = [OPEN if pd.isna(u) or str(u).strip() == "" else u for u in uniques]
+        unknown = [u for u in uniques if u not in _OUTCOME_CODES]
+        if unknown:
+            raise ValueError(f"column {OUTCOME!r} has unexpected value(s) {unknown[:5]!r}; "
+                             f"expected one of {sorted(_OUTCOME_CODES)}")
+        lookup = np.array([_OUTCOME_CODES[u] for u in uniques], dtype=np.int8)
+        return lookup[codes] if len(codes) else np.empty(0, dtype=np.int8)
     codes, uniques = pd.factorize(series)
     if (codes < 0).any():
         example = frame[ACCOUNT].iloc[int(np.argmax(codes < 0))]

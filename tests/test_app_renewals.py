@@ -52,6 +52,8 @@ def test_headline_numbers_equal_validation(evidence):
     lead = evidence["lead_time_days"]
     assert values["Median lead time"] == f"{lead['median_days']:.0f} days"
     assert values["Churned, never red"] == f"{lead['n_never_red']:,}"
+    red = lead["red_at_judge_date"]
+    assert any(f"{red['recall']:.0%}** of churned renewals" in c.value for c in at.caption)
     signal = at.dataframe[0].value
     assert list(signal["Factor"]) == [f["factor"] for f in evidence["factors"]["factors"]]
     assert np.allclose(signal["AUC alone"],

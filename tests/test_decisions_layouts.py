@@ -104,6 +104,10 @@ def test_every_command_judges_the_same_decisions(kind, generated, expected, tmp_
     churned_arr = picked.loc[picked["outcome"] == "churned", "arr"].sum()
     assert evidence["surprise_churn"]["count"] <= n_churned
     assert evidence["sample"]["n_judged_accounts"] < len(picked)  # several cycles judged
+    red_max = Config.model_validate(layouts.config_dict()).bands.red_max
+    red_churned = int(((picked["score"] <= red_max) & (picked["outcome"] == "churned")).sum())
+    assert evidence["lead_time_days"]["red_at_judge_date"] == {
+        "n_churned": n_churned, "n_red": red_churned, "recall": red_churned / n_churned}
 
     # score --horizon-days --out: exactly the expected decisions, rows and outcomes
     scored_path = tmp_path / "scored.csv"
