@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from calibration import formatting, outcomes
@@ -215,3 +217,26 @@ def test_equal_weights_show_true_values_and_rescale_in_proportion():
     rest = [after[n] for n in names[1:]]
     assert max(rest) - min(rest) < 1e-5  # the others shrank in proportion (all equal)
     assert sum(after.values()) == pytest.approx(100)
+
+
+def test_calibrate_flags_a_leaking_and_a_protected_factor(tmp_path):
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA)
+    frame["cancel_flag"] = (frame["outcome"] == "churned").astype(int)  # encodes the outcome
+    frame["gender"] = np.where(np.arange(len(frame)) % 2, "f", "m")
+    path = tmp_path / "leaky.parquet"
+    frame.to_parquet(path)
+    raw = load_config(DEMO_CONFIG).model_dump()
+    raw["factors"] += [
+        {"name": "Cancel flag", "column": "cancel_flag", "weight": 5, "group": "Relationship",
+         "direction": "lower_is_better", "rule": {"kind": "boolean"}},
+        {"name": "Gender", "column": "gender", "weight": 5, "group": "Relationship",
+         "rule": {"kind": "mapping", "points": {"f": 50, "m": 50}}}]
+    config = type(load_config(DEMO_CONFIG)).model_validate(raw)
+    Workspace(draft_id="leakyconfig01", source_name="leaky.parquet", source_path=str(path),
+              baseline=config, draft=config).save()
+    at = run_app(page="calibrate", draft_id="leakyconfig01")
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any("Possible leak" in e and "cancel_flag" in e for e in errors)
+    assert any("Fairness" in e and "gender" in e for e in errors)
