@@ -148,3 +148,20 @@ def test_cached_chart_spec_is_the_altair_chart(bands):
     fast = components.distribution_spec(hist, *bands)
     slow = json.loads(json.dumps(charts.score_distribution_chart(hist, *bands).to_dict()))
     assert _inline(fast) == _inline(slow)
+
+
+def test_wilson_ci_matches_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    from calibration.metrics import wilson_ci
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 5_000, 300)
+    k = np.minimum(n, rng.integers(0, 5_000, 300))
+    k[:5], n[:5] = 0, [1, 2, 10, 100, 7]
+    k[5:10] = n[5:10]
+    for alpha in (0.05, 0.1, 0.01):
+        lo, hi = wilson_ci(k, n, alpha)
+        ref_lo, ref_hi = proportion_confint(k, n, alpha=alpha, method="wilson")
+        np.testing.assert_allclose(lo, np.clip(ref_lo, 0, 1), atol=1e-12)
+        np.testing.assert_allclose(hi, np.clip(ref_hi, 0, 1), atol=1e-12)
