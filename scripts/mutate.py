@@ -137,6 +137,9 @@ EQUIVALENT: dict[str, str] = {
     "metrics:_cells:number:`3` -> `4`#2":
         "only the length of the bincount buffer (minlength): extra empty cells are dropped "
         "by flatnonzero right after",
+    "sql:Dialect.string:number:`32` -> `33`#1":
+        "a space is then written as an escape (\\x20 or \\u0020) that the engine reads as "
+        "the same space (tests/test_mutants_sql.py reads every literal back)",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

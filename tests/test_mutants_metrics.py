@@ -144,3 +144,32 @@ def test_revenue_metrics_say_unknown_only_when_no_arr_is_known():
     res = m.evaluate(score, churned, bands_of(score), arr=one_known, include_logit=False)
     assert not any("no account has a known ARR" in w for w in res["warnings"])
     assert any("99 scored accounts have unknown ARR" in w for w in res["warnings"])
+
+
+def test_reference_agreement_counts_by_hand():
+    # bands: -1 unscored, 0 red, 1 yellow, 2 green
+    band = np.array([2, 2, 0, 1, -1, -1, 0, 0, 2, -1, 1])
+    ref = np.array(["known_healthy"] * 5 + ["known_struggling"] * 5 + [""])
+    res = m.reference_agreement(band, ref)
+    # healthy: green, green, red, yellow (+1 unscored); struggling: red, red, green (+2
+    # unscored); the unlabelled account counts nowhere
+    assert res["n_labelled"] == 7
+    assert res["n_labelled_unscored"] == 3
+    assert res["value"] == pytest.approx((2 + 2) / 7)
+    assert res["healthy_green_rate"] == pytest.approx(2 / 4)
+    assert res["struggling_red_rate"] == pytest.approx(2 / 3)
+    assert (res["healthy_red"], res["struggling_green"]) == (1, 1)
+
+
+def test_factor_correlation_diagonal_is_one_only_where_defined():
+    rng = np.random.default_rng(2)
+    churned = rng.random(50) < 0.3
+    varying = rng.uniform(0, 100, 50)
+    points = np.column_stack([varying, np.full(50, 40.0), 100 - varying])
+    res = m.factor_signal(points, ["a", "constant", "mirror"], churned)
+    corr = res["correlation"]
+    assert corr[0][0] == 1.0 and corr[2][2] == 1.0
+    assert corr[1][1] is None and corr[0][1] is None  # a constant has no correlation
+    assert corr[0][2] == pytest.approx(np.corrcoef(varying, 100 - varying)[0, 1])
+    assert res["double_counting"] == [{"a": "a", "b": "mirror", "r": pytest.approx(-1.0),
+                                       "effect": "cancel_out"}]

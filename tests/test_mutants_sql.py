@@ -116,3 +116,42 @@ def test_trim_uses_each_engines_documented_form():
     # and the DuckDB form strips every ASCII whitespace character, inner ones kept
     sql = get_dialect("duckdb").trim(get_dialect("duckdb").string(" \t\x0b a b\x0c\r\n"))
     assert duckdb.connect().execute(f"SELECT {sql}").fetchone()[0] == "a b"
+
+
+def read_literal(dialect: str, literal: str) -> str:
+    """Undo a string literal the way the engine reads it (quotes, backslash escapes)."""
+    assert literal[0] == literal[-1] == "'"
+    body = literal[1:-1]
+    if dialect in ("duckdb", "postgres"):
+        return body.replace("''", "'")
+    out, i = [], 0
+    while i < len(body):
+        char = body[i]
+        if char == "'" and body[i + 1:i + 2] == "'":  # snowflake doubles quotes
+            out.append("'")
+            i += 2
+        elif char == "\\":
+            code = body[i + 1]
+            if code == "x":
+                out.append(chr(int(body[i + 2:i + 4], 16)))
+                i += 4
+            elif code == "u":
+                out.append(chr(int(body[i + 2:i + 6], 16)))
+                i += 6
+            else:
+                out.append({"n": "\n", "t": "\t", "r": "\r"}.get(code, code))
+                i += 2
+        else:
+            assert char != "'", f"unescaped quote in {literal!r}"
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@given(text=st.text(max_size=20))
+def test_string_literals_read_back_and_carry_no_raw_control_characters(dialect, text):
+    literal = get_dialect(dialect).string(text)
+    if dialect not in ("duckdb", "postgres"):  # these two take every character verbatim
+        assert not any(ord(c) < 32 or ord(c) == 127 for c in literal), literal
+    assert read_literal(dialect, literal) == text
