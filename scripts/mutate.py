@@ -140,6 +140,12 @@ EQUIVALENT: dict[str, str] = {
     "sql:Dialect.string:number:`32` -> `33`#1":
         "a space is then written as an escape (\\x20 or \\u0020) that the engine reads as "
         "the same space (tests/test_mutants_sql.py reads every literal back)",
+    "scoring:combine:compare0:`<` -> `<=`#2":
+        "`cap <= NO_CAP` also marks uncapped rows, but their guardrail_hits rule is -1, the "
+        "same value the unmarked rows get",
+    "scoring:_combine_plan:compare0:`>` -> `>=`#4":
+        "where the total group weight is 0 every group is off, so the raw score is 0 / 0 = "
+        "NaN already: `total >= 0` keeps that NaN",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

@@ -173,3 +173,13 @@ def test_factor_correlation_diagonal_is_one_only_where_defined():
     assert corr[0][2] == pytest.approx(np.corrcoef(varying, 100 - varying)[0, 1])
     assert res["double_counting"] == [{"a": "a", "b": "mirror", "r": pytest.approx(-1.0),
                                        "effect": "cancel_out"}]
+
+
+def test_one_calibration_bin_is_the_overall_churn_rate_and_zero_bins_are_refused():
+    score, churned = make_sample(200, 45)
+    table = m.calibration_table(score, churned, n_bins=1)
+    assert table["value"] == 1
+    assert [row["accounts"] for row in table["bins"]] == [200]
+    assert table["bins"][0]["churn_rate"] == pytest.approx(churned.mean())
+    with pytest.raises(ValueError, match="n_bins must be a positive integer"):
+        m.calibration_table(score, churned, n_bins=0)
