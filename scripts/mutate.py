@@ -146,6 +146,17 @@ EQUIVALENT: dict[str, str] = {
     "scoring:_combine_plan:compare0:`>` -> `>=`#4":
         "where the total group weight is 0 every group is off, so the raw score is 0 / 0 = "
         "NaN already: `total >= 0` keeps that NaN",
+    "scoring:<module>:number:`2` -> `3`#2":
+        "NO_CAP only has to differ from the red (0) and yellow (1) caps, the only caps a "
+        "guardrail may set; every use compares against the constant itself",
+    "scoring:combine:bool:`False` -> `True`#1":
+        "explain=True by default only computes contributions nobody asked for: the scores "
+        "are identical (tests/test_scoring.py::test_fast_and_explain_paths_give_identical_"
+        "scores); a speed difference, not a result",
+    "scoring:plans:bool:`True` -> `False`#1":
+        "zip(strict=False) over a list built from the same groups: the lengths always match",
+    "metrics:band_table:number:`0.0` -> `1.0`#2":
+        "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
