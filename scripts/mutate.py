@@ -157,6 +157,8 @@ EQUIVALENT: dict[str, str] = {
         "zip(strict=False) over a list built from the same groups: the lengths always match",
     "metrics:band_table:number:`0.0` -> `1.0`#2":
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
+    "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
+        "scipy's kstwo.sf is a probability, already within 0-1",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

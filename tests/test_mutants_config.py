@@ -149,3 +149,14 @@ def test_weighted_groups_whose_factors_all_weigh_zero_are_refused():
     problems = _problems(_grouped(50, 0, usage=0, tickets=40))
     assert "all group weights are zero" in problems
     assert config_from_dict(_grouped(50, 10, usage=0, tickets=40)).groups[1].weight == 10
+
+
+def test_with_rule_replaces_one_rule_and_refuses_unknown_factors():
+    config = make_config()
+    steps = {"kind": "steps", "cutoffs": [10, 50], "points": [0, 50, 100]}
+    changed = config.with_rule("usage", steps, missing_points=20)
+    assert changed.factors[0].rule.cutoffs == [10, 50]
+    assert (changed.factors[0].missing, changed.factors[0].missing_points) == ("points", 20)
+    assert changed.factors[1] == config.factors[1]
+    with pytest.raises(ValueError, match="unknown factor: nope"):
+        config.with_rule("nope", steps)
