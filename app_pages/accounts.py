@@ -180,7 +180,7 @@ c[2].metric("Before guardrails", "n/a" if story["raw_score"] is None
             else f"{story['raw_score']:.1f}")
 row_arr = judged.arr[judged_here[-1]] if judged_here.size else table.arr[row]
 c[3].metric("ARR", "n/a" if np.isnan(row_arr) else f"${row_arr:,.0f}")
-c[4].metric("Segment config", story["segment"]["name"])  # metric values are plain text
+c[4].metric("Segment config", md_escape(story["segment"]["name"]))  # values are Markdown
 
 left, right = st.columns([0.55, 0.45], gap="large")
 with left:

@@ -18,7 +18,7 @@ st.title("Calibrate")
 st.caption("Move a weight, a threshold or a band cut-off: the numbers below are recomputed "
            f"at once on every account, judged {judged_when(table, ws.horizon_days)}. "
            "Deltas compare with the baseline "
-           f"(**{ws.baseline.name}**).")
+           f"(**{md_escape(ws.baseline.name)}**).")
 
 baseline = state.evaluate(ws, ws.baseline, table)
 draft = state.evaluate(ws, ws.draft, table)
@@ -102,17 +102,18 @@ with controls:
         for group in groups:
             members = [f for f in ws.draft.factors if f.group == group]
             total = sum(flat[f.name] for f in members)
-            st.markdown(f"**{group}** · {total:.1f}%")
+            st.markdown(f"**{md_escape(group)}** · {total:.1f}%")
             for factor in members:
                 key = weight_key(factor.name)
                 if key not in st.session_state:
                     st.session_state[key] = round(float(flat[factor.name]), 1)
                 left, right = st.columns([0.8, 0.2], vertical_alignment="center")
-                left.slider(factor.name, 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
-                            help=factor.description or None, on_change=on_weight,
+                left.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
+                            help=md_escape(factor.description) or None, on_change=on_weight,
                             args=(factor.name,))
                 right.checkbox("lock", key=f"lock::{factor.name}",
-                               help=f"Keep {factor.name} at its weight while others move")
+                               help=f"Keep {md_escape(factor.name)} at its weight while "
+                                    "others move")
         left, right = st.columns(2)
         left.button("Equal weights", on_click=equal_weights, width="stretch")
         right.button("Baseline weights", on_click=baseline_weights, width="stretch")
@@ -136,7 +137,8 @@ with controls:
             hits = int(np.sum(draft.judged_result.guardrail == index))
             value = "" if rail.operator == "is_missing" else f" {rail.value!r}"
             a, b, c = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
-            a.checkbox(f"{rail.name}: `{rail.column} {rail.operator}{value}`",
+            condition = md_escape(f"{rail.column} {rail.operator}{value}")
+            a.checkbox(f"{md_escape(rail.name)}: {condition}",
                        value=rail.enabled, key=f"rail::{index}::on", on_change=on_rail,
                        args=(index,), help=f"Caps {hits:,} judged accounts")
             b.selectbox("at most", ["yellow", "red"], index=["yellow", "red"].index(rail.cap),
@@ -163,7 +165,7 @@ with controls:
                     ws.set_draft(config_from_dict(raw), reset_widgets=True)
                     st.rerun()
                 except (ValueError, ConfigError) as error:
-                    st.error(f"Guardrail not added: {error}")
+                    st.error(f"Guardrail not added: {md_escape(error)}")
 
 with results:
     st.subheader("Renewed vs churned")

@@ -14,13 +14,13 @@ from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
 from ui import evidence, state
-from ui.text import judged_when
+from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
 
 st.title("Export")
-st.caption(f"Draft **{ws.draft.name}** `{ws.draft.fingerprint()}` against baseline "
-           f"**{ws.baseline.name}** `{ws.baseline.fingerprint()}`, on the same accounts "
+st.caption(f"Draft **{md_escape(ws.draft.name)}** `{ws.draft.fingerprint()}` against baseline "
+           f"**{md_escape(ws.baseline.name)}** `{ws.baseline.fingerprint()}`, on the same accounts "
            f"each judged {judged_when(table, ws.horizon_days)}.")
 
 
@@ -156,10 +156,11 @@ if upload is not None:
     try:
         imported = import_config(upload.getvalue(), upload.name)
     except ConfigError as error:
-        st.error(f"**{upload.name}** was not imported; your draft is unchanged.\n\n"
+        st.error(f"**{md_escape(upload.name)}** was not imported; your draft is unchanged.\n\n"
                  + "\n".join(f"- {p}" for p in error.problems))
     else:
-        st.success(f"{upload.name}: **{imported.name}** `{imported.fingerprint()}` is valid.")
+        st.success(f"{md_escape(upload.name)}: **{md_escape(imported.name)}** "
+                   f"`{imported.fingerprint()}` is valid.")
         left, right = st.columns(2)
         if left.button("Use as the draft", key="ex::as_draft"):
             ws.set_draft(imported, reset_widgets=True)

@@ -12,7 +12,7 @@ from calibration.scoring import Scored
 from calibration.validation import by_config_segment
 from calibration.weights import apply_segment_flat_weights, flat_weights
 from ui import state
-from ui.text import judged_when
+from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
 
@@ -103,9 +103,9 @@ st.subheader("Segment configs")
 if not ws.draft.segments:
     st.info("No segments yet: every account uses the default config.")
 for index, segment in enumerate(ws.draft.segments):
-    label = (f"**{segment.name}**: `{segment.match.column}` is "
-             f"{', '.join(repr(v) for v in segment.match.values)}")
-    with st.expander(segment.name, expanded=index == 0):
+    label = (f"**{md_escape(segment.name)}**: {md_escape(segment.match.column)} is "
+             f"{md_escape(', '.join(repr(v) for v in segment.match.values))}")
+    with st.expander(md_escape(segment.name), expanded=index == 0):
         st.markdown(label)
         flat = flat_weights(ws.draft, segment=index)
         cols = st.columns(3)
@@ -113,7 +113,7 @@ for index, segment in enumerate(ws.draft.segments):
             key = f"seg::{index}::w::{factor.name}"
             if key not in st.session_state:
                 st.session_state[key] = round(float(flat[factor.name]), 1)
-            cols[position % 3].slider(factor.name, 0.0, 100.0, step=0.1, format="%.1f%%",
+            cols[position % 3].slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%",
                                       key=key, on_change=on_segment_weight,
                                       args=(index, factor.name))
         bands = segment.bands or ws.draft.bands

@@ -15,6 +15,7 @@ from calibration.cs_metrics import METRIC_LABELS, cs_numbers
 from calibration.verdicts import format_value
 from calibration.weights import flat_weights, round_to_total
 from ui import state
+from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
 
@@ -255,12 +256,12 @@ if split:
                if check["offer"] else ". Not clearly better than your draft out of sample: "
                "accept a curve only where it matches what you know."))
 for note in fit.notes:
-    st.caption(note)
+    st.caption(md_escape(note))
 factors = {f.name: f for f in ws.draft.factors}
 for name, curve in fit.curves.items():
     if curve.rule is None:
         continue
-    with st.expander(f"{name}: {curve.shape} curve, weight {curve.weight:.1f}% "
+    with st.expander(f"{md_escape(name)}: {curve.shape} curve, weight {curve.weight:.1f}% "
                      f"(now {round_to_total(flat_weights(ws.draft), digits=1)[name]:.1f}%)"):
         left, right = st.columns([3, 2])
         left.altair_chart(charts.curve_chart(curves.chart_data(curve, factors[name],
@@ -274,7 +275,7 @@ for name, curve in fit.curves.items():
         if curve.missing_points is not None:
             right.caption(f"A missing value would score {curve.missing_points:g} points "
                           "instead of being skipped.")
-        right.button(f"Use this curve for {name}", key=f"sg::curve::{name}",
+        right.button(f"Use this curve for {md_escape(name)}", key=f"sg::curve::{name}",
                      on_click=lambda n=name: ws.set_draft(fit.apply_to(ws.draft, [n]),
                                                           reset_widgets=True))
 st.button("Use every fitted curve with its weights", key="sg::curves::all",

@@ -98,15 +98,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
     from calibration.accounts import DataError
+    from calibration.cli_output import OutputRefused, check_output
     from calibration.config import ConfigError
 
     try:
+        check_output(args)
         return int(args.run(args) or 0)
-    except (ConfigError, DataError, FileExistsError) as error:
+    except (ConfigError, DataError, FileExistsError, OutputRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FileNotFoundError as error:
         print(f"error: file not found: {error.filename}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:  # permission denied, disk full, a directory in the way ...
+        where = f": {error.filename}" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0

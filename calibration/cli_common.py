@@ -43,6 +43,28 @@ def horizon_days(text: str) -> int:
     return value
 
 
+MAX_RESAMPLES = 10_000  # bootstrap memory grows with resamples x decisions
+
+
+def whole_number(low: int, high: int, what: str):
+    """argparse type factory: a whole number from ``low`` to ``high`` (``what`` names it in
+    the error, e.g. "bootstrap resamples")."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text[:40]!r} is not a whole number of {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{value:,} {what} is out of range: use {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
 def add_data_arguments(parser: argparse.ArgumentParser, *, horizon: bool = True,
                        horizon_default: int | None = DEFAULT_HORIZON_DAYS,
                        horizon_help: str | None = None) -> None:
@@ -67,3 +89,7 @@ def load_table(args: argparse.Namespace, config: Any):
     if renewals_report is not None and renewals_report.issues:
         print(renewals_report.describe(), file=sys.stderr)
     return table
+
+
+RESAMPLES = whole_number(0, MAX_RESAMPLES, "bootstrap resamples")
+SEED = whole_number(0, 2**32 - 1, "seed")

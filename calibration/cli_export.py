@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from calibration.cli import EXTRA_COMMANDS
+from calibration.cli_common import RESAMPLES
 
 # A copy of sql.DIALECTS, so building the parser imports no pandas (tests/test_cli_imports.py
 # checks that they agree).
@@ -88,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_arguments(report)
     report.add_argument("--config", required=True, help="config JSON/YAML file")
     report.add_argument("--baseline", default=None, help="baseline config to compare with")
-    report.add_argument("--bootstrap", type=int, default=1000,
+    report.add_argument("--bootstrap", type=RESAMPLES, default=1000,
                         help="bootstrap resamples for confidence intervals (0 = none)")
     report.add_argument("--out", required=True, help="output HTML file")
     report.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -105,7 +106,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--notes", default=None)
     export.add_argument("--format", choices=["json", "yaml"], default=None,
                         help="default: from the --out extension (.yaml/.yml: yaml)")
-    export.add_argument("--bootstrap", type=int, default=1000)
+    export.add_argument("--bootstrap", type=RESAMPLES,
+                        default=1000)
     export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     export.set_defaults(run=_export_config)
 

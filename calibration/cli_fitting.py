@@ -17,7 +17,12 @@ from calibration.cli import EXTRA_COMMANDS
 
 # Copy of fitting.DEFAULT_TEST_MONTHS, so building the parser imports neither scipy nor pandas
 # (tests/test_cli_imports.py checks that they agree).
-from calibration.cli_common import DEFAULT_HORIZON_DAYS  # noqa: F401  (same check)
+from calibration.cli_common import (
+    DEFAULT_HORIZON_DAYS,  # noqa: F401  (same check)
+    RESAMPLES,
+    SEED,
+    whole_number,
+)
 
 DEFAULT_TEST_MONTHS = 6
 
@@ -184,7 +189,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                          help="logit: logistic regression; auc: maximise AUC (default: auc)")
     suggest.add_argument("--out", help="write the suggested config here (default: print it)")
     suggest.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    suggest.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    suggest.add_argument("--folds", type=whole_number(2, 50, "folds"), default=5,
+                         help="cross-validation folds")
     suggest.add_argument("--test-from", default=None,
                          help="time split: test on renewals from this date (YYYY-MM-DD; "
                               f"default: the latest {DEFAULT_TEST_MONTHS} months of renewals)")
@@ -199,7 +205,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     suggest.add_argument("--green-max-churn", type=float, default=None,
                          help="with --red-risk: green churn rate at most this")
     suggest.add_argument("--l2", type=float, default=0.0, help="ridge penalty (logit only)")
-    suggest.add_argument("--seed", type=int, default=0)
+    suggest.add_argument("--seed", type=SEED, default=0)
     from calibration.cli_objective import add_arguments
 
     add_arguments(suggest)
@@ -210,8 +216,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--baseline", required=True, help="current config file")
     comp.add_argument("--config", required=True, help="draft config file")
     comp.add_argument("--format", choices=("text", "json"), default="text")
-    comp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
-    comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument("--resamples", type=RESAMPLES, default=1000,
+                      help="bootstrap resamples")
+    comp.add_argument("--seed", type=SEED, default=0)
     comp.add_argument("--objective", choices=("ranking", "catch-churn", "no-surprises"),
                       default="ranking", help="the goal the verdict judges: 'improvement is "
                       "real' needs it to improve and no outcome to get significantly worse")

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from calibration.cli import EXTRA_COMMANDS
+from calibration.cli_common import RESAMPLES, SEED, whole_number
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -69,17 +70,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "renewed accounts (point in time)", description=DEFINITIONS)
     add_data_arguments(validate)
     validate.add_argument("--config", required=True, help="config JSON/YAML file")
-    validate.add_argument("--bootstrap", type=int, default=1000,
+    validate.add_argument("--bootstrap", type=RESAMPLES, default=1000,
                           help="bootstrap resamples for confidence intervals (0 = none)")
-    validate.add_argument("--seed", type=int, default=0)
+    validate.add_argument("--seed", type=SEED, default=0)
     validate.add_argument("--format", choices=["text", "json"], default="text")
     validate.set_defaults(run=_validate)
 
     bench = sub.add_parser("bench", help="time load, scoring, a weight change and bootstrap")
-    bench.add_argument("--accounts", type=int, default=None,
+    bench.add_argument("--accounts", type=whole_number(1, 10_000_000, "accounts"), default=None,
                        help="one size instead of 10k, 100k and 1M")
-    bench.add_argument("--repeats", type=int, default=5)
-    bench.add_argument("--bootstrap", type=int, default=1000)
+    bench.add_argument("--repeats", type=whole_number(1, 1_000, "repeats"), default=5)
+    bench.add_argument("--bootstrap", type=RESAMPLES, default=1000)
     bench.add_argument("--format", choices=["text", "json"], default="text")
     bench.add_argument("--headroom", action="store_true",
                        help="instead of timings: held-out AUC of the draft, the weights-only "
@@ -91,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--dataset", nargs=2, action="append", metavar=("DATA", "CONFIG"),
                        help="with --headroom: a data file and config instead of the demo "
                             "(repeatable)")
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seed", type=SEED, default=0)
     bench.set_defaults(run=_bench)
 
 

@@ -10,7 +10,8 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -495,22 +496,42 @@ def migrate(raw: dict[str, Any], source: str = "config") -> dict[str, Any]:
     return raw
 
 
+@contextmanager
+def parse_errors(source: str, kind: str) -> Iterator[None]:
+    """Turn what a parser or validator raises on hostile text (nesting deeper than Python
+    recurses, an integer of more than 4,300 digits) into a :class:`ConfigError`."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError([f"not a usable {kind} config: nested too deeply (a config is a few "
+                           "levels deep)"], source) from None
+    except (ValueError, OverflowError) as error:
+        message = ("a number has more than 4,300 digits" if "integer string conversion" in
+                   str(error) else str(error)[:200])
+        raise ConfigError([f"not a usable {kind} config: {message}"], source) \
+            from None
+
+
 def config_from_dict(raw: Any, source: str = "config") -> Config:
     """Validate a parsed config, raising :class:`ConfigError` listing every problem."""
     if not isinstance(raw, dict):
         raise ConfigError([f"expected a JSON object at the top level, got {type(raw).__name__}"],
                           source)
-    raw = migrate(raw, source)
-    try:
-        return Config.model_validate(raw)
-    except ValidationError as error:
-        raise ConfigError(_format_validation_error(error, raw), source) from None
+    with parse_errors(source, "JSON/YAML"):
+        raw = migrate(raw, source)
+        try:
+            return Config.model_validate(raw)
+        except ValidationError as error:
+            raise ConfigError(_format_validation_error(error, raw), source) from None
 
 
 def config_from_json(text: str | bytes, source: str = "config") -> Config:
     """Parse and validate config JSON text."""
     try:
-        raw = json.loads(text)
+        with parse_errors(source, "JSON"):
+            raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         where = f" (line {error.lineno}, column {error.colno})" if hasattr(error, "lineno") else ""
         raise ConfigError([f"not valid JSON{where}: {error}"], source) from None
@@ -528,7 +549,9 @@ def load_config(path: str | Path) -> Config:
         import yaml
 
         try:
-            return config_from_dict(yaml.safe_load(text), str(path))
+            with parse_errors(str(path), "YAML"):
+                raw = yaml.safe_load(text)
+            return config_from_dict(raw, str(path))
         except yaml.YAMLError as error:
             raise ConfigError([f"not valid YAML: {error}"], str(path)) from None
     return config_from_json(text, str(path))

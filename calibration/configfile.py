@@ -15,7 +15,13 @@ from typing import Any, Literal
 
 import yaml
 
-from calibration.config import Config, ConfigError, config_from_dict, config_from_json
+from calibration.config import (
+    Config,
+    ConfigError,
+    config_from_dict,
+    config_from_json,
+    parse_errors,
+)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 Format = Literal["json", "yaml"]
@@ -121,7 +127,8 @@ def from_yaml(text: str | bytes, source: str = "config") -> Config:
     if isinstance(text, bytes):
         text = _decode(text, source)
     try:
-        raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        with parse_errors(source, "YAML"):
+            raw = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

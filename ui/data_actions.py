@@ -177,8 +177,19 @@ def use_upload(ws: Workspace, name: str, raw: bytes) -> pd.DataFrame:
         report = QualityReport(name)
         report.add("error", "the file has no data rows")
         raise DataError(report)
-    _set_source(ws, name, state.save_upload(name, raw))
+    _set_source(ws, name, _saved(name, raw))
     return frame
+
+
+def _saved(name: str, raw: bytes) -> Path:
+    """Save an upload (or query result); DataError when the disk refuses (e.g. full)."""
+    try:
+        return state.save_upload(name, raw)
+    except OSError as error:
+        report = QualityReport(name)
+        report.add("error", f"the file could not be saved on the server ({error.strerror}); "
+                   "nothing was changed. Ask your administrator to free disk space")
+        raise DataError(report) from None
 
 
 def sql_tables(ws: Workspace) -> dict[str, str]:
@@ -242,8 +253,7 @@ def _use_query_result(ws: Workspace, label: str, query: str,
     short = " ".join(query.split())
     short = short if len(short) <= 60 else short[:57] + "..."
     prefix = "SQL" if label == "SQL" else "Team database"
-    _set_source(ws, f"{prefix}: {short}", state.save_upload("query.parquet",
-                                                              buffer.getvalue()))
+    _set_source(ws, f"{prefix}: {short}", _saved("query.parquet", buffer.getvalue()))
     return frame
 
 

@@ -14,6 +14,7 @@ from calibration.scoring import percentile_rule
 from calibration.values import as_number, normalise_text
 from calibration.weights import move_to_group
 from ui.state import Evaluation, Workspace
+from ui.text import md_escape
 
 
 def parse_value(text: str, operator: str) -> float | bool | str | None:
@@ -154,7 +155,7 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
     numbers, _ = as_number(column)
     churned = draft.churned
     if factor.description:
-        st.caption(factor.description)
+        st.caption(md_escape(factor.description))
     rule = factor.rule
     prefix = f"rule::{factor.name}::"
     if rule.kind in ("linear", "percentile", "steps"):
@@ -214,7 +215,7 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         st.caption("Points per category (case and spaces ignored).")
         for category, points in rule.points.items():
             n = int(counts.get(category.strip().casefold(), 0))
-            st.number_input(f"{category} ({n:,} judged accounts)", 0.0, 100.0, step=5.0,
+            st.number_input(f"{md_escape(category)} ({n:,} judged accounts)", 0.0, 100.0, step=5.0,
                             key=_init(f"{prefix}map::{category}", float(points)),
                             on_change=_mapping_changed, args=(ws, index, category))
     elif rule.kind == "boolean":

@@ -7,6 +7,7 @@ import streamlit as st
 from calibration.accounts import DataError
 from calibration.glossary import HELP
 from ui.state import Workspace, clear_widgets, load_table
+from ui.text import md_escape
 
 FRAME_MARKER = "Health Score Calibrator"
 
@@ -23,8 +24,8 @@ def render(ws: Workspace) -> None:
                     f"{' · single snapshot' if table.cross_sectional else ''}")
         except DataError:
             size = "not usable yet: see the Data page"
-        st.caption(f"**Data:** {ws.source_name}  \n{size}")
-        st.caption(f"**Baseline:** {ws.baseline.name} `{ws.baseline.fingerprint()}`")
+        st.caption(f"**Data:** {md_escape(ws.source_name)}  \n{size}")
+        st.caption(f"**Baseline:** {md_escape(ws.baseline.name)} `{ws.baseline.fingerprint()}`")
         changed = ws.draft.fingerprint() != ws.baseline.fingerprint()
         status = "changed from baseline" if changed else "same as baseline"
         saved = (ws.saved_at or "")[11:19]

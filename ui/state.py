@@ -9,6 +9,7 @@ A workspace is saved as ``drafts/<id>.json`` after every change and its id is ke
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -39,6 +40,7 @@ from calibration.scoring import (
     guardrail_hits,
 )
 from calibration.validation import judged_rows
+from ui.text import md_escape
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAFTS_DIR = Path(os.environ.get("HSC_DRAFTS_DIR", ROOT / "drafts"))
@@ -170,7 +172,12 @@ def workspace() -> Workspace:
         demo = load_config(DEMO_CONFIG)
         ws = Workspace(draft_id=secrets.token_hex(6), source_name=DEMO_NAME,
                        source_path=str(DEMO_DATA), baseline=demo, draft=demo)
-        ws.save()
+        try:
+            ws.save()
+        except OSError as error:  # e.g. disk full on the first visit: work in memory
+            st.session_state["autosave_error"] = (
+                f"Your draft cannot be autosaved on the server ({error.strerror}); it is "
+                "kept in this browser tab only. Export it from the Export page to be safe.")
     st.query_params["draft"] = ws.draft_id
     st.session_state[SESSION_KEY] = ws
     return ws
@@ -390,15 +397,15 @@ def load_or_report(ws: Workspace) -> AccountTable | None:
     try:
         table = load_table(ws)
     except DataError as error:
-        st.error(f"**{ws.source_name}** cannot be used yet. Fix the column mapping on the "
-                 "Data page or the file itself:")
+        st.error(f"**{md_escape(ws.source_name)}** cannot be used yet. Fix the column "
+                 "mapping on the Data page or the file itself:")
         st.code(error.report.describe(), language=None)
         return None
     problems = check_columns(ws.draft, table.frame.columns)
     if problems:
         st.error("The draft config uses columns this data does not have:\n\n" + "\n".join(
-            f"- {p}" for p in problems) + "\n\nMap the columns on the Data page or import a "
-            "matching config.")
+            f"- {md_escape(p)}" for p in problems) + "\n\nMap the columns on the Data page or "
+            "import a matching config.")
         return None
     return table
 
@@ -414,14 +421,43 @@ def workspace_and_table() -> tuple[Workspace, AccountTable]:
 
 
 def save_upload(name: str, raw: bytes) -> Path:
-    """Keep an uploaded file beside the drafts so reloads and restarts find it again."""
+    """Keep an uploaded file beside the drafts so reloads and restarts find it again.
+
+    Files are named by content hash, written to a temporary file and renamed into place,
+    then read back and checked: a failed or partial write never leaves a broken file under
+    that name. Raises OSError (e.g. disk full) with nothing left behind.
+    """
     import hashlib
 
     uploads = DRAFTS_DIR / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (
         ".csv", ".parquet", ".pq", ".txt", ".tsv") else ".csv"
-    path = uploads / f"{hashlib.sha256(raw).hexdigest()[:16]}{suffix}"
-    if not path.exists():
-        path.write_bytes(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    path = uploads / f"{digest[:16]}{suffix}"
+    if _sha256_of(path) == digest:
+        return path
+    fd, tmp = tempfile.mkstemp(dir=uploads, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if _sha256_of(path) != digest:
+        path.unlink(missing_ok=True)
+        raise OSError(errno.EIO, "the saved copy does not match the upload")
     return path
+
+
+def _sha256_of(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None

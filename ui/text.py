@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+# C0/C1 control characters (tab and newline kept) and bidirectional overrides/isolates,
+# which can make "exe.pdf" read as "fdp.exe"
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_INDENT = re.compile(r"\n[ \t]+")
 
 
 def md_escape(text: object) -> str:
-    """Backslash-escape Markdown punctuation so the text shows literally (no links, HTML,
-    colour directives, LaTeX or emphasis)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Show ``text`` literally inside Markdown: punctuation is backslash-escaped (no links,
+    images, HTML, colour directives, LaTeX, emphasis or headings), control and bidi
+    characters become U+FFFD, and indentation after a line break (a code block) is dropped."""
+    visible = _INDENT.sub("\n", _INVISIBLE.sub("\ufffd", str(text)))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible)
 
 
 def judged_when(table, horizon_days: int) -> str:
