@@ -502,8 +502,8 @@ def parse_errors(source: str, kind: str) -> Iterator[None]:
     recurses, an integer of more than 4,300 digits) into a :class:`ConfigError`."""
     try:
         yield
-    except ConfigError:
-        raise
+    except (ConfigError, json.JSONDecodeError, UnicodeDecodeError):
+        raise  # the callers word these
     except RecursionError:
         raise ConfigError([f"not a usable {kind} config: nested too deeply (a config is a few "
                            "levels deep)"], source) from None
