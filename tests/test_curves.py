@@ -10,7 +10,7 @@ from scipy.stats import spearmanr
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from calibration import curves, headroom
+from calibration import binning, curves, headroom
 from calibration.config import MappingRule, StepsRule
 from calibration.scoring import score_frame
 from tests.conftest import make_config
@@ -49,7 +49,7 @@ def test_shape_fit_equals_scikit_learn_isotonic_on_the_pre_bins():
     rng = np.random.default_rng(1)
     n = rng.integers(20, 200, 20).astype(float)
     k = np.round(n * np.clip(np.linspace(0.5, 0.9, 20) + rng.normal(0, 0.08, 20), 0, 1))
-    shape, fitted, _ = curves._shape_fit(k, n)
+    shape, fitted, _ = binning._shape_fit(k, n)
     increasing = shape == "increasing"
     assert shape in ("increasing", "decreasing")
     expected = IsotonicRegression(increasing=increasing).fit(
