@@ -157,7 +157,7 @@ if upload is not None:
         imported = import_config(upload.getvalue(), upload.name)
     except ConfigError as error:
         st.error(f"**{md_escape(upload.name)}** was not imported; your draft is unchanged.\n\n"
-                 + "\n".join(f"- {p}" for p in error.problems))
+                 + "\n".join(f"- {md_escape(p)}" for p in error.problems))
     else:
         st.success(f"{md_escape(upload.name)}: **{md_escape(imported.name)}** "
                    f"`{imported.fingerprint()}` is valid.")

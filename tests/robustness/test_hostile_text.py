@@ -4,6 +4,7 @@ are rendered through every page, and none of them becomes an image, a link or HT
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -139,4 +140,23 @@ def test_hostile_text_renders_as_text_on_every_page(hostile_workspace, page):
     strings = _rendered(at)
     assert any(MARK in s for s in strings), "the hostile names are not shown at all"
     problems = {problem for s in strings for problem in _dangerous(s)}
+    assert not problems, sorted(problems)[:10]
+
+
+@pytest.mark.parametrize(("page", "key"), [("export", "ex::import"),
+                                           ("data", "data::baseline_upload")])
+def test_config_import_errors_render_as_text(demo_config, page, key):
+    from tests.apptest_support import assert_clean, run_app
+
+    raw = demo_config.model_dump(mode="json")
+    raw["factors"][0]["name"] = PAYLOADS[0]
+    raw["factors"][0]["rule"]["kind"] = PAYLOADS[1]  # an error that quotes hostile text
+    raw["factors"][1]["column"] = PAYLOADS[2]
+    at = run_app(page=page)
+    at.file_uploader(key=key).set_value(
+        (PAYLOADS[3] + ".json", json.dumps(raw).encode(), "application/json")).run()
+    assert_clean(at)
+    errors = [str(e.value) for e in at.error]
+    assert any(MARK in e for e in errors), errors
+    problems = {problem for s in _rendered(at) for problem in _dangerous(s)}
     assert not problems, sorted(problems)[:10]
