@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, explain, history, validation
+from calibration import charts, explain, history
 from calibration.explain import help_text
 from calibration.report import explain_account
 from calibration.scoring import band_names
@@ -37,12 +37,12 @@ st.caption(f"Scored with the draft (**{md_escape(config.name)}**). "
 def account_table(mask: np.ndarray) -> pd.DataFrame:
     """Display rows for the judged renewal decisions in ``mask``, largest ARR first (ARR at
     stake in the decision; score and band on the snapshot it was judged on)."""
-    positions = rows[mask]
     return explain.account_list(
         judged.account_id[mask], judged.arr[mask], draft.judged_result.score[mask],
         draft.judged_result.band[mask],
-        names=None if name_column is None else frame[name_column].to_numpy()[positions],
-        segments=None if segment_column is None else frame[segment_column].to_numpy()[positions])
+        names=None if name_column is None else judged_frame[name_column].to_numpy()[mask],
+        segments=None if segment_column is None
+        else judged_frame[segment_column].to_numpy()[mask])
 
 
 ACCOUNT_COLUMNS = {
@@ -135,8 +135,7 @@ for tab, key, count_label, arr_label, what in MISSES:
 st.header("One account, explained")
 row_of = explain.explained_rows(table.account_id, table.snapshot_date, rows)
 ids = sorted(row_of, key=str)
-names = {} if name_column is None else dict(zip(table.account_id, frame[name_column],
-                                               strict=True))
+names = state.account_names(ws, table, name_column)
 surprise = groups["surprise_churn"]["mask"]
 default_id = None
 if surprise.any():
@@ -280,8 +279,7 @@ else:
                        key="acct::fall_points")
     window = right.slider("Over the last", 30, 180, 90, 30, format="%d days",
                           key="acct::fall_days")
-    falling = validation.falling_accounts(table, result, fall, window)
-    signal = validation.drop_signal(table, result, draft.judged, fall, window)
+    falling, signal = state.history_signals(draft, fall, window)
     if signal.get("reason") is None and signal["with_drop"]["accounts"]:
         w, wo = signal["with_drop"], signal["without_drop"]
         st.caption(f"History check: renewals where the score had fallen {fall}+ points "

@@ -542,9 +542,12 @@ def explained_rows(account_id: np.ndarray, snapshot_date: np.ndarray, judged: np
     snapshot (latest date; the later row on ties or without dates)."""
     order = np.lexsort((np.arange(len(account_id)),
                         np.asarray(snapshot_date).astype("datetime64[ns]").astype(np.int64)))
-    latest: dict[Any, int] = {}
-    for position in order.tolist():  # later dates (then later rows) overwrite earlier ones
-        latest[account_id[position]] = position
+    # the last position in that order per account (vectorised: 1.8M rows in a Python loop
+    # took seconds)
+    codes, uniques = pd.factorize(np.asarray(account_id, dtype=object)[order])
+    last = np.full(len(uniques), -1, dtype=np.int64)
+    np.maximum.at(last, codes, np.arange(len(order)))
+    latest: dict[Any, int] = dict(zip(uniques.tolist(), order[last].tolist(), strict=True))
     for position in np.asarray(judged).tolist():
         latest[account_id[position]] = position
     return latest

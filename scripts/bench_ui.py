@@ -64,6 +64,7 @@ OBSERVER = """
   if (document.documentElement) start(); else addEventListener('DOMContentLoaded', start);
 })();
 """
+SETTLE_TIMEOUT = 300  # seconds an interaction may take before it is recorded as timed out
 PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Calibrate"]
 
 
@@ -154,7 +155,8 @@ class Tab:
         self.page.evaluate("window.__hscMetric = 0")
         return time.time()
 
-    def settle(self, t0: float, quiet: float, timeout: float = 300) -> dict[str, float | None]:
+    def settle(self, t0: float, quiet: float, timeout: float = SETTLE_TIMEOUT
+               ) -> dict[str, float | None]:
         """Wait until the rerun(s) after ``t0`` finished and the DOM is quiet."""
         deadline = t0 + timeout
         while not any(t > t0 for t in self.finished):
@@ -215,6 +217,10 @@ class Samples:
     def add(self, name: str, value: float | None) -> None:
         if value is not None:
             self.data.setdefault(name, []).append(value)
+
+    def timed_out(self, name: str, seconds: float) -> None:
+        print(f"  {name}: no result within {seconds:.0f} s", file=sys.stderr, flush=True)
+        self.data.setdefault(f"{name} (timed out)", []).append(seconds)
 
     def add_timing(self, name: str, timing: dict[str, float | None]) -> None:
         changed = "" if timing["changed"] is None else f" (metrics changed {timing['changed']:.2f})"
@@ -282,7 +288,11 @@ def one_session(browser, url: str, rep: int, args, samples: Samples,
                                                       args.quiet))
         for name in PAGES:
             link = page.get_by_test_id("stSidebarNavLink").filter(has_text=name).first
-            samples.add_timing(f"first visit: {name}", tab.click(link, args.quiet))
+            try:
+                samples.add_timing(f"first visit: {name}", tab.click(link, args.quiet))
+            except TimeoutError:  # recorded, and the session goes on
+                samples.timed_out(f"first visit: {name}", SETTLE_TIMEOUT)
+                continue
             if name == "Export":
                 for label, button in (("HTML report", "Calibration report (HTML)"),
                                       ("scored CSV", "Scored accounts (CSV)")):

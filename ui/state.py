@@ -392,6 +392,37 @@ def config_alarms(evaluation: Evaluation) -> list[dict[str, Any]]:
                           config, evaluation.judged)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _account_names(file_key: str, column: str, _table: AccountTable) -> dict[Any, Any]:
+    frame = pd.DataFrame({"id": _table.account_id, "name": _table.frame[column].to_numpy()})
+    last = frame.drop_duplicates("id", keep="last")  # the latest row's name, as dict(zip())
+    return dict(zip(last["id"].tolist(), last["name"].tolist(), strict=True))
+
+
+def account_names(ws: Workspace, table: AccountTable, column: str | None) -> dict[Any, Any]:
+    """Account id -> name (from its last row), built once per data for all sessions."""
+    return {} if column is None else _account_names(data_key(ws), column, table)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _history_signals(file_key: str, config_key: str, horizon: int, min_drop: float,
+                     window: int, _evaluation: Evaluation) -> tuple[pd.DataFrame, dict]:
+    from calibration import validation
+
+    result = _evaluation.result
+    return (validation.falling_accounts(_evaluation.table, result, min_drop, window),
+            validation.drop_signal(_evaluation.table, result, _evaluation.judged, min_drop,
+                                   window))
+
+
+def history_signals(evaluation: Evaluation, min_drop: float, window: int
+                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Falling open accounts and the drop-before-churn check (cached per config and
+    settings: seconds at 100k accounts). Treat the results as read-only."""
+    return _history_signals(evaluation.file_key, evaluation.config.fingerprint(),
+                            evaluation.judged.horizon_days or 0, min_drop, window, evaluation)
+
+
 def load_or_report(ws: Workspace) -> AccountTable | None:
     """The table, or None after showing why it cannot be used (never a traceback)."""
     try:
