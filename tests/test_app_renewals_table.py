@@ -84,3 +84,22 @@ def test_unusable_saved_horizon_falls_back_to_the_default(isolated_drafts):
         payload["horizon_days"] = bad
         ws.path.write_text(json_module.dumps(payload))
         assert Workspace.restore("horizon00001").horizon_days == 90
+
+
+def test_renewals_from_a_sandboxed_query(isolated_drafts):
+    from calibration.config import load_config
+    from tests.conftest import DEMO_CONFIG, DEMO_DATA
+    from ui import data_actions
+    from ui.state import DEMO_NAME, Workspace, load_table
+
+    demo = load_config(DEMO_CONFIG)
+    ws = Workspace(draft_id="renewalsql001", source_name=DEMO_NAME, source_path=str(DEMO_DATA),
+                   baseline=demo, draft=demo)
+    report = data_actions.use_renewals_sql(
+        ws, "SELECT account_id, max(renewal_date) AS renewal_date, max(outcome) AS outcome "
+            "FROM accounts GROUP BY account_id")
+    assert report.n_rows_used == 3000 and ws.renewals_path
+    table = load_table(ws)
+    assert table.renewals is not None and len(table.renewals) == 3000
+    with pytest.raises(DataError, match="no rows"):
+        data_actions.use_renewals_sql(ws, "SELECT 1 AS account_id WHERE false")
