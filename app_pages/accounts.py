@@ -12,7 +12,7 @@ from calibration.explain import help_text
 from calibration.report import explain_account
 from calibration.scoring import band_names
 from calibration.weights import flat_weights
-from ui import components, state
+from ui import components, layout, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -172,7 +172,7 @@ else:
 st.subheader(md_escape(label(chosen)))
 st.caption(f"Explained as of {when_text}{status}")
 
-c = st.columns(5)
+c = layout.card_row(5, "account")
 c[0].metric("Score", "n/a" if story["score"] is None else f"{story['score']:.1f}")
 c[1].metric("Band", story["band"] or "unscored")
 c[2].metric("Before guardrails", "n/a" if story["raw_score"] is None

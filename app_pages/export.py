@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration import charts
+from calibration import charts, formatting
 from calibration.config import ConfigError
 from calibration.configfile import config_text, export_config, import_config
 from calibration.cs_metrics import CS_METRICS, METRIC_LABELS
@@ -13,7 +13,7 @@ from calibration.evidence import report_html
 from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
-from ui import evidence, state
+from ui import evidence, layout, state
 from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
@@ -95,13 +95,13 @@ comparison_slot = st.empty()
 with comparison_slot.container():
     show_comparison(comparison, checked=False)
 
-left, right = st.columns(2)
+left, _ = layout.panes([0.45, 0.55], key="export-migration")
 with left:
     st.markdown("**Band migration** (each account's latest snapshot)")
     st.altair_chart(charts.migration_chart(comparison.migration_latest), width="stretch")
-with right:
-    st.markdown(f"**Accounts that change band** ({len(comparison.movers):,} judged)")
-    st.dataframe(comparison.movers, hide_index=True, width="stretch", height=260)
+st.markdown(f"**Accounts that change band** ({len(comparison.movers):,} judged)")
+st.dataframe(formatting.for_display(comparison.movers), hide_index=True, width="stretch",
+             height=260)
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Download")
