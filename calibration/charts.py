@@ -224,3 +224,78 @@ def curve_chart(data: pd.DataFrame, numeric: bool, height: int = 220) -> alt.Cha
         y=alt.Y("points:Q", title="Points", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("rule:N", scale=colours, title=None),
     ).properties(height=height)
+
+
+def _outcome_colour() -> alt.Scale:
+    return alt.Scale(domain=list(OUTCOME_COLOURS), range=list(OUTCOME_COLOURS.values()))
+
+
+def factor_comparison_chart(values: Sequence[Any] | np.ndarray, churned: np.ndarray,
+                            title: str, kind: str = "number", bins: int = 20,
+                            height: int = 180, top: int = 8) -> alt.Chart | alt.LayerChart:
+    """One factor for renewed vs churned accounts, readable at a glance.
+
+    ``kind`` "boolean": two bars per outcome (share yes); "category": the ``top`` most common
+    categories as bars, renewed and churned side by side; "number": a back-to-back histogram
+    (renewed above the axis, churned below), never two overlaid translucent histograms.
+    Missing values are left out; outcomes are told apart by position and label, not colour
+    alone.
+    """
+    churned = np.asarray(churned, dtype=bool)
+    if kind == "category":
+        series = pd.Series(values, dtype=object)
+        known = series.notna().to_numpy()
+        text = series[known].astype(str)
+        common = text.value_counts().index[:top].tolist()
+        rows = []
+        for outcome, mask in (("renewed", ~churned[known]), ("churned", churned[known])):
+            counts = text[mask].value_counts()
+            total = max(int(mask.sum()), 1)
+            rows += [{"category": c, "outcome": outcome, "share": counts.get(c, 0) / total}
+                     for c in common]
+        data = pd.DataFrame(rows, columns=["category", "outcome", "share"])
+        return alt.Chart(data).mark_bar().encode(
+            y=alt.Y("category:N", sort=common, title=title),
+            yOffset=alt.YOffset("outcome:N", sort=list(OUTCOME_COLOURS)),
+            x=alt.X("share:Q", title="Share of accounts", axis=alt.Axis(format="%")),
+            color=alt.Color("outcome:N", scale=_outcome_colour(), title="Outcome"),
+            tooltip=["category:N", "outcome:N", alt.Tooltip("share:Q", format=".1%")],
+        ).properties(height=max(height, 28 * len(common) + 40))
+    numbers = np.asarray(values, dtype=float)
+    finite = np.isfinite(numbers)
+    if kind == "boolean":
+        rows = []
+        for outcome, mask in (("renewed", ~churned & finite), ("churned", churned & finite)):
+            n = int(mask.sum())
+            rows.append({"outcome": outcome, "accounts": n,
+                         "share": float(numbers[mask].mean()) if n else 0.0})
+        data = pd.DataFrame(rows)
+        base = alt.Chart(data).encode(
+            x=alt.X("outcome:N", sort=list(OUTCOME_COLOURS), title=None),
+            y=alt.Y("share:Q", title=f"Share with {title}: yes",
+                    axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])))
+        bars = base.mark_bar(size=48).encode(
+            color=alt.Color("outcome:N", scale=_outcome_colour(), legend=None),
+            tooltip=["outcome:N", "accounts:Q", alt.Tooltip("share:Q", format=".1%")])
+        labels = base.mark_text(dy=-8, fontWeight="bold").encode(
+            text=alt.Text("share:Q", format=".0%"))
+        return alt.layer(bars, labels).properties(height=height)
+    if not finite.any():
+        return alt.Chart(pd.DataFrame({"x": []})).mark_bar()
+    lo, hi = np.nanmin(numbers[finite]), np.nanmax(numbers[finite])
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
+    rows = []
+    for outcome, mask, sign in (("renewed", ~churned, 1), ("churned", churned, -1)):
+        counts, _ = np.histogram(numbers[finite & mask], bins=edges)
+        share = counts / max(counts.sum(), 1)
+        rows.append(pd.DataFrame({"from": edges[:-1], "to": edges[1:], "outcome": outcome,
+                                  "share": share, "plotted": sign * share}))
+    data = pd.concat(rows, ignore_index=True)
+    return alt.Chart(data).mark_bar(binSpacing=1).encode(
+        x=alt.X("from:Q", bin="binned", title=title), x2="to:Q",
+        y=alt.Y("plotted:Q", title="↑ renewed · churned ↓",
+                axis=alt.Axis(format="%", labelExpr="replace(datum.label, '-', '')")),
+        color=alt.Color("outcome:N", scale=_outcome_colour(), title="Outcome"),
+        tooltip=["outcome:N", alt.Tooltip("from:Q", format=",.1f"),
+                 alt.Tooltip("to:Q", format=",.1f"), alt.Tooltip("share:Q", format=".1%")],
+    ).properties(height=height)

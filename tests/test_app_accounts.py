@@ -138,7 +138,8 @@ def test_script_name_is_shown_as_text(demo):
     assert_clean(at)
     pick = at.selectbox(key="acct::pick")
     assert pick.format_func(pick.value) == f"{SCRIPT_ACCOUNT} · {SCRIPT_NAME}"
-    heading = at.subheader[-1].value
+    heading = next(s.value for s in at.subheader
+                   if SCRIPT_ACCOUNT in s.value.replace("\\", ""))
     assert "<script>" not in heading  # markdown-escaped: the browser shows it literally
     assert heading.replace("\\", "") == f"{SCRIPT_ACCOUNT} · {SCRIPT_NAME}"
     for element in at.markdown:
@@ -179,3 +180,39 @@ def test_shareable_explanation_is_offered_and_escaped():
     row = int(np.flatnonzero(table.frame["account_name"].str.startswith("<script>"))[0])
     html = explain_account(table.frame, config, row)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_accounts_is_in_tabs_and_factor_charts_fit_their_kind(demo):
+    """Tabs instead of one 5,000 px page; a yes/no factor is two bars (share yes), a
+    category factor bars per category, a number a back-to-back histogram."""
+    _, table, *_ = demo
+    at = run_app(page="accounts")
+    labels = [t.label for t in at.tabs]
+    outer = ["Accounts the score missed", "One account, explained", "Factor by factor",
+             "Reference accounts", "Falling scores"]
+    assert [label for label in labels if label in outer] == outer
+    at.multiselect(key="acct::factors").set_value(
+        ["Executive sponsor", "CSM assessment", "Logins"]).run()
+    assert_clean(at)
+    charts = list(at.get("vega_lite_chart"))
+    rows = judged_rows(table, 90).rows
+    frame = table.frame.iloc[rows]
+    churned = table.outcome[rows] == "churned"
+    # yes/no: share with a sponsor among renewed and among churned (pandas, by hand)
+    sponsor = next(c for c in charts if "Share with Executive sponsor: yes" in c.proto.spec)
+    shown = chart_data(sponsor).set_index("outcome")["share"]
+    flags = frame["exec_sponsor"].map({True: 1.0, False: 0.0, "true": 1.0, "false": 0.0})
+    for outcome, mask in (("renewed", ~churned), ("churned", churned)):
+        assert shown[outcome] == pytest.approx(flags[mask].mean())
+    # categories: each group's share per category
+    csm = next(c for c in charts if '"category"' in c.proto.spec)
+    data = chart_data(csm)
+    want = frame.loc[churned, "csm_assessment"].astype(str).value_counts(normalize=True)
+    got = data[data["outcome"] == "churned"].set_index("category")["share"]
+    for category, share in got.items():
+        assert share == pytest.approx(want.get(category, 0.0))
+    # numbers: renewed above the axis, churned below, never overlaid
+    logins = next(c for c in charts if "plotted" in c.proto.spec)
+    data = chart_data(logins)
+    assert (data.loc[data["outcome"] == "churned", "plotted"] <= 0).all()
+    assert (data.loc[data["outcome"] == "renewed", "plotted"] >= 0).all()
