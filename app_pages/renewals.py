@@ -41,7 +41,7 @@ def metric(label: str, result: dict, key: str) -> None:
 st.caption(f"{ev['n_churned']:,} churned and {ev['n_renewed']:,} renewed accounts judged"
            + ("" if choice == ALL_ACCOUNTS else f" in **{md_escape(choice)}**") + ".")
 for warning in ev.get("warnings", []):
-    st.warning(warning)
+    st.warning(md_escape(warning))
 
 # --------------------------------------------------------------------------- headline
 baseline_full = evidence.full_evidence(ws, table, state.evaluate(ws, ws.baseline, table),

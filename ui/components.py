@@ -15,6 +15,7 @@ from calibration.charts import BAND_COLOURS
 from calibration.formatting import Kind
 from calibration.glossary import HELP
 from ui import layout
+from ui.text import md_escape
 
 
 def value(metric: Any) -> float | None:
@@ -88,7 +89,7 @@ def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any],
     outcome_metrics(draft, baseline, horizon_days, cross_sectional, key="headline")
     advanced_statistics(draft, baseline, key="headline")
     for warning in draft.get("warnings", []):
-        st.warning(warning)
+        st.warning(md_escape(warning))
 
 
 def band_table(bands: list[dict[str, Any]]) -> pd.DataFrame:
