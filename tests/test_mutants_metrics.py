@@ -183,3 +183,11 @@ def test_one_calibration_bin_is_the_overall_churn_rate_and_zero_bins_are_refused
     assert table["bins"][0]["churn_rate"] == pytest.approx(churned.mean())
     with pytest.raises(ValueError, match="n_bins must be a positive integer"):
         m.calibration_table(score, churned, n_bins=0)
+
+
+@pytest.mark.parametrize("roc_points", [1, 0, 2.5])
+def test_evaluate_refuses_fewer_than_two_roc_points(roc_points):
+    score, churned = make_sample(100, 46)
+    with pytest.raises(ValueError, match="roc_points must be an integer >= 2"):
+        m.evaluate(score, churned, bands_of(score), roc_points=roc_points)
+    assert len(m.evaluate(score, churned, bands_of(score), roc_points=2)["roc"]["fpr"]) == 2

@@ -26,3 +26,10 @@ def test_of_two_guardrails_with_the_same_cap_the_first_listed_is_named():
     scored = ~np.isnan(result.score)
     assert result.guardrail[scored].tolist() == expected[scored].tolist()
     assert set(result.band[scored].tolist()) <= {RED, YELLOW}
+
+
+def test_band_names_by_code():
+    from calibration.scoring import band_names
+
+    names = band_names(np.array([0, 1, 2, -1, 0], dtype=np.int8)).tolist()
+    assert names == ["red", "yellow", "green", "", "red"]
