@@ -191,3 +191,13 @@ def test_evaluate_refuses_fewer_than_two_roc_points(roc_points):
     with pytest.raises(ValueError, match="roc_points must be an integer >= 2"):
         m.evaluate(score, churned, bands_of(score), roc_points=roc_points)
     assert len(m.evaluate(score, churned, bands_of(score), roc_points=2)["roc"]["fpr"]) == 2
+
+
+def test_factor_correlation_never_exceeds_one_by_rounding():
+    # two factors moving in lockstep: r is 1 mathematically, 1.0000000000000004 in floating
+    # point for this draw before clamping
+    x = np.random.default_rng(0).uniform(0, 7, 50)
+    churned = np.arange(50) % 3 == 0
+    res = m.factor_signal(np.column_stack([x, 3.0 * x]), ["a", "b"], churned)
+    assert res["correlation"][0][1] == 1.0
+    assert res["double_counting"][0]["r"] == 1.0

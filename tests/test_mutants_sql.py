@@ -155,3 +155,15 @@ def test_string_literals_read_back_and_carry_no_raw_control_characters(dialect, 
     if dialect not in ("duckdb", "postgres"):  # these two take every character verbatim
         assert not any(ord(c) < 32 or ord(c) == 127 for c in literal), literal
     assert read_literal(dialect, literal) == text
+
+
+@pytest.mark.parametrize(("dialect", "pattern"), [
+    ("spark", r"CAST\(-?\d+ AS DOUBLE\)"),  # `::` casts arrived only in Spark 4
+    ("bigquery", r"-?\d+\.0"),
+    ("duckdb", r"-?\d+::DOUBLE"),
+    ("postgres", r"-?\d+::float8"),
+    ("snowflake", r"-?\d+::FLOAT"),
+])
+def test_whole_number_literals_use_each_engines_cast(dialect, pattern):
+    for value in (30.0, -7.0, 0.0):
+        assert re.fullmatch(pattern, get_dialect(dialect).number(value))
