@@ -159,6 +159,15 @@ EQUIVALENT: dict[str, str] = {
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
         "scipy's kstwo.sf is a probability, already within 0-1",
+    "scoring:guardrail_condition:bool:`False` -> `True`#1":
+        "the missing texts that fillna fills are removed by `known &` on the next line",
+    "scoring:Plan.flat_weights:compare0:`>` -> `>=`#2":
+        "a group of weight 0 marked used still gets np.where(used, 0, 0) = 0 share",
+    "scoring:Plan.flat_weights:number:`1.0` -> `2.0`#1":
+        "the divisor only replaces a zero group total, whose factors all weigh 0: 0 / 1 and "
+        "0 / 2 are both 0",
+    "validation:by_config_segment:bool:`True` -> `False`#1":
+        "zip(strict=False) over two lists built with the same length",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

@@ -201,3 +201,25 @@ def test_factor_correlation_never_exceeds_one_by_rounding():
     res = m.factor_signal(np.column_stack([x, 3.0 * x]), ["a", "b"], churned)
     assert res["correlation"][0][1] == 1.0
     assert res["double_counting"][0]["r"] == 1.0
+
+
+def test_two_distinct_scores_perfectly_separated_give_r_one_and_p_zero():
+    churned = np.array([True] * 5 + [False] * 7)
+    score = np.where(churned, 20.0, 80.0)
+    res = m.correlations(score, churned)
+    pb = stats.pointbiserialr((~churned).astype(int), score)
+    assert res["point_biserial_r"]["value"] == pytest.approx(pb.statistic) == 1.0
+    assert res["point_biserial_r"]["p_value"] == pb.pvalue == 0.0
+    # two distinct scores that do not separate fully: defined, as scipy computes it
+    score[0] = 80.0
+    res = m.correlations(score, churned)
+    pb = stats.pointbiserialr((~churned).astype(int), score)
+    assert res["point_biserial_r"]["value"] == pytest.approx(pb.statistic, abs=1e-12)
+    assert res["point_biserial_r"]["p_value"] == pytest.approx(pb.pvalue, rel=1e-9, abs=0)
+
+
+def test_evaluate_churn_rate_is_the_share_of_scored_accounts_that_churned():
+    score, churned = make_sample(300, 47)
+    score[:20] = np.nan
+    res = m.evaluate(score, churned, bands_of(score), include_logit=False)
+    assert res["churn_rate"]["value"] == pytest.approx(churned[20:].mean(), rel=1e-12)

@@ -126,3 +126,17 @@ def test_a_fall_of_exactly_the_minimum_drop_is_listed():
     assert falling.loc[0, "change"] == pytest.approx(-15)
     drops = history.score_drops(table.canonical().assign(score=result.score), 15, 90)
     assert drops["account_id"].tolist() == ["exact"]
+
+
+def test_validate_counts_a_drop_of_exactly_15_points_by_default():
+    # score = 0.6 * usage + 40: usage 100 -> 75 in the quarter before the 2025-06-30 judge
+    # date (90 days before the 2025-09-30 renewal) is a fall of exactly 15 points
+    table, config = table_with({
+        "exact": [100, 100, 100, 100, 100, 75],
+        "short": [100, 100, 100, 100, 100, 76],
+    }, {"exact": "churned", "short": "renewed"})
+    scored = score_frame(table.frame, config)
+    drops = validate(table, config, scored, include_logit=False,
+                     include_factors=False)["score_drops"]
+    assert drops["with_drop"]["accounts"] == 1 and drops["with_drop"]["churned"] == 1
+    assert drops["without_drop"]["accounts"] == 1 and drops["without_drop"]["churned"] == 0
