@@ -542,7 +542,8 @@ def _ordered_tests(module: str) -> list[str]:
     return [t for t in MODULES[module] if (ROOT / t).is_file()]
 
 
-def run_module(module: str, pool: Pool, per_module: int, log) -> dict:
+def run_module(module: str, pool: Pool, per_module: int, log,
+               only: set[str] | None = None) -> dict:
     path = ROOT / "calibration" / f"{module}.py"
     tests = _ordered_tests(module)
     if not path.is_file() or not tests:
@@ -562,6 +563,8 @@ def run_module(module: str, pool: Pool, per_module: int, log) -> dict:
     timeout = max(600.0, 10 * seconds)
     generated = generated_mutants(module, source)
     chosen = select(generated, per_module) + hand_mutants(module, source)
+    if only:
+        chosen = [m for m in [*generated, *hand_mutants(module, source)] if m.id in only]
     log(f"{module}: {len(generated)} generated mutants, running {len(chosen)} "
         f"(tests: {', '.join(tests)}; baseline {seconds:.1f} s)")
     jobs = []
@@ -630,6 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=ROOT / "test-artifacts" / "mutation.json")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants only")
+    parser.add_argument("--only", nargs="+", default=None, metavar="ID",
+                        help="run just these mutant ids (e.g. the survivors of a full run)")
     parser.add_argument("--min-rate", type=float, default=0.9,
                         help="exit 1 when a module kills fewer than this share")
     args = parser.parse_args(argv)
@@ -654,7 +659,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hsc-mutate-") as tmp:
         pool = Pool(args.workers, Path(tmp))
-        results = [run_module(m, pool, args.per_module, log) for m in args.modules]
+        only = set(args.only) if args.only else None
+        modules = sorted({i.split(":")[0] for i in only}, key=args.modules.index) if only else (
+            args.modules)
+        results = [run_module(m, pool, args.per_module, log, only) for m in modules]
     elapsed = time.monotonic() - started
     print(report_text(results, elapsed))
     args.json.parent.mkdir(parents=True, exist_ok=True)
