@@ -123,6 +123,7 @@ def test_a_fall_of_exactly_the_minimum_drop_is_listed():
     result = score_frame(table.frame, config).result
     falling = falling_accounts(table, result, min_drop=15, window_days=90)
     assert falling["account_id"].tolist() == ["exact"]
+    assert "index" not in falling.columns and falling.index.tolist() == [0]
     assert falling.loc[0, "change"] == pytest.approx(-15)
     drops = history.score_drops(table.canonical().assign(score=result.score), 15, 90)
     assert drops["account_id"].tolist() == ["exact"]
