@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +16,7 @@ from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
 from ui import evidence, layout, state
+from ui.sidebar import details_editor
 from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
@@ -105,21 +108,23 @@ st.dataframe(formatting.for_display(comparison.movers), hide_index=True, width="
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Download")
-author = st.text_input("Author", value=ws.draft.author, key="ex::author")
-notes = st.text_area("Notes for the record", value=ws.draft.notes, key="ex::notes",
-                     placeholder="Why these weights: what we saw, what we decided.")
+st.caption("The draft's name, author and notes go into every file below and the report "
+           "(also editable in the sidebar under *Draft details*).")
+details_editor(ws, "export", notes_height=100)
 stem = "".join(c if c.isalnum() else "-" for c in ws.draft.name.lower()).strip("-") or "config"
 fingerprint = ws.draft.fingerprint()  # the exported config's too (evidence is not hashed)
 
 
 def bundle():
-    """The export evidence (bootstrap CIs); cached, so computed once per draft."""
-    return evidence.export_bundle(ws, baseline_eval, draft_eval, objective=objective)
+    """The export evidence (bootstrap CIs); cached, so computed once per draft. The cache is
+    keyed by what changes a score: the name, author and notes are the draft's as they are."""
+    return dataclasses.replace(
+        evidence.export_bundle(ws, baseline_eval, draft_eval, objective=objective),
+        config=ws.draft)
 
 
 def exported_config(fmt: str) -> str:
-    return config_text(export_config(ws.draft, bundle().evidence, author=author, notes=notes),
-                       fmt)
+    return config_text(export_config(ws.draft, bundle().evidence), fmt)
 
 
 cols = st.columns(4)

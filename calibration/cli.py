@@ -124,4 +124,5 @@ from calibration import (  # noqa: E402, F401, I001
     cli_validate,  # validate, bench
     cli_fitting,  # suggest, compare, diff
     cli_export,  # sql, report, export-config
+    cli_workspace,  # workspace info / cleanup / backup
 )

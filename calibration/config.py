@@ -379,6 +379,14 @@ class Config(_Model):
                     factor["missing_points"] = float(missing_points)
         return self.model_validate(raw)
 
+    def with_details(self, *, name: str | None = None, author: str | None = None,
+                     notes: str | None = None) -> Config:
+        """Copy with the name, author or notes replaced (None keeps them); the score and
+        its fingerprint are unchanged."""
+        update = {k: v for k, v in (("name", name), ("author", author), ("notes", notes))
+                  if v is not None}
+        return self.model_copy(update=update) if update else self
+
     def to_json(self, *, indent: int = 2) -> str:
         """Serialise to JSON text (round-trips exactly through :func:`config_from_json`)."""
         return self.model_dump_json(indent=indent, exclude_none=False)

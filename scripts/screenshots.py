@@ -39,7 +39,6 @@ def telco_draft(drafts: Path) -> str:
         starter_config,
     )
 
-    state.DRAFTS_DIR = drafts
     frame = read_table(TELCO)
     roles = detect_roles(frame)
     from calibration.config import load_config
@@ -68,7 +67,6 @@ def demo_draft(drafts: Path) -> str:
     from calibration.validation import judged_rows
     from calibration.weights import apply_flat_weights
 
-    state.DRAFTS_DIR = drafts
     baseline = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, baseline)
     judged = judged_rows(table, 90)

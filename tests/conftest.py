@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -50,15 +57,85 @@ def demo_config_dict() -> dict:
     return json.loads(DEMO_CONFIG.read_text())
 
 
+# --------------------------------------------------------------------------- PostgreSQL
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _missing(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the postgres tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server on a unix socket in a temp dir (one per test worker);
+    yields a connect() whose ``conninfo`` attribute holds host (socket dir), port, user."""
+    import psycopg
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = found[-1] if found else shutil.which("initdb")
+    if not initdb:
+        _missing("no PostgreSQL initdb found (apt-get install postgresql)")
+    bindir = Path(initdb).parent
+    base = Path(tempfile.mkdtemp(prefix="hs-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # postgres refuses to run as root
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    server = None
+    try:
+        subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8", "--no-locale"], check=True,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+        server = subprocess.Popen(
+            [*prefix, str(bindir / "postgres"), "-D", str(data), "-k", str(sock), "-p",
+             str(port), "-c", "listen_addresses=", "-c", "fsync=off"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(base / "server.log", "wb"))  # noqa: SIM115
+        conninfo = {"host": str(sock), "port": port, "user": "postgres", "dbname": "postgres"}
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(**conninfo, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log = (base / "server.log").read_text(errors="replace")
+                    pytest.fail(f"PostgreSQL did not start:\n{log[-2000:]}")
+                time.sleep(0.2)
+
+        def connect():
+            return psycopg.connect(**conninfo, autocommit=True)
+
+        connect.conninfo = conninfo
+        yield connect
+    finally:
+        if server is not None:
+            subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "stop", "-m",
+                            "fast", "-w"], capture_output=True, stdin=subprocess.DEVNULL,
+                           timeout=60)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=30)
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+
 @pytest.fixture(autouse=True)
 def isolated_drafts(tmp_path, monkeypatch):
-    """Every test gets its own drafts folder (the app autosaves there)."""
+    """Every test gets its own workspace folder (the store file, uploads, old JSON drafts)."""
     drafts = tmp_path / "drafts"
+    monkeypatch.setenv("HSC_WORKSPACE_DIR", str(drafts))
     monkeypatch.setenv("HSC_DRAFTS_DIR", str(drafts))
-    try:
-        import ui.state
-
-        monkeypatch.setattr(ui.state, "DRAFTS_DIR", drafts)
-    except ImportError:  # pragma: no cover - ui needs streamlit
-        pass
+    monkeypatch.delenv("HSC_DATABASE_URL", raising=False)
     return drafts

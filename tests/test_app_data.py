@@ -197,11 +197,22 @@ def test_bad_config_upload_lists_problems_and_leaves_draft_untouched():
     assert_clean(at)
     assert workspace(at).baseline.name == "Last quarter"
     assert workspace(at).draft == draft
+    name = workspace(at).draft.name
     at.button(key="data::baseline_as_draft").click().run()
-    assert workspace(at).draft.name == "Last quarter"
+    # the draft takes the baseline's scoring but keeps its own name, author and notes
+    assert workspace(at).draft.fingerprint() == workspace(at).baseline.fingerprint()
+    assert workspace(at).draft.name == name != "Last quarter"
 
 
 # --------------------------------------------------------------------------- functions
+def stored(ws):
+    """The draft as the workspace store holds it."""
+    from calibration.store import get_draft
+    from ui.store import get_store
+
+    return get_draft(get_store(), ws.draft_id, ws.owner)
+
+
 def test_import_baseline_function_leaves_workspace_untouched(isolated_drafts):
     from ui import data_actions, state
 
@@ -209,11 +220,11 @@ def test_import_baseline_function_leaves_workspace_untouched(isolated_drafts):
     ws = state.Workspace(draft_id="abcdef123456", source_name=state.DEMO_NAME,
                          source_path=str(DEMO_DATA), baseline=demo, draft=demo)
     ws.save()
-    saved = ws.path.read_text()
+    saved = stored(ws)
     with pytest.raises(ConfigError) as info:
         data_actions.import_baseline(ws, "bad.yaml", b"schema_version: 1\nfactors: []\n")
     assert info.value.problems
-    assert ws.draft == demo and ws.baseline == demo and ws.path.read_text() == saved
+    assert ws.draft == demo and ws.baseline == demo and stored(ws) == saved
     with pytest.raises(ConfigError, match="not valid JSON"):
         data_actions.import_baseline(ws, "bad.json", b"{")
     assert ws.baseline == demo

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import math
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -304,72 +295,6 @@ def test_config_name_cannot_break_out_of_the_comment(demo):
 
 
 # --------------------------------------------------------------------------- PostgreSQL
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _missing(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the postgres tests must run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """A throwaway PostgreSQL server on a unix socket in a temp dir; yields a connect()."""
-    import psycopg
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    initdb = found[-1] if found else shutil.which("initdb")
-    if not initdb:
-        _missing("no PostgreSQL initdb found (apt-get install postgresql)")
-    bindir = Path(initdb).parent
-    base = Path(tempfile.mkdtemp(prefix="hs-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        prefix = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-    port = _free_port()
-    server = None
-    try:
-        subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                        "--auth=trust", "-E", "UTF8", "--no-locale"], check=True,
-                       capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
-        server = subprocess.Popen(
-            [*prefix, str(bindir / "postgres"), "-D", str(data), "-k", str(sock), "-p",
-             str(port), "-c", "listen_addresses=", "-c", "fsync=off"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(base / "server.log", "wb"))  # noqa: SIM115
-        conninfo = {"host": str(sock), "port": port, "user": "postgres", "dbname": "postgres"}
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                psycopg.connect(**conninfo, connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log = (base / "server.log").read_text(errors="replace")
-                    pytest.fail(f"PostgreSQL did not start:\n{log[-2000:]}")
-                time.sleep(0.2)
-        yield lambda: psycopg.connect(**conninfo, autocommit=True)
-    finally:
-        if server is not None:
-            subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "stop", "-m",
-                            "fast", "-w"], capture_output=True, stdin=subprocess.DEVNULL,
-                           timeout=60)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=30)
-            if server.poll() is None:
-                server.kill()
-                server.wait()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 def _pg_type(values: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(values.dtype):
         return "BOOLEAN"

@@ -1,22 +1,15 @@
-"""The app's working state: dataset, baseline and draft configs, autosaved drafts.
+"""The app's working state: dataset, baseline and draft configs, cached evaluation.
 
 Only orchestration lives here: loading and scoring are done by ``calibration`` and cached
 with bounded caches (``max_entries``) so memory stays flat with many sessions.
 
-A workspace is saved as ``drafts/<id>.json`` after every change and its id is kept in the URL
-(``?draft=<id>``), so a browser reload or an app restart restores the tuned draft.
+The draft itself (restore from ``?draft=<id>``, autosave to the workspace store, conflicts)
+lives in :mod:`ui.drafts`; its names are re-exported here for the pages.
 """
 
 from __future__ import annotations
 
-import errno
-import json
-import os
-import re
-import secrets
-import tempfile
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +19,8 @@ import streamlit as st
 
 from calibration import alarms, metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
-from calibration.config import ColumnRoles, Config, check_columns, config_from_dict, load_config
+from calibration.config import ColumnRoles, Config, check_columns
 from calibration.decisions import Decisions
-from calibration.demo import DEMO_CONFIG, DEMO_DATA
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
 from calibration.scoring import (
     FactorMatrix,
@@ -40,147 +32,17 @@ from calibration.scoring import (
     guardrail_hits,
 )
 from calibration.validation import judged_rows
+from ui.drafts import (  # noqa: F401 - re-exported for pages and ui modules
+    DEMO_NAME,
+    DRAFT_ID,
+    SESSION_KEY,
+    WIDGET_PREFIXES,
+    Workspace,
+    clear_widgets,
+    workspace,
+)
+from ui.store import save_upload  # noqa: F401 - re-exported for ui.data_actions
 from ui.text import md_escape
-
-ROOT = Path(__file__).resolve().parents[1]
-DRAFTS_DIR = Path(os.environ.get("HSC_DRAFTS_DIR", ROOT / "drafts"))
-DEMO_NAME = "Demo data (3,000 B2B SaaS accounts)"
-SESSION_KEY = "workspace"
-DRAFT_ID = re.compile(r"^[a-z0-9]{8,32}$")
-WIDGET_PREFIXES = ("w::", "lock::", "rule::", "band::", "rail::", "seg::", "group::")
-
-
-@dataclass
-class Workspace:
-    """What one user is working on; saved to ``drafts/<draft_id>.json`` on every change."""
-
-    draft_id: str
-    source_name: str
-    source_path: str
-    baseline: Config
-    draft: Config
-    horizon_days: int = 90
-    saved_at: str | None = None
-    history: list[str] = field(default_factory=list)  # earlier drafts (JSON) for undo
-    renewals_path: str | None = None  # separate renewals table (calibration.renewals)
-    renewals_name: str | None = None
-
-    # ---- persistence ---------------------------------------------------------------
-    @property
-    def path(self) -> Path:
-        """The autosave file."""
-        return DRAFTS_DIR / f"{self.draft_id}.json"
-
-    def save(self) -> None:
-        """Write atomically (a crash mid-write never leaves a half file)."""
-        DRAFTS_DIR.mkdir(parents=True, exist_ok=True)
-        self.saved_at = datetime.now(UTC).isoformat(timespec="seconds")
-        payload = {
-            "draft_id": self.draft_id, "source_name": self.source_name,
-            "source_path": self.source_path, "horizon_days": self.horizon_days,
-            "renewals_path": self.renewals_path, "renewals_name": self.renewals_name,
-            "saved_at": self.saved_at,
-            "baseline": json.loads(self.baseline.to_json()),
-            "draft": json.loads(self.draft.to_json()),
-        }
-        fd, tmp = tempfile.mkstemp(dir=DRAFTS_DIR, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1)
-            os.replace(tmp, self.path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    @classmethod
-    def restore(cls, draft_id: str) -> Workspace | None:
-        """Load a saved workspace; None when absent or unreadable."""
-        path = DRAFTS_DIR / f"{draft_id}.json"
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
-                draft_id=draft_id, source_name=payload["source_name"],
-                source_path=payload["source_path"],
-                baseline=config_from_dict(payload["baseline"], "saved baseline"),
-                draft=config_from_dict(payload["draft"], "saved draft"),
-                horizon_days=_saved_horizon(payload.get("horizon_days", 90)),
-                saved_at=payload.get("saved_at"),
-                renewals_path=payload.get("renewals_path"),
-                renewals_name=payload.get("renewals_name"),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    # ---- changes -------------------------------------------------------------------
-    def set_draft(self, config: Config, *, reset_widgets: bool = False) -> None:
-        """Replace the draft and autosave; ``reset_widgets`` re-reads every control."""
-        if config == self.draft:
-            return
-        self.history = [*self.history[-19:], self.draft.to_json()]
-        self.draft = config
-        try:
-            self.save()
-        except OSError as error:  # e.g. disk full: keep working in memory, say so loudly
-            st.session_state["autosave_error"] = (
-                f"Your draft could not be autosaved to {self.path} ({error.strerror}); it is "
-                "kept in this browser tab only. Export it from the Export page to be safe.")
-        else:
-            st.session_state.pop("autosave_error", None)
-        if reset_widgets:
-            clear_widgets()
-
-    def undo(self) -> bool:
-        """Go back to the previous draft (True when there was one)."""
-        if not self.history:
-            return False
-        self.draft = config_from_dict(json.loads(self.history.pop()))
-        self.save()
-        clear_widgets()
-        return True
-
-
-def _saved_horizon(value: Any) -> int:
-    """A saved horizon, or the default 90 when the file holds something unusable (a hand-edited
-    draft must not break the sidebar's 0-730 day input)."""
-    try:
-        horizon = int(value)
-    except (TypeError, ValueError):
-        return 90
-    return horizon if 0 <= horizon <= 730 else 90
-
-
-def clear_widgets() -> None:
-    """Forget control values so they are re-read from the draft on the next render."""
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(WIDGET_PREFIXES):
-            del st.session_state[key]
-
-
-def workspace() -> Workspace:
-    """This session's workspace: from session state, else from the URL's draft id, else a
-    new one on the demo data with the shipped gut-feel config as baseline."""
-    ws = st.session_state.get(SESSION_KEY)
-    if ws is not None:
-        return ws
-    draft_id = st.query_params.get("draft", "")
-    ws = Workspace.restore(draft_id) if DRAFT_ID.match(draft_id or "") else None
-    if ws is not None and not Path(ws.source_path).exists():
-        ws = None  # the saved upload is gone: fall back to a fresh demo workspace
-    if ws is not None and ws.renewals_path and not Path(ws.renewals_path).exists():
-        ws.renewals_path = ws.renewals_name = None  # its renewals table is gone
-    if ws is None:
-        demo = load_config(DEMO_CONFIG)
-        ws = Workspace(draft_id=secrets.token_hex(6), source_name=DEMO_NAME,
-                       source_path=str(DEMO_DATA), baseline=demo, draft=demo)
-        try:
-            ws.save()
-        except OSError as error:  # e.g. disk full on the first visit: work in memory
-            st.session_state["autosave_error"] = (
-                f"Your draft cannot be autosaved on the server ({error.strerror}); it is "
-                "kept in this browser tab only. Export it from the Export page to be safe.")
-    st.query_params["draft"] = ws.draft_id
-    st.session_state[SESSION_KEY] = ws
-    return ws
 
 
 # --------------------------------------------------------------------------- cached work
@@ -427,6 +289,11 @@ def load_or_report(ws: Workspace) -> AccountTable | None:
     """The table, or None after showing why it cannot be used (never a traceback)."""
     try:
         table = load_table(ws)
+    except FileNotFoundError:
+        st.error(f"The data file of this draft (**{md_escape(ws.source_name)}**) is no longer "
+                 "on the server. Your draft and its configs are kept: load the data again "
+                 "on the **Data** page (or switch to the demo data there).")
+        return None
     except DataError as error:
         st.error(f"**{md_escape(ws.source_name)}** cannot be used yet. Fix the column "
                  "mapping on the Data page or the file itself:")
@@ -449,46 +316,3 @@ def workspace_and_table() -> tuple[Workspace, AccountTable]:
     if table is None:
         st.stop()
     return ws, table
-
-
-def save_upload(name: str, raw: bytes) -> Path:
-    """Keep an uploaded file beside the drafts so reloads and restarts find it again.
-
-    Files are named by content hash, written to a temporary file and renamed into place,
-    then read back and checked: a failed or partial write never leaves a broken file under
-    that name. Raises OSError (e.g. disk full) with nothing left behind.
-    """
-    import hashlib
-
-    uploads = DRAFTS_DIR / "uploads"
-    uploads.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (
-        ".csv", ".parquet", ".pq", ".txt", ".tsv") else ".csv"
-    digest = hashlib.sha256(raw).hexdigest()
-    path = uploads / f"{digest[:16]}{suffix}"
-    if _sha256_of(path) == digest:
-        return path
-    fd, tmp = tempfile.mkstemp(dir=uploads, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if _sha256_of(path) != digest:
-        path.unlink(missing_ok=True)
-        raise OSError(errno.EIO, "the saved copy does not match the upload")
-    return path
-
-
-def _sha256_of(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None

@@ -33,8 +33,6 @@ def test_five_sessions_on_100k_accounts(tmp_path, monkeypatch):
 
     from ui import state
 
-    drafts = tmp_path / "drafts"  # the folder start_server gives the app
-    monkeypatch.setattr(state, "DRAFTS_DIR", drafts)
     data = tmp_path / "accounts_100k.parquet"
     frame = synthetic_accounts(ACCOUNTS)
     assert "account_name" in frame.columns

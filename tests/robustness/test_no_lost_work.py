@@ -7,10 +7,11 @@ import json
 
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from calibration.config import ConfigError
 from calibration.configfile import import_config
-from tests.apptest_support import assert_clean, run_app
+from tests.apptest_support import APP, assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 from tests.robustness.support import run_cli
 
@@ -26,43 +27,53 @@ def restart_app() -> None:
     st.cache_resource.clear()
 
 
+def stored(ws):
+    """The draft as the workspace store holds it."""
+    from calibration.store import get_draft
+    from ui.store import get_store
+
+    return get_draft(get_store(), ws.draft_id, ws.owner)
+
+
 @pytest.mark.xdist_group("app")
 def test_draft_is_restored_after_a_restart(isolated_drafts):
+    from calibration.store import get_draft, open_store
+
     at = run_app()
+    assert "draft" not in at.query_params  # nothing changed yet: nothing stored
     at.slider(key="w::NPS").set_value(15).run()
     assert_clean(at)
     draft_id = draft_id_of(at)
-    saved = json.loads((isolated_drafts / f"{draft_id}.json").read_text())
-    nps = next(f for f in saved["draft"]["factors"] if f["name"] == "NPS")
+    store = open_store(environ={"HSC_WORKSPACE_DIR": str(isolated_drafts)})
+    saved = json.loads(get_draft(store, draft_id, "local").draft_json)
+    nps = next(f for f in saved["factors"] if f["name"] == "NPS")
     assert nps["weight"] > 0
-    assert not list(isolated_drafts.glob("*.tmp"))  # written via a temp file + rename
     restart_app()
     again = run_app(draft_id=draft_id)
     assert again.slider(key="w::NPS").value == 15
     assert draft_id_of(again) == draft_id
 
 
-def test_a_crash_while_saving_keeps_the_previous_file(isolated_drafts, demo_config,
-                                                      monkeypatch):
+def test_a_crash_while_saving_keeps_the_previous_draft(isolated_drafts, demo_config,
+                                                       monkeypatch):
+    from calibration.store import audit
     from ui import state
 
     ws = state.Workspace(draft_id="crashtest01", source_name="demo",
                          source_path=str(DEMO_DATA), baseline=demo_config, draft=demo_config)
-    ws.save()
-    before = ws.path.read_bytes()
+    assert ws.save()
+    before = stored(ws)
 
-    def half_written(payload, handle, **kwargs):
-        handle.write(json.dumps(payload)[:100])
+    def killed(*args, **kwargs):  # the transaction dies after the UPDATE, before COMMIT
         raise OSError("disk full")
 
-    real_dump = state.json.dump
-    monkeypatch.setattr(state.json, "dump", half_written)
-    ws.set_draft(demo_config.with_weights({"NPS": 50.0}))  # warns instead of crashing
-    monkeypatch.setattr(state.json, "dump", real_dump)
-    assert not list(ws.path.parent.glob("*.tmp"))
-    assert ws.path.read_bytes() == before
+    with monkeypatch.context() as patch:
+        patch.setattr(audit, "record", killed)
+        ws.set_draft(demo_config.with_weights({"NPS": 50.0}))  # warns instead of crashing
+    assert stored(ws) == before
+    assert "could not be saved" in st.session_state["autosave_error"]
     restored = state.Workspace.restore("crashtest01")
-    assert restored is not None and restored.draft == demo_config
+    assert restored.draft == demo_config and restored.version == before.version
 
 
 @pytest.mark.xdist_group("app")
@@ -75,16 +86,29 @@ def test_a_crash_while_saving_keeps_the_previous_file(isolated_drafts, demo_conf
                 "draft": {"schema_version": 1}}).encode(),
     b"[]",
 ], ids=["truncated", "empty", "binary", "invalid config", "wrong shape"])
-def test_corrupt_drafts_file_falls_back_to_the_demo(content, isolated_drafts):
+def test_corrupt_old_drafts_file_is_left_alone(content, isolated_drafts):
+    """A drafts/<id>.json of the previous release that cannot be imported is left on disk
+    and its id shows "not found" with a fresh draft (or, when the file held a draft whose
+    config is invalid, the draft is imported and shown with what is wrong)."""
     from tests.apptest_support import metric
 
     isolated_drafts.mkdir(parents=True, exist_ok=True)
     (isolated_drafts / "broken0001.json").write_bytes(content)
-    at = run_app(draft_id="broken0001")  # asserts no exception and the frame rendered
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["draft"] = "broken0001"
+    at.run()
+    assert not at.exception
+    assert (isolated_drafts / "broken0001.json").read_bytes() == content  # left for rescue
+    if b"invalid config" in content or b'"factors": []' in content:
+        assert at.title[0].value == "This draft cannot be opened"
+        problems = at.code[0].value
+        assert "baseline" in problems and "factors" in problems
+        return
+    assert_clean(at)
     ws = at.session_state["workspace"]
     assert ws.draft_id != "broken0001" and ws.source_path == str(DEMO_DATA)
+    assert any("was not found" in w.value for w in at.warning)
     assert metric(at, "AUC") != "n/a"
-    assert (isolated_drafts / "broken0001.json").read_bytes() == content  # left for rescue
 
 
 # --------------------------------------------------------------------------- exports
@@ -130,38 +154,39 @@ def test_failed_config_import_leaves_the_draft_untouched(name, raw, isolated_dra
                          source_path=str(DEMO_DATA), baseline=demo_config,
                          draft=demo_config.with_weights({"NPS": 25.0}))
     ws.save()
-    saved = ws.path.read_bytes()
+    saved = stored(ws)
     with pytest.raises(ConfigError) as caught:
         import_config(raw, name)
     assert str(caught.value).startswith(name) and caught.value.problems
     with pytest.raises(ConfigError):
         data_actions.import_baseline(ws, name, raw)
-    assert ws.path.read_bytes() == saved
+    assert stored(ws) == saved
     assert ws.baseline == demo_config and ws.draft == demo_config.with_weights({"NPS": 25.0})
 
 
-def test_failed_autosave_keeps_draft_and_warns(tmp_path, monkeypatch):
-    """Disk full while autosaving: no stray temp file, the draft stays in memory, the user is
-    told."""
-    import streamlit as st
+def test_failed_autosave_keeps_draft_and_warns(isolated_drafts, monkeypatch):
+    """The store cannot be written (disk full, database down): the draft stays in memory,
+    the user is told, the stored draft is unchanged."""
+    from sqlalchemy.exc import OperationalError
 
+    import ui.drafts as drafts
     import ui.state as state
     from calibration.config import load_config
     from calibration.demo import DEMO_CONFIG, DEMO_DATA
 
-    drafts = tmp_path / "full"
-    monkeypatch.setattr(state, "DRAFTS_DIR", drafts)
     config = load_config(DEMO_CONFIG)
     ws = state.Workspace(draft_id="abcdefgh12", source_name="demo",
                          source_path=str(DEMO_DATA), baseline=config, draft=config)
     ws.save()
+    before = stored(ws)
 
     def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+        raise OperationalError("UPDATE drafts", {}, Exception("database or disk is full"))
 
-    monkeypatch.setattr(state.json, "dump", disk_full)
     changed = config.with_weights({"NPS": 50})
-    ws.set_draft(changed)
+    with monkeypatch.context() as patch:
+        patch.setattr(drafts, "save_draft", disk_full)
+        ws.set_draft(changed)
     assert ws.draft == changed
-    assert "could not be autosaved" in st.session_state["autosave_error"]
-    assert sorted(p.name for p in drafts.iterdir()) == ["abcdefgh12.json"]
+    assert "could not be saved" in st.session_state["autosave_error"]
+    assert stored(ws) == before

@@ -191,27 +191,30 @@ def test_fuzzed_cli_arguments_never_crash(tmp_path, capsys, command, flag, value
 
 # --------------------------------------------------------------------------- uploads
 def test_an_upload_is_written_atomically_and_verified(isolated_drafts, monkeypatch):
+    from calibration.store import uploads as store_uploads
     from ui import state
 
     raw = DEMO_DATA.read_bytes()
     path = state.save_upload("accounts.parquet", raw)
-    assert path.read_bytes() == raw and path.parent == isolated_drafts / "uploads"
+    owner_folder = store_uploads.owner_folder(isolated_drafts, "local")
+    assert path.read_bytes() == raw and path.parent == owner_folder
     path.write_bytes(b"")  # a broken earlier copy under the same (content-hash) name
     assert state.save_upload("accounts.parquet", raw) == path and path.read_bytes() == raw
 
     def disk_full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(state.os, "replace", disk_full)
+    monkeypatch.setattr(store_uploads.os, "replace", disk_full)
     other = raw + b"\n"  # new content, new name
     with pytest.raises(OSError):
         state.save_upload("other.csv", other)
-    leftovers = sorted(p.name for p in (isolated_drafts / "uploads").iterdir())
+    leftovers = sorted(p.name for p in owner_folder.iterdir())
     assert leftovers == [path.name], leftovers  # no 0-byte file, no .tmp
 
 
 def test_a_failed_upload_leaves_the_workspace_unchanged(isolated_drafts, monkeypatch,
                                                         demo_config):
+    from calibration.store import uploads as store_uploads
     from ui import data_actions, state
 
     ws = state.Workspace(draft_id="abcdef999999", source_name=state.DEMO_NAME,
@@ -220,28 +223,32 @@ def test_a_failed_upload_leaves_the_workspace_unchanged(isolated_drafts, monkeyp
     def disk_full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(state.os, "replace", disk_full)
+    monkeypatch.setattr(store_uploads.os, "replace", disk_full)
     buffer = io.BytesIO()
     pd.DataFrame({"id": ["a", "b"], "x": [1, 2]}).to_parquet(buffer)
     with pytest.raises(DataError, match="could not be saved on the server"):
         data_actions.use_upload(ws, "a.parquet", buffer.getvalue())
     assert ws.source_path == str(DEMO_DATA)
     uploads = isolated_drafts / "uploads"
-    assert not uploads.exists() or not any(uploads.iterdir())
+    assert not uploads.exists() or not any(p.is_file() for p in uploads.rglob("*"))
 
 
 @pytest.mark.xdist_group("app")
 def test_disk_full_on_the_first_visit_keeps_the_app_working(isolated_drafts, monkeypatch):
+    """The workspace store cannot be created (disk full): the app still works in memory and
+    says, once something changes, that the draft is not saved."""
     from tests.apptest_support import run_app
-    from ui import state
+    from ui import store
 
-    def disk_full(self):
+    def disk_full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(state.Workspace, "save", disk_full)
+    monkeypatch.setattr(store, "open_store", disk_full)
     at = run_app()
     assert not at.exception
-    assert any("cannot be autosaved" in str(e.value) for e in at.sidebar.error)
+    at.slider(key="w::NPS").set_value(20).run()
+    assert not at.exception
+    assert any("could not be saved" in str(e.value) for e in at.sidebar.error)
 
 
 # --------------------------------------------------------------------------- tables
