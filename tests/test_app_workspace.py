@@ -227,3 +227,13 @@ def test_shared_server_asks_for_login_first(isolated_drafts):
     assert [b.label for b in at.button] == ["Log in"]
     assert not at.slider and not at.metric  # no data before login
     assert "workspace" not in at.session_state
+
+
+def test_shared_server_without_login_configured_refuses_to_mix_users(monkeypatch):
+    monkeypatch.setenv("HSC_DEPLOYMENT", "shared")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception
+    assert "no login is configured" in at.error[0].value
+    assert not at.slider and "workspace" not in at.session_state
+    monkeypatch.setenv("HSC_REQUIRE_LOGIN", "0")  # the operator accepts one shared workspace
+    assert_clean(run_app())

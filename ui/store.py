@@ -5,9 +5,10 @@ Where the store lives, in order: ``HSC_DATABASE_URL``; a ``[connections.workspac
 convention); else SQLite at ``<workspace folder>/workspace.db`` (``HSC_WORKSPACE_DIR``,
 default ``drafts/``).
 
-Login: when ``.streamlit/secrets.toml`` has an ``[auth]`` section (OIDC, see ``st.login``),
-every page asks for a login first and drafts, uploads and scenarios belong to the signed-in
-user. Without it the app is a single local user's (owner ``local``).
+Login (:func:`login_required`): on a shared server, or when ``.streamlit/secrets.toml`` has
+an ``[auth]`` section (OIDC, see ``st.login``), every page asks for a login first and
+drafts, uploads and scenarios belong to the signed-in user. On a leader's own machine the
+app is a single local user's (owner ``local``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from calibration.store import Store, open_store, store_url, workspace_dir
 from calibration.store.legacy import import_json_drafts
 from calibration.store.retention import stray_temp_files
 from calibration.store.uploads import save_upload as _save_upload
+from ui import deployment
 
 LOCAL_USER = "local"
 REQUIRE_LOGIN_ENV = "HSC_REQUIRE_LOGIN"
@@ -43,19 +45,19 @@ def database_url() -> str | None:
     """The configured database URL, or None for the default SQLite file."""
     if os.environ.get("HSC_DATABASE_URL"):
         return os.environ["HSC_DATABASE_URL"]
-    connection = _secrets("connections").get("workspace") or {}
-    url = connection.get("url")
-    if url:
-        return str(url)
+    connection = deployment.connection_settings("workspace")
+    if connection.get("url"):
+        return str(connection["url"])
     if connection.get("dialect"):  # the field-by-field form st.connection also accepts
         from sqlalchemy.engine import URL
 
+        dialect = str(connection["dialect"])
         return URL.create(
-            f"{connection['dialect']}+{connection.get('driver', 'psycopg')}"
-            if connection.get("dialect") == "postgresql" else connection["dialect"],
-            username=connection.get("username"), password=connection.get("password"),
-            host=connection.get("host"), port=connection.get("port"),
-            database=connection.get("database")).render_as_string(hide_password=False)
+            f"{dialect}+{connection.get('driver', 'psycopg')}" if dialect == "postgresql"
+            else dialect, username=connection.get("username"),
+            password=connection.get("password"), host=connection.get("host"),
+            port=connection.get("port"), database=connection.get("database"),
+        ).render_as_string(hide_password=False)
     return None
 
 
@@ -76,9 +78,13 @@ def get_store() -> Store:
 
 # --------------------------------------------------------------------------- users
 def login_required() -> bool:
-    """True on a shared deployment: an ``[auth]`` section in secrets, or
-    ``HSC_REQUIRE_LOGIN=1`` (which then refuses to run without one)."""
-    return bool(_secrets("auth")) or os.environ.get(REQUIRE_LOGIN_ENV, "") == "1"
+    """Whether visitors must sign in: ``HSC_REQUIRE_LOGIN`` / ``[hsc] require_login`` when
+    set, else yes on a shared server (:func:`ui.deployment.is_shared`) or when an ``[auth]``
+    section is configured, no for a leader's own machine."""
+    value = (deployment.setting(REQUIRE_LOGIN_ENV, "require_login") or "").casefold()
+    if value in deployment.TRUE | deployment.FALSE:
+        return value in deployment.TRUE
+    return deployment.is_shared() or bool(_secrets("auth"))
 
 
 def current_user() -> str:
@@ -88,9 +94,10 @@ def current_user() -> str:
     if not login_required():
         return LOCAL_USER
     if not _secrets("auth"):
-        st.error("This server requires login (HSC_REQUIRE_LOGIN=1) but no `[auth]` section "
-                 "is configured in .streamlit/secrets.toml: ask the operator to set up "
-                 "OIDC (see the README's Team server section).")
+        st.error("This is a shared server, so everyone signs in and sees only their own "
+                 "drafts, but no login is configured (`[auth]` in .streamlit/secrets.toml). "
+                 "Ask the operator to set up OIDC (README: *A team server*), or to set "
+                 "HSC_REQUIRE_LOGIN=0 if everyone may share one workspace.")
         st.stop()
     user = st.user
     if not getattr(user, "is_logged_in", False):

@@ -181,9 +181,10 @@ def test_the_app_refuses_copy_to_a_page_and_keeps_the_source(monkeypatch):
 
 @pytest.mark.xdist_group("app")
 def test_a_shared_server_has_no_sql_box_unless_the_operator_enables_it(monkeypatch):
-    at = _data_page(monkeypatch, HSC_DEPLOYMENT="shared")
+    at = _data_page(monkeypatch, HSC_DEPLOYMENT="shared", HSC_REQUIRE_LOGIN="0")
     assert "SQL query (DuckDB)" not in at.radio(key="data::source").options
-    at = _data_page(monkeypatch, HSC_DEPLOYMENT="shared", HSC_SQL_BOX="on")
+    at = _data_page(monkeypatch, HSC_DEPLOYMENT="shared", HSC_SQL_BOX="on",
+                    HSC_REQUIRE_LOGIN="0")  # no login here: one shared workspace
     assert "SQL query (DuckDB)" in at.radio(key="data::source").options
     at = _data_page(monkeypatch, HSC_DEPLOYMENT="local", HSC_SQL_BOX="off")
     assert "SQL query (DuckDB)" not in at.radio(key="data::source").options
@@ -279,4 +280,7 @@ def test_use_sql_reports_refusals_as_data_errors(isolated_drafts):
     assert not Path("x.db").exists() and ws.source_path == str(DEMO_DATA)
     frame = data_actions.use_sql(ws, "SELECT * FROM accounts LIMIT 10")
     assert len(frame) == 10 and ws.source_name.startswith("SQL: SELECT * FROM accounts")
-    assert os.path.dirname(ws.source_path) == str(isolated_drafts / "uploads")
+    from calibration.store.uploads import owner_folder
+
+    # kept in the owner's own upload folder
+    assert os.path.dirname(ws.source_path) == str(owner_folder(isolated_drafts, ws.owner))
