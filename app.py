@@ -31,8 +31,12 @@ PAGES = [
             url_path="segments"),
     st.Page("app_pages/suggest.py", title="Suggest", icon=":material/auto_fix_high:",
             url_path="suggest"),
+    st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/compare:",
+            url_path="scenarios"),
     st.Page("app_pages/export.py", title="Export", icon=":material/ios_share:",
             url_path="export"),
+    st.Page("app_pages/versions.py", title="Versions", icon=":material/history:",
+            url_path="versions"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -171,12 +171,14 @@ class Workspace:
         return cls.from_record(get_draft(get_store(), draft_id, owner or current_user()))
 
     # ---- changes -------------------------------------------------------------------
-    def set_draft(self, config: Config, *, reset_widgets: bool = False) -> None:
+    def set_draft(self, config: Config, *, reset_widgets: bool = False,
+                  action: str = "edited") -> None:
         """Replace the draft's scoring config and autosave; the draft keeps its own name,
-        author and notes. ``reset_widgets`` re-reads every control."""
+        author and notes. ``reset_widgets`` re-reads every control; ``action`` names the
+        change in the audit log."""
         config = config.with_details(name=self.draft.name, author=self.draft.author,
                                      notes=self.draft.notes)
-        self._replace(config)
+        self._replace(config, action)
         if reset_widgets:
             clear_widgets()
 
@@ -185,12 +187,12 @@ class Workspace:
         """Rename the draft or edit its author / notes (used by every export), and save."""
         self._replace(self.draft.with_details(name=name, author=author, notes=notes))
 
-    def _replace(self, config: Config) -> None:
+    def _replace(self, config: Config, action: str = "edited") -> None:
         if config == self.draft:
             return
         self.history = [*self.history[-19:], self.draft.to_json()]
         self.draft = config
-        self.save()
+        self.save(action=action)
 
     def undo(self) -> bool:
         """Go back to the previous draft (True when there was one)."""
