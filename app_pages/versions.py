@@ -7,8 +7,10 @@ import streamlit as st
 
 from calibration.compare import config_diff
 from calibration.since_published import performance_since
+from calibration.store import trail
 from calibration.verdicts import format_value
 from ui import state
+from ui.store import get_store
 from ui.text import md_escape
 from ui.version_actions import (
     FLASH,
@@ -52,9 +54,22 @@ with st.expander("Record a config published before (e.g. last quarter's export)"
 published, problems = versions()
 for problem in problems:
     st.warning(problem)
+
+
+def _audit_log() -> None:
+    """Who changed what and when: this draft's history and every published version."""
+    entries = [e for e in trail(get_store(), ws.owner, limit=300)
+               if e.subject == "version" or e.subject_id == ws.draft_id]
+    with st.expander(f"Audit log ({len(entries)} entries: this draft and every version)"):
+        st.dataframe([{"When": e.at.strftime("%Y-%m-%d %H:%M:%S UTC"), "Who": e.actor,
+                       "What": e.action, "Changes": e.summary} for e in entries],
+                     hide_index=True, width="stretch")
+
+
 if not published:
     st.info("Nothing published yet. When the draft is the one to use, publish it above "
             "under a name such as “Q4 2026”.")
+    _audit_log()
     st.stop()
 
 st.subheader("Published")
@@ -106,3 +121,5 @@ else:
         st.caption("Same scoring.")
     else:
         st.text("\n".join(lines))
+
+_audit_log()

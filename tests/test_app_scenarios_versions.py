@@ -121,3 +121,6 @@ def test_publish_list_diff_and_since(backend):
     assert_clean(at)
     ws = at.session_state["workspace"]
     assert ws.baseline.fingerprint() == q3.config_hash
+    log = at.dataframe[-1].value  # the audit log: who, when, what, in plain words
+    assert list(log["What"][:2]) == ["baseline set to published “Q3 2025”", "published"]
+    assert "Executive sponsor: weight 0% ->" in " ".join(log["Changes"])

@@ -395,3 +395,21 @@ def test_workspace_cli_info_cleanup_backup(tmp_path, monkeypatch, capsys):
     assert main(["workspace", "info"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the workspace store cannot be opened") and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- reference tags
+def test_reference_tags_per_owner_and_data_set(store):
+    from calibration.store.tags import set_tag, tags_for
+
+    set_tag(store, ALICE, "demo", "A-1", "healthy", "renewed early twice")
+    set_tag(store, ALICE, "demo", "A-2", "struggling")
+    set_tag(store, ALICE, "demo", "A-1", "struggling")  # re-tagging replaces
+    set_tag(store, ALICE, "other.csv", "A-1", "healthy")
+    set_tag(store, BOB, "demo", "A-3", "healthy")
+    assert [(t.account_id, t.tag) for t in tags_for(store, ALICE, "demo")] == [
+        ("A-1", "struggling"), ("A-2", "struggling")]
+    set_tag(store, ALICE, "demo", "A-2", None)
+    assert [t.account_id for t in tags_for(store, ALICE, "demo")] == ["A-1"]
+    assert [t.account_id for t in tags_for(store, BOB, "demo")] == ["A-3"]
+    with pytest.raises(StoreError, match="healthy, struggling"):
+        set_tag(store, ALICE, "demo", "A-1", "fine")
