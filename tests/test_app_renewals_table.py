@@ -71,18 +71,20 @@ def test_bad_renewals_table_leaves_the_workspace_unchanged(files):
 
 
 def test_unusable_saved_horizon_falls_back_to_the_default(isolated_drafts):
-    import json as json_module
+    from sqlalchemy import update
 
+    from calibration.store.schema import drafts
     from ui.state import Workspace
+    from ui.store import get_store
 
     config = Config.model_validate(layouts.config_dict())
     ws = Workspace(draft_id="horizon00001", source_name="x", source_path="x",
                    baseline=config, draft=config)
     ws.save()
-    payload = json_module.loads(ws.path.read_text())
-    for bad in (-5, 10**9, "ninety"):
-        payload["horizon_days"] = bad
-        ws.path.write_text(json_module.dumps(payload))
+    for bad in (-5, 10**9):  # a hand-edited workspace database
+        with get_store().transaction() as conn:
+            conn.execute(update(drafts).where(drafts.c.id == "horizon00001")
+                         .values(horizon_days=bad))
         assert Workspace.restore("horizon00001").horizon_days == 90
 
 

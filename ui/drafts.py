@@ -158,7 +158,7 @@ class Workspace:
             renewals = (None, None)  # its renewals table is gone: judged from the snapshots
         return cls(draft_id=record.id, source_name=record.source_name,
                    source_path=record.source_path, baseline=configs["baseline_json"],
-                   draft=configs["draft_json"], horizon_days=record.horizon_days,
+                   draft=configs["draft_json"], horizon_days=_saved_horizon(record.horizon_days),
                    renewals_path=renewals[0], renewals_name=renewals[1],
                    saved_at=record.updated_at.isoformat(timespec="seconds"),
                    owner=record.owner, version=record.version,
@@ -202,6 +202,16 @@ class Workspace:
         self.save(action="undo")
         clear_widgets()
         return True
+
+
+def _saved_horizon(value: object) -> int:
+    """A saved horizon, or the default 90 when the store holds something unusable (a
+    hand-edited database must not break the sidebar's 0-730 day input)."""
+    try:
+        horizon = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 90
+    return horizon if 0 <= horizon <= 730 else 90
 
 
 def _detail_lines(old: Config | None, new: Config) -> list[str]:
