@@ -77,7 +77,10 @@ def test_telco_upload_starter_config_and_calibrate_auc():
     detected = detect_roles(frame)
     expected = starter_config(frame, detected, default_factor_columns(frame, detected),
                               "Starter config (Telco-Customer-Churn.csv)")
-    assert ws.draft == expected and ws.baseline == expected
+    assert ws.baseline == expected  # the draft takes its scoring, keeping its own name
+    assert ws.draft == expected.with_details(name=ws.draft.name, author=ws.draft.author,
+                                             notes=ws.draft.notes)
+    assert ws.draft.name.startswith("New draft")
     assert any("both the baseline and the draft" in t for t in texts(at, "success"))
     # the 11 blank TotalCharges are counted and listed, not dropped
     blank = [t for t in texts(at, "info") if "TotalCharges" in t]
