@@ -128,11 +128,19 @@ def hostile_workspace(tmp_path, isolated_drafts, demo_config):
     ws = Workspace(draft_id="hostile00001", source_name=_payload(1) + ".parquet",
                    source_path=str(path), baseline=config, draft=config)
     ws.save()
+    from calibration.store import publish, save_scenario
+    from ui.store import get_store
+
+    save_scenario(get_store(), ws.draft_id, ws.owner, _payload(95), config.to_json(),
+                  config.fingerprint())
+    publish(get_store(), name=_payload(96), author=_payload(97), notes=_payload(98),
+            config_hash=config.fingerprint(), config_json=config.to_json(),
+            data_name=ws.source_name, horizon_days=90, actor=ws.owner)
     return ws
 
 
 @pytest.mark.parametrize("page", ["data", "calibrate", "accounts", "renewals", "segments",
-                                  "suggest", "export"])
+                                  "suggest", "export", "scenarios", "versions"])
 def test_hostile_text_renders_as_text_on_every_page(hostile_workspace, page):
     from tests.apptest_support import run_app
 
