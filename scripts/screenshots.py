@@ -111,10 +111,13 @@ def shoot(url: str, prefix: str, draft_id: str | None) -> None:
             page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.get_by_test_id("stSpinner").first.wait_for(state="detached", timeout=90_000)
-            charts = page.locator("[data-testid='stVegaLiteChart'] canvas, "
-                                  "[data-testid='stVegaLiteChart'] svg")
-            if page.get_by_test_id("stVegaLiteChart").count():
-                charts.first.wait_for(timeout=60_000)
+            page.wait_for_function(  # fragments drawn after the first paint
+                "() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
+                timeout=120_000)
+            # charts in the open tab only (Accounts keeps charts in other tabs, hidden)
+            shown = page.locator("[data-testid='stVegaLiteChart'] >> visible=true")
+            if shown.count():
+                shown.first.locator("canvas, svg").first.wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(OUT / f"{prefix}{name}.png"), full_page=False)
             print(f"wrote {OUT / f'{prefix}{name}.png'}")
