@@ -23,7 +23,8 @@ from tests.browser.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "export"]
+PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "scenarios", "export",
+         "versions"]
 WIDTHS = [1440, 800]
 LOCAL_HOSTS = {"127.0.0.1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
