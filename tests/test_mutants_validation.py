@@ -158,3 +158,18 @@ def test_a_drop_from_the_snapshot_on_the_window_edge_counts():
     # a window starting a day later leaves 2025-03-31 (score 88) as the opening: 3 points
     later = drop_signal(table, result, judged_rows(table, 90), min_drop=15, within_days=92)
     assert later["with_drop"]["accounts"] == 0
+
+
+def test_validate_by_default_includes_each_factors_own_signal(segmented):
+    frame, table, config, scored = segmented
+    evidence = validate(table, config, scored, by_segment=False)
+    factors = evidence["factors"]
+    assert factors["reason"] is None
+    assert [f["factor"] for f in factors["factors"]] == config.factor_names
+    churned = frame["outcome"].eq("churned").to_numpy()
+    for k, row in enumerate(factors["factors"]):
+        points = scored.matrix.points[:, k]
+        u = stats.mannwhitneyu(points[~churned], points[churned]).statistic
+        assert row["auc"]["value"] == pytest.approx(
+            u / (churned.sum() * (~churned).sum()), rel=1e-12)
+    assert evidence["logit"]["reason"] is None and evidence["logit"]["value"] is not None
