@@ -172,6 +172,9 @@ EQUIVALENT: dict[str, str] = {
     "validation:lead_time_by_segment:number:`365` -> `366`#1":
         "not equivalent for a direct caller, harmless in the app: validate always passes its "
         "own lookback_days to this helper, so the helper's default is never used",
+    "validation:validate:number:`0` -> `1`#2":
+        "the default bootstrap seed: any fixed seed is reproducible and the seed used is "
+        "recorded in the evidence (and validate bootstraps nothing unless asked)",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
