@@ -175,6 +175,9 @@ EQUIVALENT: dict[str, str] = {
     "validation:validate:number:`0` -> `1`#2":
         "the default bootstrap seed: any fixed seed is reproducible and the seed used is "
         "recorded in the evidence (and validate bootstraps nothing unless asked)",
+    "validation:by_config_segment:bool:`False` -> `True`#2":
+        "by_config_segment then also fits a logistic regression per segment: slower, but "
+        "every number it returns is the same (the logit is an extra key)",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
