@@ -178,6 +178,9 @@ EQUIVALENT: dict[str, str] = {
     "validation:by_config_segment:bool:`False` -> `True`#2":
         "by_config_segment then also fits a logistic regression per segment: slower, but "
         "every number it returns is the same (the logit is an extra key)",
+    "validation:segment_labels:boolop:`or` -> `and`#1":
+        "unreachable through accounts.prepare, which refuses a segment role naming a column "
+        "that is not in the data (\"the segment column 'tier' is not in the file\")",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",
