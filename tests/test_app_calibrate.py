@@ -125,6 +125,22 @@ def test_cs_outcomes_come_first_and_equal_calibration(demo):
     assert any("likely range" in c.value for c in at.caption)
 
 
+def test_reference_agreement_beside_the_outcomes(demo):
+    """Known accounts while tuning: agreement with the reference labels and its change."""
+    config, table = demo
+    at = run_app()
+    at.slider(key="band::range").set_value((45.0, 70.0)).run()
+    raw = config.model_dump()
+    raw["bands"] = {"red_max": 45.0, "yellow_max": 70.0}
+    now = expected(type(config).model_validate(raw), table)["reference"]
+    before = expected(config, table)["reference"]
+    if now["value"] is None:
+        pytest.skip("demo data has no reference labels")
+    card = next(m for m in at.metric if m.label == "Known accounts in the right band")
+    assert card.value == formatting.percent(now["value"])
+    assert (card.delta or None) == formatting.delta(now["value"], before["value"], "percent")
+
+
 def test_unchanged_draft_shows_no_deltas(demo):
     at = run_app()
     assert all(delta is None for _, delta in outcome_cards(at).values())

@@ -87,9 +87,26 @@ def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any],
                      horizon_days: int | None = None, cross_sectional: bool = False) -> None:
     """CS outcomes first, statistics in an expander; warnings below."""
     outcome_metrics(draft, baseline, horizon_days, cross_sectional, key="headline")
+    reference_agreement(draft, baseline)
     advanced_statistics(draft, baseline, key="headline")
     for warning in draft.get("warnings", []):
         st.warning(md_escape(warning))
+
+
+def reference_agreement(draft: dict[str, Any], baseline: dict[str, Any] | None) -> None:
+    """Agreement with the accounts the team knows (known healthy green, known struggling
+    red) and its change against the baseline; nothing when no account carries a label."""
+    ref = draft.get("reference") or {}
+    if ref.get("value") is None:
+        return
+    with layout.card_row(1, "reference")[0]:
+        metric_card("Known accounts in the right band", ref,
+                    ((baseline or {}).get("reference") or {}).get("value"), "percent",
+                    "Accounts the team already knows: known-healthy ones should be green, "
+                    "known-struggling ones red. Higher is better.")
+        st.caption(f"{ref['healthy_red']:,} known-healthy accounts are red and "
+                   f"{ref['struggling_green']:,} known-struggling accounts are green "
+                   f"(of {ref['n_labelled']:,} labelled; details on Accounts).")
 
 
 def band_table(bands: list[dict[str, Any]]) -> pd.DataFrame:
