@@ -45,7 +45,9 @@ def test_ranking_suggestion_preview_equals_the_applied_draft_and_a_curve_is_acce
     at.button(key="sg::apply::ranking").click().run()
     assert_clean(at)
     applied = at.session_state["workspace"].draft
-    assert applied == suggestion.config
+    # the draft keeps its own name, author and notes; everything that scores is the suggestion's
+    assert applied == suggestion.config.with_details(name=applied.name, author=applied.author,
+                                                     notes=applied.notes)
     bands = score_frame(table.frame, applied).result.band[judged.rows]
     after = cs_numbers(bands, judged.churned, judged.arr)
     assert after["surprise_churn_count"] == suggestion.numbers["surprise_churn_count"]
