@@ -33,7 +33,7 @@ rows = judged.rows
 churned = judged.churned
 decisions = objectives.decision_scores(judged, draft)
 names = ws.draft.factor_names
-data_key = (state.data_key(ws), ws.draft.fingerprint(), ws.horizon_days)
+data_key = (state.data_key(ws), ws.draft.cache_key(), ws.horizon_days)
 
 MIN_CHURNED_TO_FIT = 10
 if churned.sum() < MIN_CHURNED_TO_FIT or churned.all():

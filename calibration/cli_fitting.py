@@ -152,11 +152,24 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from calibration.compare import config_diff
     from calibration.config import load_config
+    from calibration.configdiff import config_diff
 
-    lines = config_diff(load_config(args.a), load_config(args.b))
+    a, b = load_config(args.a), load_config(args.b)
+    lines = config_diff(a, b)
     print("\n".join(f"- {line}" for line in lines) if lines else "no scoring differences")
+    if args.data:
+        from calibration.accounts import load_accounts
+        from calibration.config import ConfigError, check_columns
+        from calibration.configdiff import score_diff
+
+        table = load_accounts(args.data, b)
+        problems = check_columns(a, table.frame.columns)
+        if problems:
+            raise ConfigError(problems, f"{args.a} vs {args.data}")
+        result = score_diff(table.frame, a, b, ids=table.account_id, top=args.top)
+        print(f"\nScores on {args.data}:")
+        print("\n".join(result.describe(args.top)))
     return 0
 
 
@@ -224,9 +237,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                       "real' needs it to improve and no outcome to get significantly worse")
     comp.set_defaults(run=_guarded(_compare))
 
-    diff = sub.add_parser("diff", help="plain-words differences between two configs")
+    diff = sub.add_parser("diff", help="plain-words differences between two configs (with "
+                          "--data: which accounts change score and band)")
     diff.add_argument("a", help="first config file")
     diff.add_argument("b", help="second config file")
+    diff.add_argument("--data", default=None,
+                      help="CSV or Parquet account file: also count accounts whose score or "
+                           "band changes and list the largest moves")
+    diff.add_argument("--top", type=int, default=10, help="largest moves to list (default 10)")
     diff.set_defaults(run=_guarded(_diff))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,13 +21,13 @@ import pandas as pd
 
 from calibration import history, metrics
 from calibration.accounts import AccountTable
-from calibration.config import BAND_NAMES, Config, Guardrail, LinearRule, MappingRule, Segment
+from calibration.config import BAND_NAMES, Config
+from calibration.configdiff import aligned_contributions, config_diff
 from calibration.cs_metrics import METRIC_LABELS, paired_cs_metrics
 from calibration.decisions import Decisions
 from calibration.scoring import ScoreResult, score_frame
 from calibration.validation import judged_rows
 from calibration.verdicts import format_value, judge
-from calibration.weights import flat_weights
 
 _LABELS = np.array([*BAND_NAMES, "unscored"], dtype=object)
 
@@ -222,11 +222,14 @@ def compare_scored(table: AccountTable, baseline_config: Config, draft_config: C
         changed = latest[base.band[latest] != draft.band[latest]]
         moved_base, moved_draft = explain_rows(changed)
         moved_rows, moved_ids = None, table.account_id[changed]
-    movers = band_movers(moved_base, moved_draft, draft_config.factor_names
-                         if draft_config.factor_names == baseline_config.factor_names
-                         else _common_names(baseline_config, draft_config, moved_base,
-                                            moved_draft),
-                         moved_rows, moved_ids)
+    # factors matched by name: a draft that adds or drops a factor compares too
+    names = list(dict.fromkeys([*baseline_config.factor_names, *draft_config.factor_names]))
+    movers = band_movers(
+        replace(moved_base, contributions=aligned_contributions(
+            moved_base.contributions, baseline_config.factor_names, names)),
+        replace(moved_draft, contributions=aligned_contributions(
+            moved_draft.contributions, draft_config.factor_names, names)),
+        names, moved_rows, moved_ids)
     return Comparison(
         baseline_name=baseline_config.name, draft_name=draft_config.name,
         horizon_days=judged.horizon_days,
@@ -239,176 +242,5 @@ def compare_scored(table: AccountTable, baseline_config: Config, draft_config: C
     )
 
 
-def _common_names(a: Config, b: Config, ra: ScoreResult, rb: ScoreResult) -> list[str]:
-    """Factor names when the configs' factor lists differ: contributions must align, so the
-    draft's are used only if the counts match."""
-    if len(a.factors) != len(b.factors):
-        raise ValueError("the two configs have different factors: band movers need the same "
-                         "factor list (add missing factors at weight 0)")
-    return [fa if fa == fb else f"{fa} / {fb}" for fa, fb in zip(a.factor_names, b.factor_names,
-                                                                 strict=True)]
-
-
-# --------------------------------------------------------------------------- config diff
-def _pct(x: float) -> str:
-    return f"{abs(round(x, 1)) + 0.0:.1f}%".replace(".0%", "%")
-
-
-def _direction(d: str) -> str:
-    return d.replace("_", " ")
-
-
-def _rule_text(rule: Any) -> str:
-    kind = rule.kind
-    if kind == "linear":
-        return f"linear from {rule.lo:g} to {rule.hi:g}"
-    if kind == "steps":
-        return (f"steps at {', '.join(f'{v:g}' for v in rule.cutoffs)} giving "
-                f"{', '.join(f'{v:g}' for v in rule.points)} points")
-    if kind == "mapping":
-        text = ", ".join(f"{k} {v:g}" for k, v in rule.points.items())
-        return f"mapping ({text}; other {'missing' if rule.default is None else rule.default})"
-    if kind == "boolean":
-        return f"yes {rule.true_points:g} / no {rule.false_points:g} points"
-    return f"percentile rule over {len(rule.values)} reference values"
-
-
-def _rule_changes(name: str, a: Any, b: Any) -> list[str]:
-    if a == b:
-        return []
-    if isinstance(a, LinearRule) and isinstance(b, LinearRule):
-        return [f"{name}: cut-offs {a.lo:g}-{a.hi:g} -> {b.lo:g}-{b.hi:g}"]
-    if isinstance(a, MappingRule) and isinstance(b, MappingRule):
-        out = []
-        pa = {k.strip().casefold(): (k, v) for k, v in a.points.items()}
-        pb = {k.strip().casefold(): (k, v) for k, v in b.points.items()}
-        for key in dict.fromkeys([*pa, *pb]):
-            if key not in pb:
-                out.append(f"{name}: category '{pa[key][0]}' removed (was {pa[key][1]:g} points)")
-            elif key not in pa:
-                out.append(f"{name}: new category '{pb[key][0]}' = {pb[key][1]:g} points")
-            elif pa[key][1] != pb[key][1]:
-                out.append(f"{name}: '{pb[key][0]}' {pa[key][1]:g} -> {pb[key][1]:g} points")
-        if a.default != b.default:
-            out.append(f"{name}: unlisted categories {_points_or_missing(a.default)} -> "
-                       f"{_points_or_missing(b.default)}")
-        return out
-    return [f"{name}: rule {_rule_text(a)} -> {_rule_text(b)}"]
-
-
-def _points_or_missing(value: float | None) -> str:
-    return "count as missing" if value is None else f"{value:g} points"
-
-
-def _guardrail_text(g: Guardrail) -> str:
-    value = g.value
-    shown = f"{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) \
-        else repr(value)
-    cond = "is missing" if g.operator == "is_missing" else f"{g.operator} {shown}"
-    state = "" if g.enabled else " (disabled)"
-    return f"{g.column} {cond} caps at {g.cap}{state}"
-
-
-def _segment_changes(a: Segment, b: Segment) -> list[str]:
-    out = []
-    label = f"segment '{b.name}'"
-    if a.match != b.match:
-        out.append(f"{label}: now matches {b.match.column} in {b.match.values} (was "
-                   f"{a.match.column} in {a.match.values})")
-    for key in dict.fromkeys([*a.weights, *b.weights]):
-        wa, wb = a.weights.get(key), b.weights.get(key)
-        if wa != wb:
-            out.append(f"{label}: weight of {key} {_override(wa)} -> {_override(wb)}")
-    for key in dict.fromkeys([*a.group_weights, *b.group_weights]):
-        wa, wb = a.group_weights.get(key), b.group_weights.get(key)
-        if wa != wb:
-            out.append(f"{label}: weight of group {key} {_override(wa)} -> {_override(wb)}")
-    for key in dict.fromkeys([*a.rules, *b.rules]):
-        ra, rb = a.rules.get(key), b.rules.get(key)
-        if ra != rb:
-            out.append(f"{label}: rule for {key} "
-                       f"{'default' if ra is None else _rule_text(ra)} -> "
-                       f"{'default' if rb is None else _rule_text(rb)}")
-    if a.bands != b.bands:
-        out.append(f"{label}: bands {_bands_text(a.bands)} -> {_bands_text(b.bands)}")
-    return out
-
-
-def _override(value: float | None) -> str:
-    return "default" if value is None else f"{value:g}"
-
-
-def _bands_text(bands: Any) -> str:
-    return "default" if bands is None else f"red <= {bands.red_max:g}, yellow <= " \
-        f"{bands.yellow_max:g}"
-
-
-def config_diff(a: Config, b: Config) -> list[str]:
-    """Plain-words differences from config ``a`` to ``b`` that change scores or bands.
-
-    Covers factors added/removed, effective weights (flat % of the score), group moves,
-    columns, directions, missing-value policies, rules and cut-offs, bands, guardrails,
-    segments and column roles. Names, notes and evidence are not compared.
-    """
-    out: list[str] = []
-    fa = {f.name: f for f in a.factors}
-    fb = {f.name: f for f in b.factors}
-    for name in [n for n in fa if n not in fb]:
-        out.append(f"factor {name} removed")
-    for name in [n for n in fb if n not in fa]:
-        out.append(f"new factor {name} ({_rule_text(fb[name].rule)} on column "
-                   f"{fb[name].column})")
-    wa, wb = flat_weights(a), flat_weights(b)
-    for name in dict.fromkeys([*a.factor_names, *b.factor_names]):
-        x, y = wa.get(name, 0.0), wb.get(name, 0.0)
-        if abs(x - y) >= 0.05 and name in fa and name in fb:
-            out.append(f"{name}: weight {_pct(x)} -> {_pct(y)} of the score")
-    for name in [n for n in a.factor_names if n in fb]:
-        x, y = fa[name], fb[name]
-        if x.group != y.group:
-            out.append(f"{name}: moved from group {x.group} to {y.group}")
-        if x.column != y.column:
-            out.append(f"{name}: reads column {y.column} (was {x.column})")
-        if x.direction != y.direction:
-            out.append(f"{name}: now {_direction(y.direction)} (was {_direction(x.direction)})")
-        if (x.missing, x.missing_points) != (y.missing, y.missing_points):
-            out.append(f"{name}: missing values {_missing_text(x)} -> {_missing_text(y)}")
-        out += _rule_changes(name, x.rule, y.rule)
-    if a.bands.red_max != b.bands.red_max:
-        out.append(f"red band: score <= {a.bands.red_max:g} -> <= {b.bands.red_max:g}")
-    if a.bands.yellow_max != b.bands.yellow_max:
-        out.append(f"yellow band: score <= {a.bands.yellow_max:g} -> <= "
-                   f"{b.bands.yellow_max:g} (green above)")
-    ga = {g.name: g for g in a.guardrails}
-    gb = {g.name: g for g in b.guardrails}
-    for name in [n for n in ga if n not in gb]:
-        out.append(f"guardrail '{name}' removed ({_guardrail_text(ga[name])})")
-    for name in [n for n in gb if n not in ga]:
-        out.append(f"new guardrail '{name}': {_guardrail_text(gb[name])}")
-    for name in [n for n in ga if n in gb and ga[n] != gb[n]]:
-        x, y = ga[name], gb[name]
-        if x.model_copy(update={"enabled": y.enabled}) == y:
-            out.append(f"guardrail '{name}' {'enabled' if y.enabled else 'disabled'}")
-        else:
-            out.append(f"guardrail '{name}': {_guardrail_text(x)} -> {_guardrail_text(y)}")
-    sa = {s.name: s for s in a.segments}
-    sb = {s.name: s for s in b.segments}
-    for name in [n for n in sa if n not in sb]:
-        out.append(f"segment '{name}' removed")
-    for name in [n for n in sb if n not in sa]:
-        out.append(f"new segment '{name}' for {sb[name].match.column} in "
-                   f"{sb[name].match.values}")
-    for name in [n for n in sa if n in sb]:
-        out += _segment_changes(sa[name], sb[name])
-    if [s.name for s in a.segments if s.name in sb] != [s.name for s in b.segments
-                                                        if s.name in sa]:
-        out.append("segment order changed (the first matching segment wins)")
-    if a.columns != b.columns:
-        ca, cb = a.columns.model_dump(), b.columns.model_dump()
-        changed = [f"{k} {ca[k]!r} -> {cb[k]!r}" for k in ca if ca[k] != cb[k]]
-        out.append(f"column roles: {'; '.join(changed)}")
-    return out
-
-
-def _missing_text(f: Any) -> str:
-    return "skipped" if f.missing == "skip" else f"scored {f.missing_points:g} points"
+__all__ = ["Comparison", "band_movers", "compare", "compare_scored", "config_diff",
+           "migration_matrix", "paired_metrics"]

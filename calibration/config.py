@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,17 +26,29 @@ from pydantic import (
     model_validator,
 )
 
+from calibration.values import MISSING_WORDS, fold
+
 SCHEMA_VERSION = 1
 """Current config schema version. Bump it (and add a migration) on incompatible changes."""
 
 BAND_NAMES = ("red", "yellow", "green")
-Points = Annotated[float, Field(ge=0, le=100)]
+MIN_POINTS = 1e-9
+"""Smallest non-zero points value (smaller ones could only underflow, never move a score)."""
+
+
+def _points_resolution(value: float) -> float:
+    if 0 < value < MIN_POINTS:
+        raise ValueError(f"points must be 0 or at least {MIN_POINTS:g} (got {value!r})")
+    return value
+
+
+Points = Annotated[float, Field(ge=0, le=100), AfterValidator(_points_resolution)]
 
 
 class _Model(BaseModel):
     """Strict base: unknown fields are errors (a typo must never be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- scoring rules
@@ -54,6 +67,9 @@ class LinearRule(_Model):
     def _ordered(self) -> LinearRule:
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)) or self.hi <= self.lo:
             raise ValueError(f"linear rule needs lo < hi (got lo={self.lo}, hi={self.hi})")
+        if not math.isfinite(self.hi - self.lo):
+            raise ValueError(f"linear rule range hi - lo is too large to compute (lo={self.lo}, "
+                             f"hi={self.hi})")
         return self
 
 
@@ -93,7 +109,10 @@ class MappingRule(_Model):
     def _unique_keys(cls, value: dict[str, float]) -> dict[str, float]:
         seen: dict[str, str] = {}
         for key in value:
-            norm = key.strip().casefold()
+            norm = fold(key)
+            if norm in MISSING_WORDS:
+                raise ValueError(f"category {key!r} reads as a missing value; score missing "
+                                 "values with the factor's missing policy instead")
             if norm in seen:
                 raise ValueError(f"mapping categories {seen[norm]!r} and {key!r} are the same")
             seen[norm] = key
@@ -133,6 +152,10 @@ class PercentileRule(_Model):
         for label, seq in (("values", self.values), ("percentiles", self.percentiles)):
             if any(b <= a for a, b in itertools.pairwise(seq)):
                 raise ValueError(f"percentile {label} must be strictly increasing")
+        if any(not math.isfinite(b - a) for a, b in itertools.pairwise(self.values)):
+            raise ValueError("percentile values are too far apart to compute")
+        if any(b - a < MIN_POINTS for a, b in itertools.pairwise(self.percentiles)):
+            raise ValueError(f"percentiles must increase by at least {MIN_POINTS:g}")
         return self
 
 
@@ -212,6 +235,9 @@ class Guardrail(_Model):
                 f"guardrail {self.name!r}: operator {self.operator} needs a number, "
                 f"got {self.value!r}"
             )
+        if isinstance(self.value, str) and fold(self.value) in MISSING_WORDS:
+            raise ValueError(f"guardrail {self.name!r}: value {self.value!r} reads as a missing "
+                             "value; use operator is_missing")
         return self
 
 
@@ -220,6 +246,14 @@ class SegmentMatch(_Model):
 
     column: str = Field(min_length=1)
     values: list[str] = Field(min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _not_blank(cls, value: list[str]) -> list[str]:
+        blank = [v for v in value if fold(v) in MISSING_WORDS]
+        if blank:
+            raise ValueError(f"{blank[0]!r} reads as a missing value and can never match")
+        return value
 
 
 class Segment(_Model):
@@ -327,10 +361,21 @@ class Config(_Model):
         return list(dict.fromkeys(cols))
 
     def fingerprint(self) -> str:
-        """Short content hash of everything that changes a score (not name, notes, evidence).
+        """Short hash of the canonical scoring content (:func:`calibration.canonical.
+        canonical_scoring`): every edit that can change a score, band, guardrail or segment
+        label changes it; descriptions, factor order, disabled guardrails, proportional
+        weight scaling and the like do not.
 
         Written beside every score so a score can be traced to the exact config.
         """
+        from calibration.canonical import canonical_scoring
+
+        canonical = json.dumps(canonical_scoring(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    def cache_key(self) -> str:
+        """Hash of every field but name, notes, author, date and evidence, in order: the key
+        for caching results whose layout follows the config (factor and group order)."""
         scoring = self.model_dump(
             mode="json", include={"columns", "groups", "factors", "bands", "guardrails",
                                   "segments"}
@@ -536,7 +581,8 @@ def config_from_dict(raw: Any, source: str = "config") -> Config:
 
 
 def config_from_json(text: str | bytes, source: str = "config") -> Config:
-    """Parse and validate config JSON text."""
+    """Parse and validate config JSON text. ``NaN``, ``Infinity`` and numbers too large for
+    a float (``1e400``) parse, then validation refuses them naming the field."""
     try:
         with parse_errors(source, "JSON"):
             raw = json.loads(text)
@@ -547,22 +593,16 @@ def config_from_json(text: str | bytes, source: str = "config") -> Config:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read a config from a JSON (or YAML) file."""
+    """Read a config from a JSON or YAML file (one reader for every command: duplicate YAML
+    keys, NaN and Infinity are refused the same way everywhere)."""
+    from calibration.configfile import import_config
+
     path = Path(path)
     try:
         text = path.read_bytes()
     except OSError as error:
         raise ConfigError([f"cannot read file: {error.strerror}"], str(path)) from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            with parse_errors(str(path), "YAML"):
-                raw = yaml.safe_load(text)
-            return config_from_dict(raw, str(path))
-        except yaml.YAMLError as error:
-            raise ConfigError([f"not valid YAML: {error}"], str(path)) from None
-    return config_from_json(text, str(path))
+    return import_config(text, str(path))
 
 
 def save_config(config: Config, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -8,15 +8,23 @@ from pathlib import Path
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ID_COLUMNS = ("account_id",)
+"""Written verbatim: an id is a join key, and ``'=A-1`` would no longer join ``=A-1``."""
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralise_formulas(frame: pd.DataFrame, verbatim: tuple[str, ...] = ID_COLUMNS
+                        ) -> pd.DataFrame:
     """Copy where text cells that a spreadsheet would run as a formula get a leading ``'``.
 
-    Only text columns are touched; numbers (including negative numbers) stay numbers.
+    Only text columns are touched; numbers (including negative numbers) stay numbers. The
+    ``verbatim`` columns (account ids) are left exactly as they are so the file joins back
+    to the source data: open it in a spreadsheet with that column imported as text, or use
+    the account name column, which is neutralised, to read it.
     """
     out = frame.copy()
     for column in out.columns:
+        if column in verbatim:
+            continue
         values = out[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             text = values.astype("string")
@@ -26,9 +34,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Spreadsheet-safe UTF-8 CSV bytes."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame, verbatim: tuple[str, ...] = ID_COLUMNS) -> bytes:
+    """Spreadsheet-safe UTF-8 CSV bytes (ids verbatim, see :func:`neutralise_formulas`)."""
+    return neutralise_formulas(frame, verbatim).to_csv(index=False).encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -8,6 +8,7 @@ import pandas as pd
 from calibration.accounts import AccountTable
 from calibration.config import Config
 from calibration.decisions import Decisions
+from calibration.outputs import output_names
 from calibration.scoring import ScoreResult, band_names
 
 
@@ -22,7 +23,12 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
     scored on its judged snapshot, with the decision's outcome, renewal date, judge date and
     ARR. ``aligned``: ``result`` holds just the selected rows (its row ``i`` is table row
     ``rows[i]``), e.g. one chunk of a large table scored with contributions.
+
+    Column names come from :func:`calibration.outputs.output_names`, like the SQL export's
+    (unique even when a factor is called ``guardrail``), and scores carry the one rounding
+    rule, so CSV and SQL rows are the same.
     """
+    names = output_names(config)
     if decisions is not None:
         rows = decisions.rows
     elif rows is None:
@@ -31,34 +37,35 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
     segment_names = np.array([s.name for s in config.segments] + ["Default"], dtype=object)
     guard_names = np.array([g.name for g in config.guardrails] + [""], dtype=object)
     columns: dict[str, object] = {
-        "account_id": table.account_id[rows],
-        "snapshot_date": table.snapshot_date[rows],
-        "outcome": table.outcome[rows] if decisions is None else decisions.outcome,
-        "renewal_date": table.renewal_date[rows] if decisions is None
+        names["id"]: table.account_id[rows],
+        names["snapshot"]: table.snapshot_date[rows],
+        names["outcome"]: table.outcome[rows] if decisions is None else decisions.outcome,
+        names["renewal_date"]: table.renewal_date[rows] if decisions is None
         else decisions.renewal_date,
     }
     if decisions is not None:
-        columns["judge_date"] = decisions.judge_date
-        columns["arr"] = decisions.arr
+        columns[names["judge_date"]] = decisions.judge_date
+        columns[names["arr"]] = decisions.arr
     columns |= {
-        "score": result.score[pick],
-        "band": band_names(result.band[pick]),
-        "guardrail": guard_names[result.guardrail[pick]],
-        "segment_config": segment_names[result.segment[pick]],
-        "config_hash": config.fingerprint(),
+        names["score"]: result.score[pick],
+        names["band"]: band_names(result.band[pick]),
+        names["guardrail"]: guard_names[result.guardrail[pick]],
+        names["segment_config"]: segment_names[result.segment[pick]],
+        names["config_hash"]: config.fingerprint(),
     }
     if table.roles.account_name:
-        columns["account_name"] = table.frame[table.roles.account_name].to_numpy()[rows]
+        columns[names["account_name"]] = table.frame[table.roles.account_name].to_numpy()[rows]
     if result.contributions is not None:
-        for k, name in enumerate(config.factor_names):
-            columns[f"points: {name}"] = result.contributions[pick, k]
-        columns["points: guardrail"] = result.guardrail_points[pick]
+        for k in range(len(config.factors)):
+            columns[names[("factor", k)]] = result.contributions[pick, k]
+        columns[names["cap"]] = result.guardrail_points[pick]
     if result.subscores is not None:
-        for g, name in enumerate(config.group_names()):
-            columns[f"sub-score: {name}"] = result.subscores[pick, g]
+        for g in range(len(config.group_names())):
+            columns[names[("group", g)]] = result.subscores[pick, g]
     frame = pd.DataFrame(columns)
     if table.cross_sectional:
-        frame = frame.drop(columns=[c for c in ("snapshot_date", "judge_date") if c in frame])
-    if np.isnat(frame["renewal_date"].to_numpy(dtype="datetime64[ns]")).all():
-        frame = frame.drop(columns=["renewal_date"])
+        frame = frame.drop(columns=[c for c in (names["snapshot"], names["judge_date"])
+                                    if c in frame])
+    if np.isnat(frame[names["renewal_date"]].to_numpy(dtype="datetime64[ns]")).all():
+        frame = frame.drop(columns=[names["renewal_date"]])
     return frame

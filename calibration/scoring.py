@@ -28,11 +28,30 @@ from calibration.config import (
     StepsRule,
     check_columns,
 )
-from calibration.values import as_boolean, as_number, is_blank, normalise_text
+from calibration.values import as_boolean, as_number, category_text, fold, is_blank
 
 RED, YELLOW, GREEN, UNSCORED = 0, 1, 2, -1
 SCORE_DECIMALS = 9
+SCORE_SCALE = 1e9
+"""Scores are rounded half up to 1/SCORE_SCALE: ``floor(x * 1e9 + 0.5) / 1e9`` (see
+:func:`round_score`). Python and every SQL dialect apply exactly this rule."""
+SHARE_FLOOR = 1e-14
+"""A linear or percentile share below this fraction of its interval scores as the interval's
+start: points that small cannot change a rounded score, and SQL engines that refuse
+floating-point underflow (PostgreSQL) never compute them."""
+WEIGHT_FLOOR = 1e-12
+"""Weights below this fraction of the largest weight count as 0 (no product can underflow)."""
 NO_CAP = 2
+
+
+def round_score(values: np.ndarray) -> np.ndarray:
+    """The one rounding rule of scores: half up to 9 decimals, ``floor(x * 1e9 + 0.5) / 1e9``.
+
+    Different summation orders (fast path, explain path, SQL) differ by ~1e-14; rounding
+    makes every path give the same score, so ties and band edges (30.0) agree. The formula
+    uses only IEEE multiply, add, floor and divide, so SQL reproduces it bit for bit.
+    """
+    return np.floor(values * SCORE_SCALE + 0.5) / SCORE_SCALE
 
 
 # --------------------------------------------------------------------------- factor points
@@ -55,9 +74,9 @@ def rule_points(values: pd.Series, factor: Factor, rule=None) -> np.ndarray:
 def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray:
     """Points for numeric values under a linear, steps or percentile rule."""
     if isinstance(rule, LinearRule):
-        points = np.clip((numbers - rule.lo) / (rule.hi - rule.lo), 0.0, 1.0) * 100.0
+        points = _linear_points(numbers, rule.lo, rule.hi)
     elif isinstance(rule, PercentileRule):
-        points = np.interp(numbers, rule.values, rule.percentiles)
+        points = _percentile_points(numbers, rule.values, rule.percentiles)
     elif isinstance(rule, StepsRule):
         index = np.searchsorted(np.asarray(rule.cutoffs), numbers, side="right")
         table = np.asarray(rule.points, dtype=float)
@@ -70,12 +89,38 @@ def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray
     return np.where(np.isnan(numbers), np.nan, points)
 
 
+def _linear_points(numbers: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """0 at or below ``lo``, 100 at or above ``hi``, a straight line between (a share below
+    :data:`SHARE_FLOOR` of the interval scores 0). The SQL compiler writes the same steps."""
+    span = hi - lo
+    offset = numbers - lo
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        inside = offset / span * 100.0
+    inside = np.where(offset < span * SHARE_FLOOR, 0.0, inside)
+    return np.where(numbers <= lo, 0.0, np.where(numbers >= hi, 100.0, inside))
+
+
+def _percentile_points(numbers: np.ndarray, xs: list[float], ys: list[float]) -> np.ndarray:
+    """Linear interpolation of ``ys`` over ``xs``, clamped at both ends: on the interval
+    ``xs[j] <= x < xs[j+1]`` the points are ``ys[j] + (ys[j+1] - ys[j]) * share`` with
+    ``share = (x - xs[j]) / (xs[j+1] - xs[j])`` (``ys[j]`` when the share is below
+    :data:`SHARE_FLOOR`)."""
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    j = np.clip(np.searchsorted(x, np.nan_to_num(numbers), side="right") - 1, 0, len(x) - 2)
+    dx, dy = np.diff(x)[j], np.diff(y)[j]
+    offset = numbers - x[j]
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        inside = y[j] + dy * (offset / dx)
+    inside = np.where(offset < dx * SHARE_FLOOR, y[j], inside)
+    return np.where(numbers <= x[0], y[0], np.where(numbers >= x[-1], y[-1], inside))
+
+
 def _mapping_points(values: pd.Series, rule: MappingRule) -> np.ndarray:
-    table = {key.strip().casefold(): float(points) for key, points in rule.points.items()}
+    table = {fold(key): float(points) for key, points in rule.points.items()}
     default = np.nan if rule.default is None else float(rule.default)
     # factorize the raw values first (fast), then normalise only the few distinct ones
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    names = normalise_text(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    names = category_text(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
     lookup = np.array([np.nan if u is None else table.get(u, default) for u in names]
                       + [np.nan], dtype=float)
     return lookup[codes]  # code -1 (missing) picks the trailing NaN
@@ -98,8 +143,8 @@ def assign_segments(frame: pd.DataFrame, config: Config) -> np.ndarray:
     """Index of the first matching segment per row (-1 = default config)."""
     segment = np.full(len(frame), -1, dtype=np.int16)
     for index, seg in enumerate(config.segments):
-        wanted = [v.strip().casefold() for v in seg.match.values]
-        hit = normalise_text(frame[seg.match.column]).isin(wanted).to_numpy(dtype=bool)
+        wanted = [fold(v) for v in seg.match.values]
+        hit = category_text(frame[seg.match.column]).isin(wanted).to_numpy(dtype=bool)
         segment[(segment == -1) & hit] = index
     return segment
 
@@ -174,9 +219,9 @@ def guardrail_condition(values: pd.Series, operator: str, value) -> np.ndarray:
                 "<=": numbers <= value, ">": numbers > value, ">=": numbers >= value,
             }[operator]
         return result & ~np.isnan(numbers)
-    text = normalise_text(values)
+    text = category_text(values)
     known = text.notna().to_numpy(dtype=bool)
-    equal = (text == str(value).strip().casefold()).fillna(False).to_numpy(dtype=bool)
+    equal = (text == fold(str(value))).fillna(False).to_numpy(dtype=bool)
     return known & (equal if operator == "==" else ~equal)
 
 
@@ -204,10 +249,14 @@ class Plan:
 
 
 def _unit_scale(weights: np.ndarray) -> np.ndarray:
-    """Divide by the largest weight: shares are unchanged (weights are renormalised) and
-    tiny weights such as 5e-324 cannot underflow in the products that follow."""
+    """Divide by the largest weight: shares are unchanged (weights are renormalised), huge
+    weights cannot overflow and weights below :data:`WEIGHT_FLOOR` of the largest count as
+    0, so no product that follows can underflow (in Python or SQL)."""
     top = weights.max(initial=0.0)
-    return weights / top if top > 0 else weights
+    if not top > 0:
+        return weights
+    scaled = weights / top
+    return np.where(scaled < WEIGHT_FLOOR, 0.0, scaled)
 
 
 def plans(config: Config) -> list[Plan]:
@@ -279,10 +328,7 @@ def combine(
         if explain:
             contributions[rows] = part[1]
             subscores[rows] = part[2]
-    # Different summation orders (fast path, explain path, SQL) differ by ~1e-14; rounding to
-    # 1e-9 makes every path give the same score, so ties and band edges (30.0) agree.
-    np.round(raw, SCORE_DECIMALS, out=raw)
-    np.clip(raw, 0.0, 100.0, out=raw)
+    raw = np.clip(round_score(raw), 0.0, 100.0)
     score = raw.copy()
     cap = hits.cap if hits is not None else np.full(n, NO_CAP, dtype=np.int8)
     ceiling = np.where(cap == RED, red_max, np.where(cap == YELLOW, yellow_max, np.inf))

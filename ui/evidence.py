@@ -40,7 +40,7 @@ def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
     ``lead_time_days``), cached for every session: treat the result as read-only."""
     scored = Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
     config = evaluation.config
-    key = f"{config.fingerprint()}:{config.columns.model_dump_json()}"
+    key = f"{config.cache_key()}:{config.columns.model_dump_json()}"
     return _full_evidence(key, data_key(ws), ws.horizon_days, resamples, table, config, scored)
 
 
@@ -74,7 +74,7 @@ def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
                objective: str = "ranking") -> Comparison:
     """Draft vs baseline on the judged decisions; ``resamples=0``: point estimates only
     (fast), else with paired bootstrap CIs and the verdict. Cached for every session."""
-    return _comparison(draft.file_key, baseline.config.fingerprint(), draft.config.fingerprint(),
+    return _comparison(draft.file_key, baseline.config.cache_key(), draft.config.cache_key(),
                        draft.judged.horizon_days or 0, resamples, objective, baseline, draft)
 
 
@@ -93,7 +93,7 @@ def export_bundle(ws: Workspace, baseline: Evaluation, draft: Evaluation,
                   objective: str = "ranking") -> EvidenceBundle:
     """The evidence an export carries (validation with bootstrap CIs, comparison with the
     baseline), built from the cached scoring; cached for every session."""
-    return _bundle(draft.file_key, baseline.config.fingerprint(), draft.config.fingerprint(),
+    return _bundle(draft.file_key, baseline.config.cache_key(), draft.config.cache_key(),
                    ws.horizon_days, resamples, objective, baseline, draft)
 
 

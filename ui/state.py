@@ -193,7 +193,7 @@ class Evaluation:
     @property
     def result(self) -> ScoreResult:
         """Scores and bands of every row (no contributions: see :func:`explain_rows`)."""
-        return _full_result(self.file_key, self.config.fingerprint(), self.table, self.config)
+        return _full_result(self.file_key, self.config.cache_key(), self.table, self.config)
 
 
 def explain_rows(evaluation: Evaluation, rows: np.ndarray
@@ -220,7 +220,7 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     table = table or load_table(ws)
     file_key = data_key(ws)
     view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
-    return _evaluate(file_key, config.fingerprint(), ws.horizon_days, view, table, config)
+    return _evaluate(file_key, config.cache_key(), ws.horizon_days, view, table, config)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
