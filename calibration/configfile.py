@@ -169,7 +169,10 @@ def import_config(text: str | bytes, filename: str = "config") -> Config:
     if detect_format(text, filename) == "yaml":
         return from_yaml(text, filename)
     if isinstance(text, bytes):
-        text = _decode(text, filename)
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ConfigError([f"not valid JSON: not UTF-8 text ({error})"], filename) from None
     return config_from_json(text, filename)
 
 

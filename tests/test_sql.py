@@ -248,7 +248,7 @@ def test_duckdb_table_with_awkward_name():
 def test_every_dialect_compiles_and_quotes(dialect, demo):
     _, config = demo
     sql = compile_sql(config, ("analytics", "accounts"), dialect)
-    assert sql.count("SELECT") == 13  # twelve layers and the final select
+    assert sql.count("SELECT") == 14  # thirteen layers and the final select
     if dialect == "snowflake":  # unquoted Snowflake objects are stored upper-case
         assert '"WE""IRD COL"' in sql and '"ANALYTICS"."ACCOUNTS"' in sql
     elif dialect in ("duckdb", "postgres"):
@@ -392,7 +392,7 @@ def test_sql_cli_prints_a_select_that_runs(tmp_path, capsys, demo):
     assert_same_scores(con.execute(sql).df(), frame, config)
     for dialect in DIALECTS:
         assert main(["sql", "--config", str(path), "--dialect", dialect]) == 0
-        assert capsys.readouterr().out.count("SELECT") == 13
+        assert capsys.readouterr().out.count("SELECT") == 14
 
 
 def test_sql_cli_rejects_unknown_dialect(tmp_path, capsys):

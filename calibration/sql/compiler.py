@@ -49,6 +49,7 @@ from calibration.values import (
 )
 
 _NUMBER_CHARS = "0123456789.+-e,"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 # --------------------------------------------------------------------------- value views
@@ -281,11 +282,16 @@ def build_query(config: Config, source: str, d: Dialect) -> Query:
     level0 = [f"{d.ident(roles.account_id)} AS hs_id"]
     if roles.snapshot_date:
         level0.append(f"{d.ident(roles.snapshot_date)} AS hs_snapshot")
-    parsed, views = [], []
+    folded, parsed, views = [], [], []
     for col in cols.by_name.values():
         raw = d.ident(col.name)
         text = d.trim(f"CAST({raw} AS {d.text_type})", WHITESPACE)
-        level0.append(f"{fold_sql(d, text, cols.alphabet)} AS hs_c{col.index}_l")
+        level0.append(f"{text} AS hs_c{col.index}_t")
+        trimmed = f"hs_c{col.index}_t"
+        # printable ASCII (almost every value) folds with one TRANSLATE of A-Z
+        folded.append(f"CASE WHEN {d.full_match(trimmed, '[ -~]*')} THEN "
+                      f"TRANSLATE({trimmed}, {d.string(_UPPER)}, {d.string(_UPPER.lower())}) "
+                      f"ELSE {fold_sql(d, trimmed, cols.alphabet)} END AS hs_c{col.index}_l")
         kind = d.type_class(raw)
         if kind is not None:
             level0.append(f"{kind} AS hs_c{col.index}_k")
@@ -363,8 +369,8 @@ def build_query(config: Config, source: str, d: Dialect) -> Query:
     out.append(f"{d.string(config.fingerprint())} AS {d.ident(names['config_hash'])}")
 
     layers = [
-        ("hs_src", level0), ("hs_num", parsed or ["1 AS hs_none"]), ("hs_val", views or
-                                                                      ["1 AS hs_none2"]),
+        ("hs_src", level0), ("hs_fold", folded or ["1 AS hs_none"]),
+        ("hs_num", parsed or ["1 AS hs_none2"]), ("hs_val", views or ["1 AS hs_none3"]),
         ("hs_pts", [f"{seg_sql} AS hs_seg", f"{cap_sql} AS hs_cap", f"{rail_sql} AS hs_rail"]),
         ("hs_pts2", points_sql), ("hs_wts", weights), ("hs_grp", totals), ("hs_sub", subs),
         ("hs_tot", [f"{total_on} AS hs_total"]), ("hs_raw0", [f"{raw0} AS hs_raw0"]),
