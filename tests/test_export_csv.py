@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calibration.accounts import load_accounts
@@ -29,6 +29,7 @@ def test_formula_cells_are_neutralised_numbers_are_not():
     assert out["score"].iloc[0] == -5.0  # a negative number is data, not a formula
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
 def test_no_text_cell_can_start_a_formula(cells):
     out = neutralise_formulas(pd.DataFrame({"x": cells}))
