@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from calibration.values import INFINITY_WORDS, NEG_INFINITY_WORDS, NUMBER_PATTERN
+from calibration.values import INFINITY_WORDS, NEG_INFINITY_WORDS, NUMBER_PATTERN, WHITESPACE
 
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery", "spark")
 IDENTIFIER_CASES = ("exact", "upper", "lower")
@@ -93,7 +93,9 @@ class Dialect:
                     plain.append(char)
             if plain or not pieces:
                 pieces.append("'" + "".join(plain).replace("'", "''") + "'")
-            return pieces[0] if len(pieces) == 1 else "(" + " || ".join(pieces) + ")"
+            if len(pieces) == 1 and pieces[0].startswith("'"):
+                return pieces[0]
+            return "(" + " || ".join(pieces) + ")"
         out = []
         for char in value:
             if char == "\\":
@@ -144,8 +146,8 @@ class Dialect:
             return f"CAST({self.string(text)} AS {self.double_type})"
         return f"{self.string(text)}::{self.double_type}"
 
-    def trim(self, expr: str, chars: str) -> str:
-        """Strip the characters ``chars`` from both ends."""
+    def trim(self, expr: str, chars: str = WHITESPACE) -> str:
+        """Strip the characters ``chars`` from both ends (default: :data:`WHITESPACE`)."""
         chars_sql = self.string(chars)
         if self.name == "spark":
             return f"TRIM(BOTH {chars_sql} FROM {expr})"
@@ -224,6 +226,10 @@ class Dialect:
             if text[0].isdigit():
                 text = "_" + text
         return self.cased(text)
+
+    def label(self, text: str) -> str:
+        """Quoted output column name (:meth:`label_text`, then :meth:`ident`)."""
+        return self.ident(self.label_text(text))
 
 
 def get_dialect(name: str, identifier_case: str | None = None) -> Dialect:
