@@ -256,3 +256,68 @@ def test_calibrate_flags_a_leaking_and_a_protected_factor(tmp_path):
     errors = [e.value.replace("\\", "") for e in at.error]
     assert any("Possible leak" in e and "cancel_flag" in e for e in errors)
     assert any("Fairness" in e and "gender" in e for e in errors)
+
+
+def test_threshold_range_slider_rescores_live(demo):
+    """Thresholds are sliders: moving a linear rule's range changes the draft's rule and the
+    headline numbers to what the scorer gives for that rule (recomputed with pandas)."""
+    from calibration.config import LinearRule
+
+    config, table = demo
+    at = run_app()
+    at.selectbox(key="rule::selected").set_value("Active users").run()
+    slider = at.slider(key="rule::Active users::range")
+    low, high = slider.min, slider.max
+    from calibration.validation import judged_rows
+
+    rows = judged_rows(table, 90).rows  # the slider spans the judged accounts' values
+    column = table.frame["active_user_pct"].iloc[rows].astype(float)
+    assert low <= column.quantile(0.01) and high >= column.quantile(0.99)
+    assert low <= 20.0 and high >= 80.0  # the current rule's ends are on the scale
+    slider.set_value((35.0, 60.0)).run()
+    assert_clean(at)
+    rule = next(f.rule for f in at.session_state["workspace"].draft.factors
+                if f.name == "Active users")
+    assert (rule.kind, rule.lo, rule.hi) == ("linear", 35.0, 60.0)
+    moved = config.with_rule("Active users", LinearRule(lo=35.0, hi=60.0))
+    judged = independent.judged_accounts(table, moved)
+    assert metric(at, "AUC") == f"{independent.auc(judged):.3f}"
+    assert metric(at, "Surprise churn (accounts)") == f"{independent.surprise_churn(judged)[0]:,}"
+    assert metric(at, "AUC") != f"{independent.auc(independent.judged_accounts(table, config)):.3f}"
+    # the typed exact values follow the slider
+    assert at.number_input(key="rule::Active users::lo").value == 35.0
+
+
+def test_step_cutoff_slider_rescores_live(demo):
+    from calibration.config import StepsRule
+
+    config, table = demo
+    at = run_app()
+    at.selectbox(key="rule::selected").set_value("Logins").run()
+    at.selectbox(key="rule::Logins::kind").set_value("steps").run()
+    rule = next(f.rule for f in at.session_state["workspace"].draft.factors
+                if f.name == "Logins")
+    assert rule.kind == "steps" and len(rule.cutoffs) == 1
+    at.slider(key="rule::Logins::cut::0").set_value(150.0).run()
+    assert_clean(at)
+    rule = next(f.rule for f in at.session_state["workspace"].draft.factors
+                if f.name == "Logins")
+    assert rule.cutoffs == [150.0]
+    moved = config.with_rule("Logins", StepsRule(cutoffs=[150.0], points=[0.0, 100.0]))
+    judged = independent.judged_accounts(table, moved)
+    assert metric(at, "AUC") == f"{independent.auc(judged):.3f}"
+    assert metric(at, "Surprise churn (accounts)") == f"{independent.surprise_churn(judged)[0]:,}"
+    assert at.text_input(key="rule::Logins::cutoffs").value == "150"
+
+
+def test_slider_scale_spans_the_data_and_the_rule():
+    from ui.rule_sliders import slider_scale
+
+    values = np.array([np.nan, np.inf, *np.linspace(0, 1000, 1001)])
+    scale = slider_scale(values, [20.0, 5000.0])
+    assert scale.low <= 10 and scale.high >= 5000 and scale.step == 10
+    assert slider_scale(np.array([3.0, 3.0]), [3.0]).low < 3.0 < slider_scale(
+        np.array([3.0, 3.0]), [3.0]).high
+    tiny = slider_scale(np.linspace(0, 0.02, 50), [0.001, 0.015])
+    assert tiny.step == 0.00001 and tiny.format == "%.5f" and tiny.low <= 0.001
+    assert slider_scale(np.array([np.nan]), [1.0, 2.0]).low <= 1.0

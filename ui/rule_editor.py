@@ -13,6 +13,7 @@ from calibration.config import ConfigError, config_from_dict
 from calibration.scoring import percentile_rule
 from calibration.values import as_number, normalise_text
 from calibration.weights import move_to_group
+from ui import rule_sliders
 from ui.state import Evaluation, Workspace
 from ui.text import md_escape
 
@@ -43,18 +44,28 @@ def _apply(ws: Workspace, index: int, changes: dict[str, Any]) -> None:
         st.session_state["calibrate_error"] = "Change not applied: " + "; ".join(error.problems)
 
 
+def _set_rule(ws: Workspace, index: int, rule: dict[str, Any]) -> None:
+    """Replace the factor's rule through the config model (Config.with_rule)."""
+    factor = ws.draft.factors[index]
+    try:
+        ws.set_draft(ws.draft.with_rule(factor.name, rule))
+    except ValueError as error:  # ConfigError and pydantic's ValidationError
+        st.session_state["calibrate_error"] = f"Change not applied: {md_escape(error)}"
+
+
 def _rule_changed(ws: Workspace, index: int, field: str) -> None:
     factor = ws.draft.factors[index]
     rule = factor.rule.model_dump()
     rule[field] = st.session_state[f"rule::{factor.name}::{field}"]
-    _apply(ws, index, {"rule": rule})
+    _set_rule(ws, index, rule)
+    st.session_state.pop(rule_sliders.range_key(factor), None)  # the slider re-reads
 
 
 def _mapping_changed(ws: Workspace, index: int, category: str) -> None:
     factor = ws.draft.factors[index]
     rule = factor.rule.model_dump()
     rule["points"][category] = float(st.session_state[f"rule::{factor.name}::map::{category}"])
-    _apply(ws, index, {"rule": rule})
+    _set_rule(ws, index, rule)
 
 
 def _steps_changed(ws: Workspace, index: int) -> None:
@@ -66,7 +77,9 @@ def _steps_changed(ws: Workspace, index: int) -> None:
         st.session_state["calibrate_error"] = ("Steps need comma-separated numbers, e.g. "
                                                "cut-offs `1, 3` and points `100, 60, 0`.")
         return
-    _apply(ws, index, {"rule": {"kind": "steps", "cutoffs": cutoffs, "points": points}})
+    _set_rule(ws, index, {"kind": "steps", "cutoffs": cutoffs, "points": points})
+    for key in [k for k in st.session_state if str(k).startswith(f"rule::{factor.name}::cut::")]:
+        del st.session_state[key]  # the cut-off sliders re-read
 
 
 def _field_changed(ws: Workspace, index: int, field: str) -> None:
@@ -80,7 +93,7 @@ def _refreeze(ws: Workspace, index: int, values: np.ndarray) -> None:
     except ValueError as error:
         st.session_state["calibrate_error"] = f"Cannot rank this factor: {error}"
         return
-    _apply(ws, index, {"rule": rule.model_dump()})
+    _set_rule(ws, index, rule.model_dump())
 
 
 def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
@@ -101,7 +114,7 @@ def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
         rule = {"kind": "steps", "cutoffs": [mid], "points": [0.0, 100.0]}
     else:
         return
-    _apply(ws, index, {"rule": rule})
+    _set_rule(ws, index, rule)
     for key in [k for k in st.session_state if str(k).startswith(f"rule::{factor.name}::")]:
         if not key.endswith("::kind"):
             del st.session_state[key]
@@ -191,11 +204,13 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         good, bad = ("100 points at or above", "0 points at or below") if (
             factor.direction == "higher_is_better") else ("0 points at or above",
                                                           "100 points at or below")
-        left, right = st.columns(2)
-        left.number_input(bad.capitalize(), key=_init(prefix + "lo", float(rule.lo)),
-                          on_change=_rule_changed, args=(ws, index, "lo"))
-        right.number_input(good.capitalize(), key=_init(prefix + "hi", float(rule.hi)),
-                           on_change=_rule_changed, args=(ws, index, "hi"))
+        rule_sliders.linear(ws, index, numbers)
+        with st.expander("Type exact values"):
+            left, right = st.columns(2)
+            left.number_input(bad.capitalize(), key=_init(prefix + "lo", float(rule.lo)),
+                              on_change=_rule_changed, args=(ws, index, "lo"))
+            right.number_input(good.capitalize(), key=_init(prefix + "hi", float(rule.hi)),
+                               on_change=_rule_changed, args=(ws, index, "hi"))
     elif rule.kind == "percentile":
         st.caption(f"Points = the account's percentile among {len(rule.values)} frozen "
                    "reference values" + (" (flipped: lower is better)." if
@@ -203,12 +218,15 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         st.button("Re-freeze percentiles from this data", on_click=_refreeze,
                   args=(ws, index, numbers))
     elif rule.kind == "steps":
-        st.text_input("Cut-offs (comma-separated, increasing)",
-                      key=_init(prefix + "cutoffs", ", ".join(f"{c:g}" for c in rule.cutoffs)),
-                      on_change=_steps_changed, args=(ws, index))
-        st.text_input("Points for each step (one more than cut-offs)",
-                      key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
-                      on_change=_steps_changed, args=(ws, index))
+        rule_sliders.steps(ws, index, numbers)
+        with st.expander("Points per step, add or remove cut-offs"):
+            st.text_input("Cut-offs (comma-separated, increasing)",
+                          key=_init(prefix + "cutoffs",
+                                    ", ".join(f"{c:g}" for c in rule.cutoffs)),
+                          on_change=_steps_changed, args=(ws, index))
+            st.text_input("Points for each step (one more than cut-offs)",
+                          key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
+                          on_change=_steps_changed, args=(ws, index))
     elif rule.kind == "mapping":
         seen = normalise_text(column).dropna()
         counts = seen.value_counts()
