@@ -16,6 +16,15 @@ from collections.abc import Callable, Sequence
 EXIT_BAD_INPUT = 1
 
 
+class CliParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit 1 (like every other bad input), with the
+    usage line and a specific message; ``--help`` still exits 0."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def _score(args: argparse.Namespace) -> int:
     from calibration.cli_common import load_table
     from calibration.config import load_config
@@ -53,9 +62,8 @@ def _print_report(report) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per task)."""
-    parser = argparse.ArgumentParser(prog="python -m calibration",
-                                     description="Health Score Calibrator")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = CliParser(prog="python -m calibration", description="Health Score Calibrator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
 
     from calibration.cli_common import add_data_arguments
 

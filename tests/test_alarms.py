@@ -91,7 +91,7 @@ def test_horizon_out_of_range_is_a_clear_error(leaky_file, capsys):
         with pytest.raises(SystemExit) as stop:
             main(["validate", "--data", str(leaky_file), "--config", "x.json",
                   "--horizon-days", bad])
-        assert stop.value.code == 2
+        assert stop.value.code == 1
         err = capsys.readouterr().err
         assert "--horizon-days" in err and "Traceback" not in err
     assert pd.Timestamp  # keep pandas import used

@@ -401,5 +401,5 @@ def test_sql_cli_rejects_unknown_dialect(tmp_path, capsys):
 
     with pytest.raises(SystemExit) as info:
         main(["sql", "--config", str(DEMO_CONFIG), "--dialect", "oracle"])
-    assert info.value.code == 2
+    assert info.value.code == 1
     assert "invalid choice" in capsys.readouterr().err
