@@ -13,7 +13,7 @@ from calibration.explain import help_text
 from calibration.report import explain_account
 from calibration.scoring import band_names
 from calibration.weights import flat_weights
-from ui import components, layout, state
+from ui import components, layout, reference_tags, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -88,8 +88,10 @@ with tab_reference:
     st.subheader("Reference accounts", help=help_text("reference"))
     reference = draft.metrics["reference"]
     if reference.get("confusion") is None or not reference.get("n_labelled"):
-        st.info(f"No reference accounts to check: {reference.get('reason')}. Map a reference "
-                "label column (known_healthy / known_struggling) on the Data page.")
+        st.info(f"No reference accounts to check: {reference.get('reason')}. Tag accounts "
+                "as known healthy or known struggling on the *One account, explained* tab, "
+                "or map a reference label column (known_healthy / known_struggling) on the "
+                "Data page.")
     else:
         left, right = st.columns([0.4, 0.6])
         with left:
@@ -103,7 +105,7 @@ with tab_reference:
             confusion.index = ["Known healthy", "Known struggling"]
             confusion.columns = ["Red", "Yellow", "Green"]
             st.dataframe(confusion, width="stretch")
-        labels = table.reference[rows]
+        labels = draft.reference  # the data's labels with the team's tags over them
         wrong = ((labels == "known_healthy") & (band == 0)) | (
             (labels == "known_struggling") & (band == 2))
         if wrong.any():
@@ -189,6 +191,7 @@ with tab_one:
         status = " (its latest). No judged renewal decision."
     st.subheader(md_escape(label(chosen)))
     st.caption(f"Explained as of {when_text}{status}")
+    reference_tags.tag_control(ws, chosen, str(table.reference[row]))
 
     c = layout.card_row(5, "account")
     c[0].metric("Score", "n/a" if story["score"] is None else f"{story['score']:.1f}")

@@ -216,3 +216,64 @@ def test_accounts_is_in_tabs_and_factor_charts_fit_their_kind(demo):
     data = chart_data(logins)
     assert (data.loc[data["outcome"] == "churned", "plotted"] <= 0).all()
     assert (data.loc[data["outcome"] == "renewed", "plotted"] >= 0).all()
+
+
+def _agreement(judged: pd.DataFrame) -> tuple[float, int, int, int]:
+    """Reference agreement by hand: (rate, n labelled scored, healthy red, struggling green)."""
+    scored = judged[judged["band"] >= 0]
+    healthy = scored["label"].eq("known_healthy")
+    struggling = scored["label"].eq("known_struggling")
+    right = (healthy & scored["band"].eq(2)) | (struggling & scored["band"].eq(0))
+    n = int(healthy.sum() + struggling.sum())
+    return (right.sum() / n, n, int((healthy & scored["band"].eq(0)).sum()),
+            int((struggling & scored["band"].eq(2)).sum()))
+
+
+def test_tagged_accounts_count_in_the_reference_agreement_on_calibrate(demo):
+    """Tag an unlabelled red account known-struggling and re-tag a labelled green account
+    known-struggling on Accounts: Calibrate's agreement includes both (tag beats column)."""
+    from calibration import formatting
+
+    config, table = demo[0], demo[1]
+    judged = independent.judged_accounts(table, config, columns=("reference_label",))
+    judged["label"] = judged["reference_label"].fillna("").astype(str)
+    before = _agreement(judged)
+    red_unlabelled = judged[(judged["label"] == "") & (judged["band"] == 0)]
+    green_healthy = judged[(judged["label"] == "known_healthy") & (judged["band"] == 2)]
+    new_id, flipped_id = red_unlabelled["account_id"].iloc[0], green_healthy["account_id"].iloc[0]
+
+    at = run_app(page="accounts")
+    for account, tag in ((new_id, "struggling"), (flipped_id, "struggling")):
+        at.selectbox(key="acct::pick").set_value(account).run()
+        at.radio(key=f"acct::tag::{account}").set_value(tag).run()
+        assert_clean(at)
+    at.selectbox(key="acct::pick").set_value(flipped_id).run()
+    assert at.radio(key=f"acct::tag::{flipped_id}").value == "struggling"
+    assert any("overrides" in c.value for c in at.caption)  # the column said known healthy
+    at.switch_page("app_pages/calibrate.py").run()
+    assert_clean(at)
+
+    tagged = judged.copy()
+    tagged.loc[tagged["account_id"].isin([new_id, flipped_id]), "label"] = "known_struggling"
+    rate, n, healthy_red, struggling_green = _agreement(tagged)
+    assert n == before[1] + 1 and rate != before[0]
+    card = next(m for m in at.metric if m.label == "Known accounts in the right band")
+    assert card.value == formatting.percent(rate)
+    assert any(f"of {n:,} labelled" in c.value and
+               f"{healthy_red:,} known-healthy accounts are red" in c.value and
+               f"{struggling_green:,} known-struggling accounts are green" in c.value
+               for c in at.caption)
+    # the tags are stored in the workspace store (per user and data set): a new session
+    # on the same data sees them
+    again = run_app(page="calibrate")
+    assert next(m.value for m in again.metric
+                if m.label == "Known accounts in the right band") == formatting.percent(rate)
+    # clearing a tag gives the column back
+    at.switch_page("app_pages/accounts.py").run()
+    at.selectbox(key="acct::pick").set_value(flipped_id).run()
+    at.radio(key=f"acct::tag::{flipped_id}").set_value("none").run()
+    at.switch_page("app_pages/calibrate.py").run()
+    only_new = judged.copy()
+    only_new.loc[only_new["account_id"] == new_id, "label"] = "known_struggling"
+    assert next(m.value for m in at.metric if m.label == "Known accounts in the right band"
+                ) == formatting.percent(_agreement(only_new)[0])

@@ -21,6 +21,7 @@ from calibration import alarms, metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
 from calibration.config import ColumnRoles, Config, check_columns
 from calibration.decisions import Decisions
+from calibration.reference_tags import apply_tags, tags_key
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
 from calibration.scoring import (
     FactorMatrix,
@@ -32,6 +33,7 @@ from calibration.scoring import (
     guardrail_hits,
 )
 from calibration.validation import judged_rows
+from ui import reference_tags
 from ui.drafts import (  # noqa: F401 - re-exported for pages and ui modules
     DEMO_NAME,
     DRAFT_ID,
@@ -154,6 +156,7 @@ class Evaluation:
     metrics: dict[str, Any]
     table: AccountTable
     file_key: str
+    reference: np.ndarray  # per judged decision: the data's label, or the account's tag
 
     @property
     def judged(self) -> Decisions:
@@ -220,21 +223,25 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     table = table or load_table(ws)
     file_key = data_key(ws)
     view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
-    return _evaluate(file_key, config.cache_key(), ws.horizon_days, view, table, config)
+    tags = reference_tags.tags(ws)
+    return _evaluate(file_key, config.cache_key(), ws.horizon_days, tags_key(tags), view,
+                     table, config, tags)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _evaluate(file_key: str, config_key: str, horizon: int, _view: JudgedView,
-              _table: AccountTable, _config: Config) -> Evaluation:
+def _evaluate(file_key: str, config_key: str, horizon: int, tags_fingerprint: str,
+              _view: JudgedView, _table: AccountTable, _config: Config,
+              _tags: dict[str, str]) -> Evaluation:
     matrix, segments, hits = _judged_points(file_key, _config.columns.model_dump_json(),
                                             horizon, _config.rules_fingerprint(), _view,
                                             _config)
     result = combine(matrix, _config, segments, hits)
+    reference = apply_tags(_view.reference, _view.ids, _tags)
     fast = metrics.evaluate(
         result.score, _view.churned, result.band, arr=_view.arr, ids=_view.ids,
-        reference=_view.reference, include_logit=False, include_factors=False,
+        reference=reference, include_logit=False, include_factors=False,
     )
-    return Evaluation(_config, _view, matrix, result, fast, _table, file_key)
+    return Evaluation(_config, _view, matrix, result, fast, _table, file_key, reference)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
