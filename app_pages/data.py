@@ -17,7 +17,7 @@ from calibration.autoconfig import (
     roles_with_outcomes,
     starter_config,
 )
-from calibration.config import ColumnRoles, ConfigError, check_columns
+from calibration.config import ColumnRoles, ConfigError, missing_column_notes
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
 from ui import deployment, state
@@ -372,11 +372,14 @@ if (pending or guess).snapshot_date is None:
 show_report(actions.quality_report(ws, frame, pending or guess))
 
 # --------------------------------------------------------------------------- starter
-missing = check_columns(ws.draft, frame.columns)
+missing = missing_column_notes(ws.draft, frame.columns)
+baseline_missing = missing_column_notes(ws.baseline, frame.columns)
 st.subheader("4. Config")
 if missing:
-    st.warning("The draft config **" + md_escape(ws.draft.name) + "** uses columns this data does "
-               "not have:\n\n" + "\n".join(f"- {md_escape(p)}" for p in missing[:12]))
+    both = " and the baseline use" if baseline_missing == missing else " uses"
+    st.warning("The draft config **" + md_escape(ws.draft.name) + f"**{both} columns this "
+               "data does not have:\n\n" + "\n".join(f"- {md_escape(p)}" for p in missing[:12])
+               + (f"\n- … and {len(missing) - 12} more" if len(missing) > 12 else ""))
 with st.expander("Build a starter config from this data", expanded=bool(missing)):
     if pending is None:
         st.info("Fix the column mapping above first.")
@@ -412,8 +415,7 @@ if (problems := st.session_state.get(BASELINE_PROBLEMS)) is not None:
     name, listing = problems
     st.error(f"**{md_escape(name)}** was not loaded ({len(listing)} problem(s)); the baseline and "
              "draft are unchanged:\n\n" + "\n".join(f"- {md_escape(p)}" for p in listing))
-baseline_missing = check_columns(ws.baseline, frame.columns)
-if baseline_missing:
+if baseline_missing and baseline_missing != missing:  # the same list is said once, above
     st.warning("The baseline uses columns this data does not have:\n\n" + "\n".join(
         f"- {md_escape(p)}" for p in baseline_missing[:12]))
 if ws.baseline.fingerprint() != ws.draft.fingerprint():

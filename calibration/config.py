@@ -643,6 +643,20 @@ def check_columns(config: Config, columns: Iterable[str]) -> list[str]:
     return problems
 
 
+def missing_column_notes(config: Config, columns: Iterable[str]) -> list[str]:
+    """:func:`check_columns` in the words of the screen, one line per config part, e.g.
+    ``Active users: column 'active_user_pct' is not in the data`` (factors by their name,
+    guardrails and segments named as such)."""
+    available = set(columns)
+    notes = [f"{f.name}: column {f.column!r} is not in the data"
+             for f in config.factors if f.column not in available]
+    notes += [f"Guardrail {r.name}: column {r.column!r} is not in the data"
+              for r in config.guardrails if r.column not in available]
+    notes += [f"Segment {s.name}: it picks accounts by column {s.match.column!r}, which is "
+              "not in the data" for s in config.segments if s.match.column not in available]
+    return notes
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of the config file (committed as ``calibration/config.schema.json``)."""
     schema = Config.model_json_schema()

@@ -24,9 +24,11 @@ def run_app(page: str | None = None, draft_id: str | None = None) -> AppTest:
 def assert_clean(at: AppTest) -> None:
     """No exception and the frame (sidebar) rendered: guards against AppTest falling back to
     pages-folder mode and skipping app.py."""
+    from ui.sidebar import FRAME_MARKER
+
     assert not at.exception, [e.value for e in at.exception]
-    keys = [w.key for w in at.number_input]  # the horizon input only exists in app.py
-    assert "horizon_days_input" in keys, "app.py frame (sidebar) did not render"
+    marks = [m.value for m in at.sidebar.markdown]  # the frame marker only exists in app.py
+    assert f"**{FRAME_MARKER}**" in marks, "app.py frame (sidebar) did not render"
 
 
 def metric(at: AppTest, label: str) -> str:

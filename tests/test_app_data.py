@@ -68,7 +68,9 @@ def test_telco_upload_starter_config_and_calibrate_auc():
     assert "Churned = 'Yes' (1,869 rows) · Renewed = 'No' (5,174 rows)" in " ".join(
         texts(at, "markdown"))
     assert any("single-snapshot (cross-sectional)" in t for t in texts(at, "info"))
-    assert any("uses columns this data does not have" in t for t in texts(at, "warning"))
+    gaps = [t for t in texts(at, "warning") if "columns this data does not have" in t]
+    assert len(gaps) == 1 and "and the baseline use" in gaps[0]  # said once, for both
+    assert "- Active users: column 'active_user_pct'" in gaps[0] and "factors[" not in gaps[0]
 
     at.button(key="data::build_starter").click().run()
     assert_clean(at)
@@ -78,6 +80,9 @@ def test_telco_upload_starter_config_and_calibrate_auc():
     expected = starter_config(frame, detected, default_factor_columns(frame, detected),
                               "Starter config (Telco-Customer-Churn.csv)")
     assert ws.baseline == expected  # the draft takes its scoring, keeping its own name
+    # single-snapshot data: no horizon box (it would change nothing), and the sidebar says why
+    assert "horizon_days_input" not in [w.key for w in at.sidebar.number_input]
+    assert any("Horizon:** not used" in c.value for c in at.sidebar.caption)
     assert ws.draft == expected.with_details(name=ws.draft.name, author=ws.draft.author,
                                              notes=ws.draft.notes)
     assert ws.draft.name.startswith("New draft")
@@ -250,3 +255,43 @@ def test_use_upload_and_sql_refuse_without_changing_the_source(isolated_drafts):
     pd.DataFrame({"id": ["a"]}).to_parquet(buffer)
     data_actions.use_upload(ws, "a.parquet", buffer.getvalue())
     assert ws.source_path.startswith(str(isolated_drafts / "uploads"))
+
+
+def test_missing_columns_said_once_in_cs_words(tmp_path):
+    """A file without a factor's column: one warning naming the factor, not the config path;
+    a baseline with other gaps gets its own list."""
+    from calibration.config import load_config
+    from ui.state import Workspace
+
+    frame = pd.read_parquet(DEMO_DATA).drop(columns=["active_user_pct", "nps"])
+    path = tmp_path / "fewer.csv"
+    frame.to_csv(path, index=False)
+    config = load_config(DEMO_CONFIG)
+    Workspace(draft_id="gapsonce000001", source_name="fewer.csv", source_path=str(path),
+              baseline=config, draft=config).save()
+    at = run_app(page="data", draft_id="gapsonce000001")
+    gaps = [t for t in texts(at, "warning") if "columns this data does not have" in t]
+    assert len(gaps) == 1, gaps
+    assert "- Active users: column 'active_user_pct' is not in the data" in gaps[0]
+    assert "- NPS: column 'nps' is not in the data" in gaps[0]
+    assert "factors[" not in " ".join(texts(at, "warning") + texts(at, "error"))
+    assert "horizon_days_input" in [w.key for w in at.sidebar.number_input]  # dated data
+
+    other = config.with_weights({})  # same factors: then drop NPS from the baseline only
+    raw = other.model_dump()
+    raw["factors"] = [f for f in raw["factors"] if f["column"] != "nps"]
+    baseline = type(config).model_validate(raw)
+    Workspace(draft_id="gapstwo0000001", source_name="fewer.csv", source_path=str(path),
+              baseline=baseline, draft=config).save()
+    at = run_app(page="data", draft_id="gapstwo0000001")
+    gaps = [t for t in texts(at, "warning") if "columns this data does not have" in t]
+    assert len(gaps) == 2 and "NPS" in gaps[0] and "NPS" not in gaps[1]
+
+
+def test_single_snapshot_data_hides_the_horizon_and_says_why(tmp_path):
+    from tests.apptest_support import single_snapshot_workspace
+
+    at = run_app(page="calibrate", draft_id=single_snapshot_workspace(tmp_path, "nohorizon0001"))
+    assert "horizon_days_input" not in [w.key for w in at.sidebar.number_input]
+    assert any("Horizon:** not used" in c.value and "Single-snapshot data" in c.value
+               for c in at.sidebar.caption)

@@ -102,6 +102,13 @@ def test_missing_columns_are_listed():
         "factors[tickets]: column 'tickets' is not in the data",
         "guardrails[g]: column 'sponsor' is not in the data",
     ]
+    from calibration.config import missing_column_notes
+
+    assert missing_column_notes(config, ["usage"]) == [
+        "tickets: column 'tickets' is not in the data",
+        "Guardrail g: column 'sponsor' is not in the data",
+    ]
+    assert missing_column_notes(config, ["usage", "tickets", "sponsor"]) == []
 
 
 def test_segment_override_of_unknown_factor_rejected():

@@ -28,6 +28,7 @@ def render(ws: Workspace) -> None:
         _conflict(ws)
         if error := st.session_state.get(drafts.AUTOSAVE_ERROR_KEY):
             st.error(error)
+        table = None
         try:
             table = load_table(ws)
             size = (f"{len(table):,} rows · {table.report.n_accounts:,} accounts"
@@ -45,9 +46,14 @@ def render(ws: Workspace) -> None:
         st.caption(f"**Draft:** {md_escape(ws.draft.name)} `{ws.draft.fingerprint()}` "
                    f"{status}  \n{saved}")
         _details(ws)
-        st.number_input("Judge accounts this many days before renewal", 0, 730,
-                        value=ws.horizon_days, step=15, key="horizon_days_input",
-                        help=HELP["horizon"], on_change=_set_horizon, args=(ws,))
+        if table is not None and table.cross_sectional:
+            st.caption("**Horizon:** not used. Single-snapshot data (one row per account, no "
+                       "dates) is judged as it stands: there is no earlier snapshot to look "
+                       "back to, so days before renewal change nothing.")
+        else:
+            st.number_input("Judge accounts this many days before renewal", 0, 730,
+                            value=ws.horizon_days, step=15, key="horizon_days_input",
+                            help=HELP["horizon"], on_change=_set_horizon, args=(ws,))
         left, right = st.columns(2)
         left.button("Undo", on_click=ws.undo, disabled=not ws.history, width="stretch",
                     help="Go back one change")

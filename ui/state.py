@@ -19,7 +19,7 @@ import streamlit as st
 
 from calibration import alarms, metrics
 from calibration.accounts import AccountTable, DataError, prepare, read_table
-from calibration.config import ColumnRoles, Config, check_columns
+from calibration.config import ColumnRoles, Config, missing_column_notes
 from calibration.decisions import Decisions
 from calibration.reference_tags import apply_tags, tags_key
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
@@ -306,7 +306,7 @@ def load_or_report(ws: Workspace) -> AccountTable | None:
                  "mapping on the Data page or the file itself:")
         st.code(error.report.describe(), language=None)
         return None
-    problems = check_columns(ws.draft, table.frame.columns)
+    problems = missing_column_notes(ws.draft, table.frame.columns)
     if problems:
         st.error("The draft config uses columns this data does not have:\n\n" + "\n".join(
             f"- {md_escape(p)}" for p in problems) + "\n\nMap the columns on the Data page or "
