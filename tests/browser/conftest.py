@@ -55,10 +55,12 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
     raise TimeoutError(f"app did not become healthy at {url}")
 
 
-def start_server(tmp_path: Path, app: str = "app.py") -> tuple[str, subprocess.Popen]:
-    """Start `streamlit run` on a free loopback port with its own drafts folder."""
+def start_server(tmp_path: Path, app: str = "app.py",
+                 env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
+    """Start `streamlit run` on a free loopback port with its own drafts folder (``env``:
+    extra environment settings, e.g. ``HSC_SQL_BOX``)."""
     port = free_port()
-    env = {**os.environ, "HSC_DRAFTS_DIR": str(tmp_path / "drafts")}
+    env = {**os.environ, "HSC_DRAFTS_DIR": str(tmp_path / "drafts"), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",

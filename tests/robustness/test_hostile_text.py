@@ -86,6 +86,17 @@ def test_md_escape_neutralises_the_corpus():
         assert MARK in md_escape(payload)
 
 
+def test_md_escape_keeps_bare_urls_and_emails_from_autolinking():
+    # GitHub-flavoured Markdown (Streamlit's) links bare URLs after resolving escapes, so
+    # escaping ":" and "." alone still rendered <a href="http://evil.example/...">
+    shown = md_escape("http://evil.example/x HTTPS://evil.example www.evil.example a@evil.example")
+    plain = shown.replace("\\", "")
+    for pattern in ("://", "www.", "a@e", "WWW."):
+        assert pattern.casefold() not in plain.casefold(), plain
+    assert plain.replace("\u2060", "") == ("http://evil.example/x HTTPS://evil.example "
+                                           "www.evil.example a@evil.example")
+
+
 @pytest.fixture
 def hostile_workspace(tmp_path, isolated_drafts, demo_config):
     """Demo data and config with hostile text in every user- or data-supplied string."""
