@@ -173,10 +173,12 @@ def fit_bins(kind: Kind, values: np.ndarray, churned: np.ndarray, *,
         return Bins("category", "categories", categories=groups,
                     has_missing=bool((~known).any()), ranks=ranks)
     x = np.asarray(values, dtype=float)
-    known = np.isfinite(x)
+    known = ~np.isnan(x)  # as the scorer reads them: only NaN is missing, ±inf is an extreme
     xs, r = x[known], renewed[known]
-    if np.unique(xs).size < 2:
+    finite = xs[np.isfinite(xs)]
+    if np.unique(finite).size < 2:
         return Bins("numeric", "flat", [], has_missing=bool((~known).any()))
+    xs = np.clip(xs, finite.min(), finite.max())  # ±inf share the extreme bins' points
     edges = np.unique(np.quantile(xs, np.linspace(0, 1, PRE_BINS + 1)[1:-1]))
     edges = edges[edges > xs.min()]
     pre = np.searchsorted(edges, xs, side="right")

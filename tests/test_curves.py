@@ -202,7 +202,7 @@ def test_curves_survive_hostile_columns_and_keep_their_promises(seed, n, missing
     rng = np.random.default_rng(seed)
     usage = np.full(n, 7.0) if constant else rng.lognormal(2, 2, n)
     if hostile:
-        usage[rng.random(n) < 0.05] = np.inf  # unreadable: the scorer treats it as missing
+        usage[rng.random(n) < 0.05] = np.inf  # the scorer gives it the top step's points
     usage[rng.random(n) < missing] = np.nan
     plan = rng.choice(["a", "b", " A ", "ünï", None], n).astype(object)
     churned = rng.random(n) < 0.3
