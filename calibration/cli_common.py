@@ -93,3 +93,15 @@ def load_table(args: argparse.Namespace, config: Any):
 
 RESAMPLES = whole_number(0, MAX_RESAMPLES, "bootstrap resamples")
 SEED = whole_number(0, 2**32 - 1, "seed")
+
+
+def write_suggestion(suggested: Any, args: argparse.Namespace, say: Any) -> None:
+    """Write a suggested config to ``--out`` (refusing to overwrite unless ``--force``) and
+    say where, or print its JSON on stdout when no ``--out`` was given."""
+    from calibration.config import save_config
+
+    if args.out:
+        save_config(suggested, args.out, overwrite=args.force)
+        say(f"\nwrote suggested config to {args.out} (config {suggested.fingerprint()})")
+    else:
+        print(suggested.to_json())

@@ -33,8 +33,8 @@ def _suggest(args: argparse.Namespace) -> int:
 
         return cli_objective.run(args)
     from calibration import fitting, metrics
-    from calibration.cli_common import load_table
-    from calibration.config import load_config, save_config
+    from calibration.cli_common import load_table, write_suggestion
+    from calibration.config import load_config
     from calibration.scoring import assign_bands, score_frame
     from calibration.validation import judged_rows
     from calibration.weights import apply_flat_weights
@@ -126,11 +126,7 @@ def _suggest(args: argparse.Namespace) -> int:
     suggested = suggested.model_copy(update={
         "name": f"{config.name} (suggested: {args.method})",
         "notes": " ".join(notes), "validation": None, "created_at": None})
-    if args.out:
-        save_config(suggested, args.out, overwrite=args.force)
-        say(f"\nwrote suggested config to {args.out} (config {suggested.fingerprint()})")
-    else:
-        print(suggested.to_json())
+    write_suggestion(suggested, args, say)
     return 0
 
 

@@ -42,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Fit, check and write the objective suggestion."""
     from calibration import objectives
-    from calibration.cli_common import load_table
-    from calibration.config import load_config, save_config
+    from calibration.cli_common import load_table, write_suggestion
+    from calibration.config import load_config
     from calibration.scoring import score_frame
     from calibration.validation import judged_rows
     from calibration.verdicts import format_value
@@ -105,11 +105,7 @@ def run(args: argparse.Namespace) -> int:
         "notes": f"Suggested by `suggest --objective {args.objective}` ({goal.describe()}). "
                  f"Out of sample ({check.label}): {check.verdict.text}.",
         "validation": None, "created_at": None})
-    if args.out:
-        save_config(suggested, args.out, overwrite=args.force)
-        say(f"\nwrote suggested config to {args.out} (config {suggested.fingerprint()})")
-    else:
-        print(suggested.to_json())
+    write_suggestion(suggested, args, say)
     return 0
 
 

@@ -89,6 +89,20 @@ def app_server(tmp_path) -> Iterator[str]:
         stop_server(process)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless chromium for a whole test module (pages open their own contexts)."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 @pytest.fixture
 def browser_page():
     executable = chromium_path()

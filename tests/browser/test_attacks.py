@@ -17,9 +17,7 @@ import pytest
 
 from tests.browser.conftest import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     ROOT,
-    chromium_path,
     start_server,
     stop_server,
 )
@@ -44,19 +42,6 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         yield url, folder / "drafts"
     finally:
         stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ import pytest
 
 from tests.browser.conftest import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
-    chromium_path,
     start_server,
     stop_server,
 )
@@ -76,19 +74,6 @@ def server(tmp_path_factory) -> Iterator[str]:
         yield url
     finally:
         stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
