@@ -33,8 +33,10 @@ NEG_INFINITY_WORDS = frozenset({"-inf", "-infinity"})
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 """Characters stripped from both ends of every text value (Python's ``str.isspace`` set)."""
-NUMBER_PATTERN = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?"
-"""Grammar of a number written as text (after folding and removing thousands commas)."""
+NUMBER_PATTERN = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)(e[+-]?[0-9]+)?"
+"""Grammar of a number written as text (after folding and removing thousands commas).
+Unambiguous on purpose: ``[0-9]+[.]?[0-9]*`` backtracks quadratically on a long run of
+digits followed by a letter (a 1 MB hostile cell took minutes)."""
 WHOLE_LIMIT = 9.0e18
 """Whole numbers below this magnitude read as integer text in categories ("2.0" -> "2")."""
 _NUMBER = re.compile(NUMBER_PATTERN)
