@@ -139,7 +139,7 @@ def _weight_lines(a: Config, b: Config, seg_a: int, seg_b: int, label: str) -> l
     out = []
     for name in [n for n in a.factor_names if n in wb]:
         x, y = wa[name], wb[name]
-        if not np.isclose(x, y, rtol=0, atol=1e-9):
+        if x != y:  # any change can move a score across its last (1e-9) digit
             before, after = _pct_pair(x, y)
             out.append(f"{label}{name}: weight {before} -> {after} of the score")
     return out

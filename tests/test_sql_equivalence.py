@@ -21,7 +21,6 @@ from calibration.outputs import output_names
 from calibration.scoring import band_names, score_frame
 from calibration.sql import compile_sql, get_dialect
 from calibration.values import infer_kind
-from tests.test_sql import postgres  # noqa: F401 - the throwaway server fixture
 
 # --------------------------------------------------------------------------- hostile values
 FLOATS = [np.nan, np.inf, -np.inf, 5e-324, -5e-324, 1e-310, 2.2250738585072014e-308, 1e308,
@@ -199,7 +198,7 @@ def run_postgres(connect, frame: pd.DataFrame, config: Config) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def databases(postgres):  # noqa: F811
+def databases(postgres):
     """connect() per locale: the server's own C-locale database and a UTF-8 one."""
     import psycopg
 
