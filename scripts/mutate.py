@@ -216,6 +216,7 @@ class Mutant:
     description: str
     source_line: str = ""
     index: int | None = None  # position in the syntax-tree walk (generated mutants)
+    path: str = ""  # the file mutated, relative to the repository
     hand: HandMutant | None = None
     outcome: str = ""  # killed / survived / timeout / error / stale
     seconds: float = 0.0
@@ -356,20 +357,30 @@ def _sites(source: str) -> tuple[ast.Module, list[tuple[str, _Site]]]:
     return tree, walker.sites
 
 
-def generated_mutants(module: str, source: str) -> list[Mutant]:
-    """Every syntax-tree mutant of ``source`` with a stable id (scope, kind, occurrence)."""
-    _, sites = _sites(source)
-    lines = source.splitlines()
+def module_sources(module: str) -> dict[str, str]:
+    """The source files of a core module (``calibration/<module>.py``, or every file of the
+    package ``calibration/<module>/``) by path relative to the repository, in a fixed order."""
+    single = ROOT / "calibration" / f"{module}.py"
+    paths = [single] if single.is_file() else sorted((ROOT / "calibration" / module).glob("*.py"))
+    return {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in paths}
+
+
+def generated_mutants(module: str, sources: dict[str, str]) -> list[Mutant]:
+    """Every syntax-tree mutant of the module's ``sources`` with a stable id (scope, kind,
+    occurrence): the id does not name the file, so it survives moving a function."""
     seen: dict[str, int] = {}
     out = []
-    for index, (scope, site) in enumerate(sites):
-        line = getattr(site.node, "lineno", 0)
-        text = lines[line - 1].strip() if line else ""
-        key = f"{module}:{scope}:{site.kind}:{site.what}"
-        seen[key] = seen.get(key, 0) + 1
-        out.append(Mutant(id=f"{key}#{seen[key]}", module=module, line=line,
-                          description=f"{site.what} in {scope}", source_line=text,
-                          index=index))
+    for path, source in sources.items():
+        _, sites = _sites(source)
+        lines = source.splitlines()
+        for index, (scope, site) in enumerate(sites):
+            line = getattr(site.node, "lineno", 0)
+            text = lines[line - 1].strip() if line else ""
+            key = f"{module}:{scope}:{site.kind}:{site.what}"
+            seen[key] = seen.get(key, 0) + 1
+            out.append(Mutant(id=f"{key}#{seen[key]}", module=module, line=line,
+                              description=f"{site.what} in {scope}", source_line=text,
+                              index=index, path=path))
     return out
 
 
@@ -384,14 +395,15 @@ def mutated_source(source: str, mutant: Mutant) -> str:
     return ast.unparse(new_tree)
 
 
-def hand_mutants(module: str, source: str) -> list[Mutant]:
+def hand_mutants(module: str, sources: dict[str, str]) -> list[Mutant]:
     out = []
     for k, hand in enumerate(m for m in HAND_WRITTEN if m.module == module):
-        count = source.count(hand.old)
+        count = sum(source.count(hand.old) for source in sources.values())
+        path, source = next(((p, s) for p, s in sources.items() if hand.old in s), ("", ""))
         line = source[:source.find(hand.old)].count("\n") + 1 if count else 0
         mutant = Mutant(id=f"{module}:hand:{k + 1}", module=module, line=line,
                         description=f"(issue #18) {hand.name}",
-                        source_line=hand.old.strip()[:100], hand=hand)
+                        source_line=hand.old.strip()[:100], hand=hand, path=path)
         if count != 1:
             mutant.outcome = "stale"
             mutant.detail = f"text to replace found {count} times: update HAND_WRITTEN"
@@ -437,8 +449,8 @@ def _preload() -> None:
 class _Job:
     key: int
     module: str
-    text: str
-    original: str
+    texts: dict[str, str]  # path -> the text to run the tests on
+    originals: dict[str, str]  # path -> the text to restore afterwards
     tests: list[str]
     timeout: float
     result: tuple[str, float, str] | None = None
@@ -519,7 +531,8 @@ class Pool:
         while pending or running:
             while pending and free:
                 job, slot = pending.pop(0), free.pop(0)
-                (slot / "calibration" / f"{job.module}.py").write_text(job.text, "utf-8")
+                for path, text in job.texts.items():
+                    (slot / path).write_text(text, "utf-8")
                 pid = os.fork()
                 if pid == 0:
                     _child(slot, job.tests, slot / "pytest.log")
@@ -544,7 +557,8 @@ class Pool:
     @staticmethod
     def _release(entry: tuple[_Job, Path, float], free: list[Path], on_done) -> None:
         job, slot, _ = entry
-        (slot / "calibration" / f"{job.module}.py").write_text(job.original, "utf-8")
+        for path, text in job.originals.items():
+            (slot / path).write_text(text, "utf-8")
         free.append(slot)
         on_done(job)
 
@@ -557,15 +571,14 @@ def _ordered_tests(module: str) -> list[str]:
 
 def run_module(module: str, pool: Pool, per_module: int, log,
                only: set[str] | None = None) -> dict:
-    path = ROOT / "calibration" / f"{module}.py"
+    sources = module_sources(module)
     tests = _ordered_tests(module)
-    if not path.is_file() or not tests:
-        log(f"{module}: skipped ({'no module' if not path.is_file() else 'no tests'})")
+    if not sources or not tests:
+        log(f"{module}: skipped ({'no module' if not sources else 'no tests'})")
         return {"module": module, "skipped": True}
-    source = path.read_text(encoding="utf-8")
-    unparsed = ast.unparse(ast.parse(source))
+    unparsed = {path: ast.unparse(ast.parse(source)) for path, source in sources.items()}
     # baseline: the tests pass on the (unparsed) unmutated module, or nothing here means much
-    baseline = _Job(-1, module, unparsed, source, tests, timeout=1800)
+    baseline = _Job(-1, module, unparsed, sources, tests, timeout=1800)
     pool.run([baseline], lambda job: None)
     outcome, seconds, detail = baseline.result
     if outcome != "survived":
@@ -574,21 +587,23 @@ def run_module(module: str, pool: Pool, per_module: int, log,
         return {"module": module, "skipped": True, "baseline": detail}
     # generous: on a busy machine a slow run is not a detected bug (timeouts are reported)
     timeout = max(600.0, 10 * seconds)
-    generated = generated_mutants(module, source)
-    chosen = select(generated, per_module) + hand_mutants(module, source)
+    generated = generated_mutants(module, sources)
+    chosen = select(generated, per_module) + hand_mutants(module, sources)
     if only:
-        chosen = [m for m in [*generated, *hand_mutants(module, source)] if m.id in only]
+        chosen = [m for m in [*generated, *hand_mutants(module, sources)] if m.id in only]
     log(f"{module}: {len(generated)} generated mutants, running {len(chosen)} "
         f"(tests: {', '.join(tests)}; baseline {seconds:.1f} s)")
     jobs = []
     for key, mutant in enumerate(chosen):
         if mutant.outcome == "stale":
             continue
+        source = sources[mutant.path]
         text = mutated_source(source, mutant)
-        if text == (source if mutant.hand else unparsed):
+        if text == (source if mutant.hand else unparsed[mutant.path]):
             mutant.outcome, mutant.detail = "error", "mutation changed nothing"
             continue
-        jobs.append(_Job(key, module, text, source, tests, timeout))
+        jobs.append(_Job(key, module, {mutant.path: text}, {mutant.path: source}, tests,
+                         timeout))
 
     def done(job: _Job) -> None:
         mutant = chosen[job.key]
@@ -629,7 +644,7 @@ def report_text(results: list[dict], elapsed: float) -> str:
         for m in r.get("mutants", []):
             if m["outcome"] in ("survived", "stale"):
                 why = f"  HARMLESS: {m['equivalent']}" if m["equivalent"] else ""
-                lines.append(f"{m['outcome'].upper()} {m['id']} (line {m['line']}): "
+                lines.append(f"{m['outcome'].upper()} {m['id']} ({m['path']}:{m['line']}): "
                              f"{m['description']}: {m['source_line'][:90]}{why}")
                 if m["outcome"] == "stale":
                     lines.append(f"    {m['detail']}")
@@ -656,14 +671,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown module(s) {', '.join(unknown)}; choose from {', '.join(MODULES)}")
     if args.list:
         for module in args.modules:
-            path = ROOT / "calibration" / f"{module}.py"
-            if not path.is_file():
+            sources = module_sources(module)
+            if not sources:
                 continue
-            source = path.read_text(encoding="utf-8")
-            generated = generated_mutants(module, source)
+            generated = generated_mutants(module, sources)
             print(f"{module}: {len(generated)} generated")
-            for m in select(generated, args.per_module) + hand_mutants(module, source):
-                print(f"  {m.id} line {m.line}: {m.description}: {m.source_line[:80]}")
+            for m in select(generated, args.per_module) + hand_mutants(module, sources):
+                print(f"  {m.id} {m.path}:{m.line}: {m.description}: {m.source_line[:80]}")
         return 0
 
     def log(text: str) -> None:
