@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from calibration import charts, curves, fitting, headroom, objectives
-from calibration.cs_metrics import METRIC_LABELS, cs_numbers
+from calibration.cs_metrics import METRIC_LABELS
+from calibration.outcomes import cs_numbers
 from calibration.verdicts import format_value
 from calibration.weights import flat_weights, round_to_total
 from ui import state

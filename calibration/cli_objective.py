@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("no band cut-offs meet the rules: " + " ".join(suggestion.flags))
     check = objectives.check_out_of_sample(config, decisions, goal, seed=args.seed)
     arr = judged.arr if decisions.has_arr else None
-    from calibration.cs_metrics import METRIC_LABELS, cs_numbers
+    from calibration.cs_metrics import METRIC_LABELS
+    from calibration.outcomes import cs_numbers
 
     draft_in = cs_numbers(decisions.score(config).band, judged.churned, arr)
     say(f"\n{'':<38}{'draft':>14}{'suggested':>14}   (all judged renewals)")

@@ -1,7 +1,9 @@
 """The numbers a CS leader judges a health score by, with paired bootstrap CIs.
 
 A candidate score (the draft, a suggestion, the baseline) is judged on the same renewal
-decisions by what it means for the team, statistics second:
+decisions by what it means for the team, statistics second. The point values are those of
+:func:`calibration.outcomes.cs_numbers` (the one CS computation); this module resamples them
+for the confidence interval of a change:
 
 - ``red_churned_arr_share``: share of churned ARR that was red at the horizon (caught in time);
 - ``red_churned_share``: the same in accounts;
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from calibration.fitting import _auc_weighted_rows, _check_resamples, stratified_draws
+from calibration.outcomes import cs_numbers
 
 RED, YELLOW, GREEN = 0, 1, 2
 
@@ -50,50 +53,6 @@ METRIC_LABELS = {
 CS_METRICS = ("red_churned_arr_share", "red_churned_share", "surprise_churn_count",
               "surprise_churn_arr", "green_churn_rate", "red_churn_rate")
 """The outcome metrics a suggestion must never make significantly worse without saying so."""
-
-
-def cs_numbers(band: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
-               reference_band: np.ndarray | None = None) -> dict[str, Any]:
-    """Point values of the CS numbers for one banding of the given decisions.
-
-    Parameters
-    ----------
-    band : codes 0 red, 1 yellow, 2 green, -1 unscored (unscored rows are left out).
-    churned : bool per decision.
-    arr : ARR per decision (NaN counts as 0 in ARR sums); None when the data has no ARR.
-    reference_band : another banding of the same decisions; ``changed_band`` counts the
-        scored decisions whose band differs.
-    """
-    b = np.asarray(band)
-    c = np.asarray(churned, dtype=bool)
-    a = np.zeros(c.shape) if arr is None else np.nan_to_num(np.asarray(arr, dtype=float))
-    scored = b >= 0
-    n = int(scored.sum())
-    counts = {name: int((b == code).sum()) for code, name in
-              ((RED, "red"), (YELLOW, "yellow"), (GREEN, "green"))}
-    churned_scored = c & scored
-    churned_arr = float(a[churned_scored].sum())
-    red, green = b == RED, b == GREEN
-
-    def rate(num: float, den: float) -> float | None:
-        return float(num / den) if den else None
-
-    out: dict[str, Any] = {
-        "accounts": n, "churned": int(churned_scored.sum()),
-        **{f"{k}_accounts": v for k, v in counts.items()},
-        **{f"{k}_share": rate(v, n) for k, v in counts.items()},
-        "red_churned_arr_share": rate(float(a[red & c].sum()), churned_arr)
-        if arr is not None else None,
-        "red_churned_share": rate(float((red & c).sum()), float(churned_scored.sum())),
-        "surprise_churn_count": int((green & c).sum()),
-        "surprise_churn_arr": float(a[green & c].sum()) if arr is not None else None,
-        "green_churn_rate": rate(float((green & c).sum()), float(green.sum())),
-        "red_churn_rate": rate(float((red & c).sum()), float(red.sum())),
-    }
-    if reference_band is not None:
-        ref = np.asarray(reference_band)
-        out["changed_band"] = int(((ref != b) & scored & (ref >= 0)).sum())
-    return out
 
 
 def metric_rows(score: np.ndarray, band: np.ndarray, c: np.ndarray, arr: np.ndarray,
@@ -167,6 +126,9 @@ def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarr
         draws = np.vstack([draws, stratified_draws(c, n_resamples, seed)])
     ma = metric_rows(score_a[keep], band_a[keep], c, a_arr, draws)
     mb = metric_rows(score_b[keep], band_b[keep], c, a_arr, draws)
+    kept_arr = None if arr is None else np.asarray(arr, dtype=float)[keep]
+    # point values: the one CS computation (calibration.outcomes); resamples only give the CI
+    na, nb = cs_numbers(band_a[keep], c, kept_arr), cs_numbers(band_b[keep], c, kept_arr)
     tail = (1 - level) / 2 * 100
     out: dict[str, dict[str, Any]] = {}
     for name in ma:
@@ -176,7 +138,9 @@ def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarr
         finite = diffs[np.isfinite(diffs)]
         ci = [float(v) for v in np.percentile(finite, [tail, 100 - tail])] \
             if finite.size >= 2 else None
-        point_a, point_b = _num(ma[name][0]), _num(mb[name][0])
+        point_a, point_b = ((_num(na[name]) if na[name] is not None else None,
+                             _num(nb[name]) if nb[name] is not None else None)
+                            if name in na else (_num(ma[name][0]), _num(mb[name][0])))
         diff = None if point_a is None or point_b is None else point_b - point_a
         excludes = ci is not None and (ci[0] > 0 or ci[1] < 0) and diff is not None
         direction = HIGHER_IS_BETTER[name]

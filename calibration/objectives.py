@@ -38,7 +38,8 @@ from calibration.band_rules import (
     with_bands,
 )
 from calibration.config import Config
-from calibration.cs_metrics import cs_numbers, paired_cs_metrics
+from calibration.cs_metrics import paired_cs_metrics
+from calibration.outcomes import cs_numbers
 from calibration.scoring import FactorMatrix, GuardrailHits, ScoreResult, combine
 from calibration.verdicts import Verdict, judge
 from calibration.weights import apply_flat_weights, flat_weights

@@ -1,13 +1,17 @@
 """The CS outcomes a health score is judged by, in the words a CS leader uses.
 
-Computed from :func:`calibration.metrics.evaluate` output (its band rows and surprise churn),
-so they describe exactly the accounts validation judged, each as it stood ``horizon_days``
-before its renewal:
+The one computation of them, used by the pages, the report and the CLI: from the churn-by-band
+rows of :func:`calibration.metrics.band_table` (what :func:`calibration.metrics.evaluate`
+returns as ``bands``, or :func:`cs_numbers` on plain arrays), so they describe exactly the
+accounts validation judged, each as it stood ``horizon_days`` before its renewal:
 
 - *churned ARR red ahead*: the share of churned ARR whose account was red at that time,
 - *surprise churn*: churned while green (accounts and ARR),
 - *green churn rate*: how often a green account churned (with its likely range),
 - *red list precision*: of the accounts on the red list, the share that churned.
+
+The paired bootstrap of :mod:`calibration.cs_metrics` resamples the same quantities for a
+confidence interval of a change; its point values are these.
 
 Pure computation (no streamlit).
 """
@@ -15,9 +19,11 @@ Pure computation (no streamlit).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from calibration import formatting
 from calibration.formatting import Kind
@@ -42,55 +48,68 @@ def _na(reason: str, **extra: Any) -> dict[str, Any]:
     return {"value": None, "reason": reason, **extra}
 
 
-def _band(evidence: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    return next((row for row in evidence.get("bands") or [] if row.get("band") == name), {})
+def _rows(evidence_or_rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+          ) -> list[Mapping[str, Any]]:
+    """The band rows of an evaluation (``evidence["bands"]``), or the rows themselves."""
+    if isinstance(evidence_or_rows, Mapping):
+        rows = evidence_or_rows.get("bands")
+        return list(rows) if isinstance(rows, list) else []
+    return list(evidence_or_rows)
 
 
-def _no_arr(evidence: Mapping[str, Any]) -> bool:
+def _band(rows: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any]:
+    return next((row for row in rows if row.get("band") == name), {})
+
+
+def _no_arr(rows: Sequence[Mapping[str, Any]]) -> bool:
     """True when the data has no ARR, or no judged account has a known ARR."""
-    rows = [r for r in evidence.get("bands") or [] if r.get("accounts")]
+    rows = [r for r in rows if r.get("accounts")]
     return not rows or any(r.get("arr") is None for r in rows) or all(
         r.get("arr_unknown") == r.get("accounts") for r in rows)
 
 
-def red_arr_share(evidence: Mapping[str, Any]) -> dict[str, Any]:
+def red_arr_share(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Share of churned ARR (known ARR only) that was red when judged; ``arr`` the amount."""
-    if _no_arr(evidence):
+    if _no_arr(rows):
         return _na("no ARR in the data", arr=None, churned_arr=None)
-    churned = sum(r.get("churned_arr") or 0.0 for r in evidence["bands"])
-    red = _band(evidence, "red").get("churned_arr") or 0.0
+    churned = sum(r.get("churned_arr") or 0.0 for r in rows)
+    red = _band(rows, "red").get("churned_arr") or 0.0
     if churned <= 0:
         return _na("no churned account has a known ARR", arr=red, churned_arr=churned)
     return _ok(red / churned, arr=red, churned_arr=churned)
 
 
-def surprise_accounts(evidence: Mapping[str, Any]) -> dict[str, Any]:
+def red_account_share(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Share of churned accounts that were red when judged (the same in accounts)."""
+    churned = sum(r.get("churned") or 0 for r in rows)
+    if not churned:
+        return _na("no judged account churned")
+    return _ok((_band(rows, "red").get("churned") or 0) / churned)
+
+
+def surprise_accounts(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Churned while green: number of accounts."""
-    surprise = evidence.get("surprise_churn") or {}
-    if surprise.get("count") is None:
-        return _na("not computed")
-    return _ok(float(surprise["count"]))
+    return _ok(float(_band(rows, "green").get("churned") or 0))
 
 
-def surprise_arr(evidence: Mapping[str, Any]) -> dict[str, Any]:
-    """Churned while green: their ARR (n/a without ARR, never a misleading $0)."""
-    surprise = evidence.get("surprise_churn") or {}
-    if _no_arr(evidence) or surprise.get("arr") is None:
+def surprise_arr(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Churned while green: their known ARR (n/a without ARR, never a misleading $0)."""
+    if _no_arr(rows):
         return _na("no ARR in the data")
-    return _ok(float(surprise["arr"]))
+    return _ok(float(_band(rows, "green").get("churned_arr") or 0.0))
 
 
-def green_churn_rate(evidence: Mapping[str, Any]) -> dict[str, Any]:
+def green_churn_rate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Churn rate of the green band with its 95% Wilson interval as ``ci``."""
-    green = _band(evidence, "green")
+    green = _band(rows, "green")
     if not green.get("accounts"):
         return _na("no account is green", ci=None)
     return _ok(float(green["churn_rate"]), ci=green.get("churn_rate_ci"))
 
 
-def red_precision(evidence: Mapping[str, Any]) -> dict[str, Any]:
+def red_precision(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Of the red accounts, the share that churned (the red list's hit rate), with ``ci``."""
-    red = _band(evidence, "red")
+    red = _band(rows, "red")
     if not red.get("accounts"):
         return _na("no account is red", ci=None)
     return _ok(float(red["churn_rate"]), ci=red.get("churn_rate_ci"))
@@ -129,9 +148,61 @@ COMPUTE = {"red_arr_share": red_arr_share, "surprise_accounts": surprise_account
            "red_precision": red_precision}
 
 
-def cs_outcomes(evidence: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every headline outcome of one evaluation (``{"value", "reason", ...}`` each)."""
-    return {key: compute(evidence) for key, compute in COMPUTE.items()}
+def cs_outcomes(evidence: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+                ) -> dict[str, dict[str, Any]]:
+    """Every headline outcome of one evaluation (``{"value", "reason", ...}`` each).
+
+    The one computation of the CS outcomes: from the churn-by-band rows of
+    :func:`calibration.metrics.band_table` (``evidence["bands"]`` of an evaluation, or the
+    rows themselves); :func:`cs_numbers` feeds it plain arrays."""
+    rows = _rows(evidence)
+    return {key: compute(rows) for key, compute in COMPUTE.items()}
+
+
+#: cs_numbers key -> outcome behind it (the paired comparison's metric names)
+NUMBER_KEYS = {"red_churned_arr_share": red_arr_share, "red_churned_share": red_account_share,
+               "surprise_churn_count": surprise_accounts, "surprise_churn_arr": surprise_arr,
+               "green_churn_rate": green_churn_rate, "red_churn_rate": red_precision}
+
+
+def cs_numbers(band: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
+               reference_band: np.ndarray | None = None) -> dict[str, Any]:
+    """The CS outcomes of one banding of plain arrays, under the comparison's metric names.
+
+    Parameters
+    ----------
+    band : codes 0 red, 1 yellow, 2 green, -1 unscored (unscored rows are left out).
+    churned : bool per decision.
+    arr : ARR per decision (NaN = unknown, left out of ARR sums); None when the data has no
+        ARR. ARR outcomes are None when no judged account has a known ARR.
+    reference_band : another banding of the same decisions; ``changed_band`` counts the
+        scored decisions whose band differs.
+
+    Returns
+    -------
+    dict
+        ``accounts``, ``churned``, ``{red,yellow,green}_accounts`` and ``_share``, and every
+        outcome of :data:`NUMBER_KEYS` (None where it cannot be computed; the surprise count
+        is an int). Values are those of :func:`cs_outcomes` on the same band rows.
+    """
+    from calibration.metrics import band_table
+
+    b = np.asarray(band)
+    rows = band_table(b, np.asarray(churned, dtype=bool), arr)["rows"]
+    n = sum(r["accounts"] for r in rows)
+    out: dict[str, Any] = {"accounts": n, "churned": sum(r["churned"] for r in rows)}
+    for r in rows:
+        out[f"{r['band']}_accounts"] = r["accounts"]
+    for r in rows:
+        out[f"{r['band']}_share"] = r["accounts"] / n if n else None
+    for key, compute in NUMBER_KEYS.items():
+        out[key] = compute(rows)["value"]
+    if out["surprise_churn_count"] is not None:
+        out["surprise_churn_count"] = int(out["surprise_churn_count"])
+    if reference_band is not None:
+        ref = np.asarray(reference_band)
+        out["changed_band"] = int(((ref != b) & (b >= 0) & (ref >= 0)).sum())
+    return out
 
 
 def summary_sentence(draft: Mapping[str, Any], baseline: Mapping[str, Any] | None,
@@ -155,7 +226,7 @@ def summary_sentence(draft: Mapping[str, Any], baseline: Mapping[str, Any] | Non
         parts.append(f"This config would have flagged {whole(share['value'])} of churned ARR "
                      f"red {when}{versus('red_arr_share', whole)}.")
     else:
-        caught = _band(draft, "red").get("churned")
+        caught = _band(_rows(draft), "red").get("churned")
         total = draft.get("n_churned")
         if caught is not None and total:
             parts.append(f"This config would have flagged {formatting.count(caught)} of "
@@ -181,6 +252,40 @@ def summary_sentence(draft: Mapping[str, Any], baseline: Mapping[str, Any] | Non
     return " ".join(parts)
 
 
-__all__ = ["COMPUTE", "Outcome", "cs_outcomes", "green_churn_rate", "outcome_list",
-           "red_arr_share", "red_precision", "summary_sentence", "surprise_accounts",
-           "surprise_arr", "when_words"]
+REFERENCE_LABEL = "Known accounts in the right band"
+REFERENCE_HELP = ("Accounts the team already knows: known-healthy ones should be green, "
+                  "known-struggling ones red. Higher is better.")
+
+
+def reference_words(reference: Mapping[str, Any] | None) -> str | None:
+    """The reference agreement in one sentence (None when no scored account is labelled or
+    tagged): how many known accounts land in the right band and the worst misses."""
+    if not reference or reference.get("value") is None:
+        return None
+    right = round(reference["value"] * reference["n_labelled"])
+    return (f"{formatting.count(right)} of {formatting.count(reference['n_labelled'])} known "
+            f"accounts ({formatting.percent(reference['value'])}) are in the right band: "
+            f"{formatting.count(reference['healthy_red'])} known-healthy accounts are red and "
+            f"{formatting.count(reference['struggling_green'])} known-struggling accounts are "
+            "green.")
+
+
+__all__ = [
+    "COMPUTE",
+    "NUMBER_KEYS",
+    "REFERENCE_HELP",
+    "REFERENCE_LABEL",
+    "Outcome",
+    "cs_numbers",
+    "cs_outcomes",
+    "green_churn_rate",
+    "outcome_list",
+    "red_account_share",
+    "red_arr_share",
+    "red_precision",
+    "reference_words",
+    "summary_sentence",
+    "surprise_accounts",
+    "surprise_arr",
+    "when_words",
+]

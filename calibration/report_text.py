@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calibration import formatting
+from calibration import formatting, outcomes
 from calibration.config import Config
 
 
@@ -44,6 +44,9 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
         f"Scored {evidence['n_scored']:,} accounts: {evidence['n_churned']:,} churned, "
         f"{evidence['n_renewed']:,} renewed",
         "",
+        *_outcome_lines(evidence),
+        "",
+        "Advanced statistics (how well the score ranks churned below renewed accounts):",
         f"AUC (renewed scored above churned; 0.5 = coin flip): "
         f"{value_text(evidence['auc'])}{ci_text(evidence.get('auc_ci'))}",
         f"Gini: {value_text(evidence['gini'])}",
@@ -99,6 +102,25 @@ def validation_text(evidence: dict[str, Any], config: Config) -> str:
             lines.append(f"  {name:<14} accounts {seg['n_scored']:>6,}  churned "
                          f"{seg['n_churned']:>5,}  AUC {value_text(seg['auc'])}")
     return "\n".join(lines)
+
+
+def _outcome_lines(evidence: dict[str, Any]) -> list[str]:
+    """The CS outcomes first (the same numbers as the app and the report), then the known
+    accounts when any is labelled or tagged."""
+    now = outcomes.cs_outcomes(evidence)
+    lines = ["What it means for the team:"]
+    for outcome in outcomes.outcome_list(evidence.get("horizon_days"),
+                                         bool(evidence.get("cross_sectional"))):
+        result = now[outcome.key]
+        text = formatting.fmt(result["value"], outcome.kind)
+        if result["value"] is None and result.get("reason"):
+            text += f" ({result['reason']})"
+        elif result.get("ci"):
+            text += f" (likely range {formatting.likely_range(result['ci'], outcome.kind)})"
+        lines.append(f"  {outcome.label}: {text}")
+    if words := outcomes.reference_words(evidence.get("reference")):
+        lines.append(f"  Known accounts: {words}")
+    return lines
 
 
 def _money(value: float | None, row: dict[str, Any] | None = None) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 
 from calibration.accounts import AccountTable
 from calibration.config import Config
-from calibration.cs_metrics import cs_numbers
+from calibration.outcomes import cs_numbers
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
 

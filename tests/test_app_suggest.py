@@ -8,7 +8,7 @@ import pytest
 from calibration import curves, objectives
 from calibration.accounts import load_accounts
 from calibration.config import StepsRule, load_config
-from calibration.cs_metrics import cs_numbers
+from calibration.outcomes import cs_numbers
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
 from calibration.verdicts import format_value

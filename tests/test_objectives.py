@@ -9,7 +9,8 @@ import pytest
 from calibration import objectives as obj
 from calibration.accounts import load_accounts
 from calibration.config import Config, load_config
-from calibration.cs_metrics import cs_numbers, paired_cs_metrics
+from calibration.cs_metrics import paired_cs_metrics
+from calibration.outcomes import cs_numbers
 from calibration.scoring import FactorMatrix, GuardrailHits, score_frame
 from calibration.validation import judged_rows
 from calibration.verdicts import judge

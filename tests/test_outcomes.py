@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 from calibration import metrics, outcomes
 from calibration.accounts import load_accounts
 from calibration.config import load_config
-from calibration.cs_metrics import cs_numbers
+from calibration.outcomes import cs_numbers
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows, validate
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
@@ -56,15 +56,21 @@ def check(band, churned, arr) -> None:
             assert got[key]["reason"], key
         else:
             assert got[key]["value"] == pytest.approx(value, rel=1e-9, abs=1e-6), key
-    # the paired-comparison numbers (calibration.cs_metrics) agree wherever both are defined
+    # the array entry (pages' Suggest, objectives, the CLI) against the same pandas selection
     theirs = cs_numbers(band, churned, arr)
     for mine, key in (("red_arr_share", "red_churned_arr_share"),
                       ("surprise_accounts", "surprise_churn_count"),
                       ("surprise_arr", "surprise_churn_arr"),
                       ("green_churn_rate", "green_churn_rate"),
                       ("red_precision", "red_churn_rate")):
-        if got[mine]["value"] is not None and theirs[key] is not None:
-            assert got[mine]["value"] == pytest.approx(theirs[key], abs=1e-6), key
+        if want[mine] is None:
+            assert theirs[key] is None, key
+        else:
+            assert theirs[key] == pytest.approx(want[mine], rel=1e-9, abs=1e-6), key
+    frame = pd.DataFrame({"band": band, "churned": churned})
+    lost = frame[(frame["band"] >= 0) & frame["churned"]]
+    assert theirs["red_churned_share"] == (
+        pytest.approx((lost["band"] == 0).mean()) if len(lost) else None)
 
 
 @settings(max_examples=150, deadline=None)
