@@ -40,7 +40,7 @@ bench-ui: $(STAMP) system-deps
 	$(BIN)/python scripts/bench_ui.py --out .bench/bench-ui.json
 
 # Mutation testing of the core modules (developer tool, not part of `make test`); e.g.
-# `make mutate MUTATE_ARGS="metrics --per-module 60"`. See scripts/mutate.py.
+# `make mutate MUTATE_ARGS="metrics --per-module 60"`. See scripts/mutation/.
 mutate: $(STAMP)
 	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
