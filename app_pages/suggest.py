@@ -127,13 +127,13 @@ def _column(band_all: np.ndarray, score_all: np.ndarray, fitted: dict | None) ->
     candidate; ``fitted``: the numbers of a suggestion refitted on the older decisions."""
     arr = judged.arr if decisions.has_arr else None
     inside = cs_numbers(band_all, churned, arr, draft.result.band[rows])
-    inside["auc"] = fitting._auc(score_all, churned)
+    inside["auc"] = fitting.points._auc(score_all, churned)
     if fitted is not None:
         outside = fitted
     else:
         outside = cs_numbers(band_all[test], churned[test], None if arr is None else arr[test],
                              draft.result.band[rows][test])
-        outside["auc"] = fitting._auc(score_all[test], churned[test])
+        outside["auc"] = fitting.points._auc(score_all[test], churned[test])
     return {"in": inside, "out": outside}
 
 

@@ -23,7 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from calibration.fitting import _auc_weighted_rows, _check_resamples, stratified_draws
+from calibration.fitting.paired_bootstrap import (
+    _auc_weighted_rows,
+    _check_resamples,
+    stratified_draws,
+)
 from calibration.outcomes import cs_numbers
 
 RED, YELLOW, GREEN = 0, 1, 2

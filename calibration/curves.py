@@ -322,7 +322,7 @@ def _peak(bins: Bins, idx: np.ndarray, y: np.ndarray) -> int:
 
 
 def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: int) -> float:
-    from calibration.fitting import _folds
+    from calibration.fitting.out_of_sample import _folds
 
     fold = _folds(c, folds, seed)
     best, best_loss = L2_GRID[0], math.inf

@@ -144,7 +144,7 @@ def headroom(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndarray,
     c = np.asarray(churned, dtype=bool)
     if c.sum() < folds or (~c).sum() < folds:
         raise ValueError(f"need at least {folds} churned and {folds} renewed decisions")
-    fold = fitting._folds(c, folds, seed)
+    fold = fitting.out_of_sample._folds(c, folds, seed)
     per_fold = []
     for f in range(folds):
         result = compare_on_split(values, points, c, draft_score, config, fold != f,
@@ -188,7 +188,7 @@ def curve_check(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndarray,
     """
     c = np.asarray(churned, dtype=bool)
     models = ("draft", "weights_only", "fitted_curves", "binned_logistic")
-    fold = fitting._folds(c, folds, seed)
+    fold = fitting.out_of_sample._folds(c, folds, seed)
     per_fold = [compare_on_split(values, points, c, draft_score, config, fold != f, fold == f,
                                  seed=seed, models=("draft", "fitted_curves")).auc
                 for f in range(folds)]

@@ -209,7 +209,7 @@ def objective_value(result: ScoreResult, decisions: DecisionScores, objective: O
     numbers = cs_numbers(result.band, decisions.churned,
                          decisions.arr if decisions.has_arr else None)
     if objective.kind == "ranking":
-        return fitting._auc(result.score, decisions.churned)
+        return fitting.points._auc(result.score, decisions.churned)
     if objective.kind == "catch_churn":
         key = "red_churned_arr_share" if objective.by_arr and decisions.has_arr \
             else "red_churned_share"
@@ -225,7 +225,7 @@ def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: 
     candidate = apply_flat_weights(config, dict(zip(names, weights, strict=True)))
     result = decisions.score(candidate)
     bands = choose_bands(result, candidate, decisions, objective)
-    auc = fitting._auc(result.score, decisions.churned) or 0.0
+    auc = fitting.points._auc(result.score, decisions.churned) or 0.0
     if not bands.feasible:
         return (-math.inf, auc), None, bands
     banded = with_bands(candidate, bands.red_max, bands.yellow_max)
@@ -274,7 +274,7 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
         weights = _bagged_search(config, weights, names, decisions, objective, seed)
         notes.append(f"weights averaged over {BAGS} searches on bootstrap resamples of the "
                      "decisions (one lucky big account cannot steer them)")
-    w = fitting._round_weights(np.asarray(weights) / max(np.sum(weights), 1e-12) * 100.0)
+    w = fitting.points._round_weights(np.asarray(weights) / max(np.sum(weights), 1e-12) * 100.0)
     final = dict(zip(names, map(float, w), strict=True))
     weighted = apply_flat_weights(config, final)
     bands = choose_bands(decisions.score(weighted), weighted, decisions, objective)
@@ -288,7 +288,7 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
     flags = band_flags(result.band, c, objective)
     return ObjectiveSuggestion(objective, final, bands.red_max, bands.yellow_max, banded,
                                objective_value(result, decisions, objective),
-                               fitting._auc(result.score, c), numbers, flags, notes)
+                               fitting.points._auc(result.score, c), numbers, flags, notes)
 
 
 def _arr_weighted_logit(decisions: DecisionScores, l2: float = 1e-3) -> np.ndarray:
@@ -333,7 +333,7 @@ def _coordinate_search(config, weights, names, decisions, objective, key, banded
             for j in range(len(names)):
                 for sign in (1.0, -1.0):
                     target = float(np.clip(w[j] + sign * step, 0.0, 100.0))
-                    new = fitting._nudged(w, j, target)
+                    new = fitting.stability._nudged(w, j, target)
                     if new is None:
                         continue
                     got = _evaluate(config, new, names, decisions, objective)

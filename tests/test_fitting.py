@@ -243,7 +243,7 @@ def test_paired_bootstrap_of_identical_scores_is_zero():
     boot = fitting.paired_auc_bootstrap(score, score, churned, n_resamples=200)
     assert boot["diff"] == 0 and boot["ci"] == [0.0, 0.0] and not boot["real"]
     ones = np.ones((1, len(score)))
-    assert fitting._auc_weighted_rows(score, churned, ones)[0] == pytest.approx(
+    assert fitting.paired_bootstrap._auc_weighted_rows(score, churned, ones)[0] == pytest.approx(
         metrics.auc(score, churned)["value"])
 
 
