@@ -19,15 +19,12 @@ includes 0 is noise. Takes plain arrays; never imports streamlit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from calibration.fitting.paired_bootstrap import (
-    _auc_weighted_rows,
-    _check_resamples,
-    stratified_draws,
-)
+from calibration.cs_bootstrap import check_resamples, paired_metric_draws
 from calibration.outcomes import cs_numbers
 
 RED, YELLOW, GREEN = 0, 1, 2
@@ -59,63 +56,29 @@ CS_METRICS = ("red_churned_arr_share", "red_churned_share", "surprise_churn_coun
 """The outcome metrics a suggestion must never make significantly worse without saying so."""
 
 
-def metric_rows(score: np.ndarray, band: np.ndarray, c: np.ndarray, arr: np.ndarray,
-                w: np.ndarray) -> dict[str, np.ndarray]:
-    """Every metric for each row of multiplicities ``w`` (R x N): R resamples at once."""
-    y = (~c).astype(float)
-    total = w.sum(axis=1)
-    mean_s = w @ score / total
-    mean_y = w @ y / total
-    cov = w @ (score * y) / total - mean_s * mean_y
-    var_s = np.maximum(w @ (score * score) / total - mean_s**2, 0.0)
-    var_y = mean_y * (1 - mean_y)
-    red, yellow, green = band == RED, band == YELLOW, band == GREEN
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(var_s * var_y > 1e-12, cov / np.sqrt(var_s * var_y), np.nan)
-        red_rate = (w @ (red & c)) / (w @ red)
-        green_rate = (w @ (green & c)) / (w @ green)
-        lift = np.where(green_rate > 0, red_rate / green_rate, np.nan)
-        churned_arr = w @ (c * arr)
-        red_arr_share = np.where(churned_arr > 0, w @ ((red & c) * arr) / churned_arr,
-                                 np.nan)
-        red_share_churned = (w @ (red & c)) / (w @ c)
-    surprise = c & green
-    return {
-        "auc": _auc_weighted_rows(score, c, w),
-        "point_biserial_r": r,
-        "lift": lift,
-        "red_churned_arr_share": red_arr_share,
-        "red_churned_share": red_share_churned,
-        "red_churn_rate": red_rate,
-        "green_churn_rate": green_rate,
-        "surprise_churn_count": w @ surprise,
-        "surprise_churn_arr": w @ (surprise * arr),
-        "red_share": (w @ red) / total,
-        "yellow_share": (w @ yellow) / total,
-        "green_share": (w @ green) / total,
-    }
-
-
 def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
 def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarray,
                       band_b: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
-                      n_resamples: int = 1000, seed: int = 0, level: float = 0.95
+                      n_resamples: int = 1000, seed: int = 0, level: float = 0.95,
+                      progress: Callable[[float], None] | None = None
                       ) -> dict[str, dict[str, Any]]:
     """A (baseline), B (candidate), B - A and its paired bootstrap CI for every metric.
 
     Rows unscored by either candidate are left out. Resampling is stratified by outcome
     (churned and renewed counts fixed) and uses the same draw for both, so the correlation
-    between them is kept. ``status`` is ``better`` / ``worse`` when the CI excludes 0 (by the
+    between them is kept (:mod:`calibration.cs_bootstrap`: bounded memory, seeded).
+    ``status`` is ``better`` / ``worse`` when the CI excludes 0 (by the
     metric's direction), ``no real change`` when it includes 0, ``changed`` for band sizes
     that moved beyond noise (no direction) and ``n/a`` when undefined. ARR metrics are
     dropped when ``arr`` is None. ``n_resamples=0`` gives the point estimates only (every
-    ``ci`` None, status ``n/a``), e.g. to show them while the bootstrap runs.
+    ``ci`` None, status ``n/a``), e.g. to show them while the bootstrap runs. ``progress``
+    is called with the share of resamples done (0-1) as the bootstrap goes.
     """
     if n_resamples != 0:
-        _check_resamples(n_resamples, level)
+        check_resamples(n_resamples, level)
     score_a, score_b = np.asarray(score_a, float), np.asarray(score_b, float)
     band_a, band_b = np.asarray(band_a), np.asarray(band_b)
     keep = ~(np.isnan(score_a) | np.isnan(score_b)) & (band_a >= 0) & (band_b >= 0)
@@ -125,11 +88,8 @@ def paired_cs_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarr
                          "compare")
     a_arr = np.zeros(c.shape[0]) if arr is None else np.nan_to_num(
         np.asarray(arr, dtype=float)[keep])
-    draws = np.ones((1, c.shape[0]))
-    if n_resamples:
-        draws = np.vstack([draws, stratified_draws(c, n_resamples, seed)])
-    ma = metric_rows(score_a[keep], band_a[keep], c, a_arr, draws)
-    mb = metric_rows(score_b[keep], band_b[keep], c, a_arr, draws)
+    ma, mb = paired_metric_draws(score_a[keep], band_a[keep], score_b[keep], band_b[keep], c,
+                                 a_arr, n_resamples, seed, progress)
     kept_arr = None if arr is None else np.asarray(arr, dtype=float)[keep]
     # point values: the one CS computation (calibration.outcomes); resamples only give the CI
     na, nb = cs_numbers(band_a[keep], c, kept_arr), cs_numbers(band_b[keep], c, kept_arr)
