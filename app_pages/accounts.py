@@ -191,7 +191,7 @@ with tab_one:
         status = " (its latest). No judged renewal decision."
     st.subheader(md_escape(label(chosen)))
     st.caption(f"Explained as of {when_text}{status}")
-    reference_tags.tag_control(ws, chosen, str(table.reference[row]))
+    reference_tags.tag_control(ws, table, chosen, str(table.reference[row]))
 
     c = layout.card_row(5, "account")
     c[0].metric("Score", "n/a" if story["score"] is None else f"{story['score']:.1f}")

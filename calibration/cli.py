@@ -106,13 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
     from calibration.accounts import DataError
+    from calibration.cli_common import BadInput
     from calibration.cli_output import OutputRefused, check_output
     from calibration.config import ConfigError
 
     try:
         check_output(args)
         return int(args.run(args) or 0)
-    except (ConfigError, DataError, FileExistsError, OutputRefused) as error:
+    except (BadInput, ConfigError, DataError, FileExistsError, OutputRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FileNotFoundError as error:

@@ -77,9 +77,31 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, horizon: bool = True,
                                 max=MAX_HORIZON_DAYS, default=horizon_default))
 
 
+class BadInput(ValueError):
+    """An input file or option that cannot be used; the message names file, row and value."""
+
+
+TAGS_HELP = ("reference tags CSV (columns account_id, tag = healthy / struggling): accounts "
+             "the team knows are healthy or struggling, laid over the data's reference column; "
+             "validation reports how many land in the right band")
+WORKSPACE_TAGS_HELP = ("use the reference tags saved in the workspace store (tagged on the app's "
+                       "Accounts page) for this data, matched by its content fingerprint")
+
+
+def add_tag_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--tags FILE`` / ``--workspace-tags`` (with ``--owner``)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--tags", metavar="CSV", default=None, help=TAGS_HELP)
+    group.add_argument("--workspace-tags", action="store_true", help=WORKSPACE_TAGS_HELP)
+    parser.add_argument("--owner", default="local",
+                        help="with --workspace-tags: whose tags (the signed-in e-mail on a team "
+                             "server; local on your own machine)")
+
+
 def load_table(args: argparse.Namespace, config: Any):
-    """The account table named by ``--data`` (with ``--renewals`` attached), its data-quality
-    reports printed to stderr."""
+    """The account table named by ``--data`` (with ``--renewals`` attached and ``--tags`` /
+    ``--workspace-tags`` laid over its reference labels), its data-quality reports printed
+    to stderr."""
     from calibration.renewals import load_with_renewals
 
     table, renewals_report = load_with_renewals(args.data, config,
@@ -88,7 +110,50 @@ def load_table(args: argparse.Namespace, config: Any):
         print(table.report.describe(), file=sys.stderr)
     if renewals_report is not None and renewals_report.issues:
         print(renewals_report.describe(), file=sys.stderr)
-    return table
+    return _with_reference_tags(args, table)
+
+
+def _with_reference_tags(args: argparse.Namespace, table: Any):
+    from pathlib import Path
+
+    from calibration import reference_tags
+
+    if getattr(args, "tags", None):
+        try:
+            tags = reference_tags.read_tags_file(args.tags)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        where = Path(args.tags).name
+    elif getattr(args, "workspace_tags", False):
+        tags = _store_tags(args, table)
+        where = f"the workspace store ({args.owner})"
+    else:
+        return table
+    present = set(reference_tags.account_ids_text(table))
+    absent = sum(account not in present for account in tags)
+    print(f"reference tags: {len(tags) - absent:,} tagged accounts from {where}"
+          + (f" ({absent:,} tagged accounts are not in this data)" if absent else ""),
+          file=sys.stderr)
+    return reference_tags.with_tags(table, tags)
+
+
+def _store_tags(args: argparse.Namespace, table: Any) -> dict[str, str]:
+    from pathlib import Path
+
+    from calibration import reference_tags
+    from calibration.store import StoreError, open_store
+    from calibration.store.tags import tags_for
+
+    try:
+        found = tags_for(open_store(), args.owner, reference_tags.dataset_key(table),
+                         legacy_dataset=Path(args.data).name,
+                         present=lambda: reference_tags.account_ids_text(table))
+    except StoreError as error:
+        raise BadInput(f"the workspace store cannot be read: {error}") from None
+    except Exception as error:  # the database is down, unreachable or not ours
+        raise BadInput(f"the workspace store cannot be read ({type(error).__name__}: "
+                       f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
+    return {t.account_id: t.tag for t in found}
 
 
 RESAMPLES = whole_number(0, MAX_RESAMPLES, "bootstrap resamples")

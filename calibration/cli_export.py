@@ -112,7 +112,7 @@ def _export_config(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sql``, ``report`` and ``export-config``."""
-    from calibration.cli_common import add_data_arguments
+    from calibration.cli_common import add_data_arguments, add_tag_arguments
 
     sql = sub.add_parser("sql", help="print one SQL SELECT that scores accounts in a warehouse")
     sql.add_argument("--config", required=True, help="config JSON/YAML file")
@@ -139,6 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="self-contained HTML calibration report")
     add_data_arguments(report)
     report.add_argument("--config", required=True, help="config JSON/YAML file")
+    add_tag_arguments(report)
     report.add_argument("--baseline", default=None, help="baseline config to compare with")
     report.add_argument("--bootstrap", type=RESAMPLES, default=1000,
                         help="bootstrap resamples for confidence intervals (0 = none)")
@@ -150,6 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             help="write the config with its validation evidence attached")
     add_data_arguments(export)
     export.add_argument("--config", required=True, help="config JSON/YAML file")
+    add_tag_arguments(export)
     export.add_argument("--baseline", default=None,
                         help="baseline config: the evidence records the comparison with it")
     export.add_argument("--out", required=True, help="output config file")

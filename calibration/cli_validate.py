@@ -64,12 +64,13 @@ def _bench_headroom(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``validate`` and ``bench``."""
-    from calibration.cli_common import DEFINITIONS, add_data_arguments
+    from calibration.cli_common import DEFINITIONS, add_data_arguments, add_tag_arguments
 
     validate = sub.add_parser("validate", help="how well a config separates churned from "
                               "renewed accounts (point in time)", description=DEFINITIONS)
     add_data_arguments(validate)
     validate.add_argument("--config", required=True, help="config JSON/YAML file")
+    add_tag_arguments(validate)
     validate.add_argument("--bootstrap", type=RESAMPLES, default=1000,
                           help="bootstrap resamples for confidence intervals (0 = none)")
     validate.add_argument("--seed", type=SEED, default=0)

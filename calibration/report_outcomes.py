@@ -84,12 +84,30 @@ def outcomes_section(ev: Mapping[str, Any], baseline: Mapping[str, Any] | None) 
             notes.append(f"likely range {e(formatting.likely_range(result['ci'], 'percent'))}")
         notes.append(e(outcome.help))
         cards.append(_card(outcome.label, value_html, "<br>".join(notes)))
+    if known := _reference_card(ev, baseline):
+        cards.append(known)
     counts = (f"Judged {_int(ev.get('n_scored'))} renewal decisions: "
               f"{_int(ev.get('n_churned'))} churned, {_int(ev.get('n_renewed'))} renewed")
     if ev.get("n_unscored"):
         counts += f"; {_int(ev.get('n_unscored'))} could not be scored"
     return ("<h2>What the score would have caught</h2>"
             f"<p>{counts}.</p>" + f'<div class="cards">{"".join(cards)}</div>')
+
+
+def _reference_card(ev: Mapping[str, Any], baseline: Mapping[str, Any] | None) -> str:
+    """Known accounts in the right band (data labels and the team's tags), with its change
+    against the baseline; '' when no scored account is labelled or tagged."""
+    ref = ev.get("reference") if isinstance(ev.get("reference"), Mapping) else {}
+    words = outcomes.reference_words(ref)
+    if words is None:
+        return ""
+    before = (baseline or {}).get("reference") if isinstance(baseline, Mapping) else None
+    prior = before.get("value") if isinstance(before, Mapping) else None
+    label = outcomes.Outcome("reference", outcomes.REFERENCE_LABEL, "percent", False,
+                             outcomes.REFERENCE_HELP)
+    notes = [delta] if (delta := _delta_html(label, ref["value"], prior)) else []
+    notes += [e(words), e(outcomes.REFERENCE_HELP)]
+    return _card(label.label, e(formatting.percent(ref["value"])), "<br>".join(notes))
 
 
 def statistics_section(ev: Mapping[str, Any]) -> str:

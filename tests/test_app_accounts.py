@@ -252,6 +252,13 @@ def test_tagged_accounts_count_in_the_reference_agreement_on_calibrate(demo):
     assert any("overrides" in c.value for c in at.caption)  # the column said known healthy
     at.switch_page("app_pages/calibrate.py").run()
     assert_clean(at)
+    # stored under the data's content fingerprint, not its file name
+    from calibration.reference_tags import dataset_key
+    from calibration.store import open_store
+    from calibration.store.tags import tags_for
+
+    stored = {t.account_id: t.tag for t in tags_for(open_store(), "local", dataset_key(table))}
+    assert stored == {str(new_id): "struggling", str(flipped_id): "struggling"}
 
     tagged = judged.copy()
     tagged.loc[tagged["account_id"].isin([new_id, flipped_id]), "label"] = "known_struggling"

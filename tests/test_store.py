@@ -413,3 +413,38 @@ def test_reference_tags_per_owner_and_data_set(store):
     assert [t.account_id for t in tags_for(store, BOB, "demo")] == ["A-3"]
     with pytest.raises(StoreError, match="healthy, struggling"):
         set_tag(store, ALICE, "demo", "A-1", "fine")
+
+
+def test_tags_keyed_by_file_name_move_to_the_data_fingerprint_once(store):
+    """Tags saved under a file name (before fingerprints) follow the data they tag: the
+    first read of a data set with those accounts moves them; another file with the same name
+    and other accounts takes none; every move is audited."""
+    from sqlalchemy import select
+
+    from calibration.store.schema import audit_log
+    from calibration.store.tags import set_tag, tags_for
+
+    for account, tag in (("A-1", "healthy"), ("A-2", "struggling"), ("Z-9", "healthy")):
+        set_tag(store, ALICE, "accounts.csv", account, tag)
+    set_tag(store, BOB, "accounts.csv", "A-1", "struggling")
+    asked = []
+
+    def present():
+        asked.append(1)
+        return ["A-1", "A-2", "A-3"]
+
+    moved = tags_for(store, ALICE, "sha256:aaaa", legacy_dataset="accounts.csv", present=present)
+    assert [(t.account_id, t.tag) for t in moved] == [("A-1", "healthy"), ("A-2", "struggling")]
+    assert [t.account_id for t in tags_for(store, ALICE, "accounts.csv")] == ["Z-9"]
+    assert [t.tag for t in tags_for(store, BOB, "accounts.csv")] == ["struggling"]  # Bob's own
+    # already keyed: no second look at the legacy tags, no call for the account ids
+    again = tags_for(store, ALICE, "sha256:aaaa", legacy_dataset="accounts.csv", present=present)
+    assert [t.account_id for t in again] == ["A-1", "A-2"] and asked == [1]
+    # another file with the same name: only its own accounts' tags, here none
+    other = tags_for(store, ALICE, "sha256:bbbb", legacy_dataset="accounts.csv",
+                     present=lambda: ["B-1"])
+    assert other == []
+    with store.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(audit_log).where(
+            audit_log.c.subject == "tags"))]
+    assert actions.count("reference tags moved") == 1

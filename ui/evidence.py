@@ -16,9 +16,11 @@ from calibration.compare import Comparison, compare_scored
 from calibration.config import Config
 from calibration.evidence import EvidenceBundle, gather
 from calibration.export import csv_bytes, neutralise_formulas
+from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
 from calibration.scoring import Scored
 from calibration.validation import validate
+from ui import reference_tags
 from ui.state import Evaluation, Workspace, data_key, explain_rows
 
 BOOTSTRAP_RESAMPLES = 1000
@@ -26,9 +28,10 @@ LOOKBACK_DAYS = 365
 
 
 @st.cache_resource(max_entries=8, show_spinner="Validating (logistic fit, factors, lead time)...")
-def _full_evidence(config_key: str, data: str, horizon: int, resamples: int,
-                   _table: AccountTable, _config: Config, _scored: Scored) -> dict[str, Any]:
-    return validate(_table, _config, _scored, horizon_days=horizon,
+def _full_evidence(config_key: str, data: str, horizon: int, resamples: int, tags_fp: str,
+                   _table: AccountTable, _config: Config, _scored: Scored,
+                   _tags: dict[str, str]) -> dict[str, Any]:
+    return validate(with_tags(_table, _tags), _config, _scored, horizon_days=horizon,
                     bootstrap_resamples=resamples, by_segment=True,
                     lookback_days=LOOKBACK_DAYS)
 
@@ -41,7 +44,9 @@ def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
     scored = Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
     config = evaluation.config
     key = f"{config.cache_key()}:{config.columns.model_dump_json()}"
-    return _full_evidence(key, data_key(ws), ws.horizon_days, resamples, table, config, scored)
+    tags = reference_tags.tags(ws, table)
+    return _full_evidence(key, data_key(ws), ws.horizon_days, resamples, tags_key(tags), table,
+                          config, scored, tags)
 
 
 # --------------------------------------------------------------------------- export
@@ -80,9 +85,11 @@ def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _bundle(file_key: str, baseline_key: str, draft_key: str, horizon: int, resamples: int,
-            objective: str, _baseline: Evaluation, _draft: Evaluation) -> EvidenceBundle:
-    return gather(_draft.table, _draft.config, _baseline.config, horizon_days=horizon,
-                  bootstrap_resamples=resamples, objective=objective, scored=scored(_draft),
+            objective: str, tags_fingerprint: str, _baseline: Evaluation, _draft: Evaluation,
+            _tags: dict[str, str]) -> EvidenceBundle:
+    return gather(with_tags(_draft.table, _tags), _draft.config, _baseline.config,
+                  horizon_days=horizon, bootstrap_resamples=resamples, objective=objective,
+                  scored=scored(_draft),
                   baseline_scored=scored(_baseline),
                   comparison=comparison(_baseline, _draft, resamples, objective),
                   judged=_draft.judged)
@@ -92,9 +99,11 @@ def export_bundle(ws: Workspace, baseline: Evaluation, draft: Evaluation,
                   resamples: int = BOOTSTRAP_RESAMPLES,
                   objective: str = "ranking") -> EvidenceBundle:
     """The evidence an export carries (validation with bootstrap CIs, comparison with the
-    baseline), built from the cached scoring; cached for every session."""
+    baseline; the team's reference tags counted), built from the cached scoring; cached for
+    every session."""
+    tags = reference_tags.tags(ws, draft.table)
     return _bundle(draft.file_key, baseline.config.cache_key(), draft.config.cache_key(),
-                   ws.horizon_days, resamples, objective, baseline, draft)
+                   ws.horizon_days, resamples, objective, tags_key(tags), baseline, draft, tags)
 
 
 CSV_CHUNK_ROWS = 200_000

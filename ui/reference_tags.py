@@ -1,31 +1,36 @@
 """The workspace's reference-account tags (Streamlit side): read and set them in the store
-for the signed-in user and the workspace's data set."""
+for the signed-in user and the workspace's data, keyed by the data's content fingerprint
+(tags saved under the file name before move over on first read)."""
 
 from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from calibration.accounts import AccountTable
+from calibration.reference_tags import account_ids_text, dataset_key
 from calibration.store import StoreError
 from calibration.store import tags as store_tags
 from ui.drafts import Workspace
 from ui.store import get_store
 
 
-def tags(ws: Workspace) -> dict[str, str]:
+def tags(ws: Workspace, table: AccountTable) -> dict[str, str]:
     """Account id -> "healthy" / "struggling" for this workspace's data ({} if the store
     cannot be read: the data's own labels still count)."""
     try:
-        found = store_tags.tags_for(get_store(), ws.owner, ws.source_name)
+        found = store_tags.tags_for(get_store(), ws.owner, dataset_key(table),
+                                    legacy_dataset=ws.source_name,
+                                    present=lambda: account_ids_text(table))
     except (StoreError, SQLAlchemyError, OSError):
         return {}
     return {t.account_id: t.tag for t in found}
 
 
-def set_tag(ws: Workspace, account_id: object, tag: str | None) -> None:
+def set_tag(ws: Workspace, table: AccountTable, account_id: object, tag: str | None) -> None:
     """Tag one account of this workspace's data (None clears the tag); raises StoreError /
     SQLAlchemyError / OSError when the store cannot be written."""
-    store_tags.set_tag(get_store(), ws.owner, ws.source_name, str(account_id), tag)
+    store_tags.set_tag(get_store(), ws.owner, dataset_key(table), str(account_id), tag)
 
 
 TAG_CHOICES = ("none", "healthy", "struggling")
@@ -33,24 +38,25 @@ TAG_WORDS = {"none": "not tagged", "healthy": "known healthy", "struggling": "kn
 ERROR_KEY = "acct::tag_error"
 
 
-def _on_tag(ws: Workspace, account_id: object, key: str) -> None:
+def _on_tag(ws: Workspace, table: AccountTable, account_id: object, key: str) -> None:
     choice = st.session_state[key]
     try:
-        set_tag(ws, account_id, None if choice == "none" else choice)
+        set_tag(ws, table, account_id, None if choice == "none" else choice)
     except (StoreError, SQLAlchemyError, OSError) as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
         st.session_state[ERROR_KEY] = (f"Tag not saved: the workspace store cannot be "
                                        f"written ({reason}).")
 
 
-def tag_control(ws: Workspace, account_id: object, data_label: str) -> None:
+def tag_control(ws: Workspace, table: AccountTable, account_id: object,
+                data_label: str) -> None:
     """Tag one account as known healthy / known struggling (or clear it), saved with the
     workspace at once and used by the reference agreement on Calibrate and Accounts."""
-    current = tags(ws).get(str(account_id), "none")
+    current = tags(ws, table).get(str(account_id), "none")
     key = f"acct::tag::{account_id}"
     st.radio("Reference tag", TAG_CHOICES, index=TAG_CHOICES.index(current), key=key,
              horizontal=True, format_func=TAG_WORDS.get, on_change=_on_tag,
-             args=(ws, account_id, key),
+             args=(ws, table, account_id, key),
              help="Accounts the team knows are healthy or struggling: Calibrate shows how many "
                   "of them land in the right band while you tune. Saved with your workspace.")
     if error := st.session_state.pop(ERROR_KEY, None):

@@ -223,7 +223,7 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     table = table or load_table(ws)
     file_key = data_key(ws)
     view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
-    tags = reference_tags.tags(ws)
+    tags = reference_tags.tags(ws, table)
     return _evaluate(file_key, config.cache_key(), ws.horizon_days, tags_key(tags), view,
                      table, config, tags)
 

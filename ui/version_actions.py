@@ -13,7 +13,9 @@ from calibration.accounts import AccountTable
 from calibration.config import Config, ConfigError, config_from_dict
 from calibration.configfile import export_config, import_config
 from calibration.evidence import gather
+from calibration.reference_tags import with_tags
 from calibration.store import StoreError, VersionRecord, list_versions, publish
+from ui import reference_tags
 from ui.drafts import Workspace
 from ui.store import get_store
 from ui.text import md_escape
@@ -41,7 +43,8 @@ def publish_draft(ws: Workspace, table: AccountTable, name: str, author: str,
     """Freeze the draft as version ``name`` with its validation evidence (bootstrap CIs,
     data fingerprint, comparison with the baseline)."""
     try:
-        bundle = gather(table, ws.draft, ws.baseline, horizon_days=ws.horizon_days,
+        bundle = gather(with_tags(table, reference_tags.tags(ws, table)), ws.draft,
+                        ws.baseline, horizon_days=ws.horizon_days,
                         bootstrap_resamples=PUBLISH_RESAMPLES)
         frozen = export_config(ws.draft.with_details(name=" ".join(name.split())),
                                bundle.evidence, author=author, notes=notes)
