@@ -8,15 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from calibration.accounts import DataError, QualityReport
-from calibration.autoconfig import (
+from calibration.autoconfig.outcome_values import (
     BLANK_LABEL,
-    ROLE_NAMES,
     describe_outcomes,
     detect_outcome_values,
     outcome_counts,
-    roles_with_outcomes,
-    starter_config,
 )
+from calibration.autoconfig.roles import ROLE_NAMES, roles_with_outcomes
+from calibration.autoconfig.starter import starter_config
 from calibration.config import ColumnRoles, ConfigError, missing_column_notes
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions

@@ -10,12 +10,9 @@ from calibration.cli import EXTRA_COMMANDS
 
 def _init(args: argparse.Namespace) -> int:
     from calibration.accounts import DataError, QualityReport, read_table
-    from calibration.autoconfig import (
-        default_factor_columns,
-        detect_outcome_values,
-        detect_roles,
-        starter_config,
-    )
+    from calibration.autoconfig.outcome_values import detect_outcome_values
+    from calibration.autoconfig.roles import detect_roles
+    from calibration.autoconfig.starter import default_factor_columns, starter_config
     from calibration.configfile import write_config
 
     frame = read_table(args.data)
@@ -41,7 +38,7 @@ def _init(args: argparse.Namespace) -> int:
                                      "renewed_values": list(renewed)})
     columns = args.factors or default_factor_columns(frame, roles)
     if not args.factors:
-        from calibration.autoconfig import excluded_columns
+        from calibration.autoconfig.starter import excluded_columns
 
         for why in excluded_columns(frame, roles).values():
             print(f"WARNING: not picked: {why}", file=sys.stderr)

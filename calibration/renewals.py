@@ -38,7 +38,7 @@ CANONICAL = ("account_id", "renewal_date", "outcome", "arr")
 def renewal_roles(frame: pd.DataFrame, roles: ColumnRoles) -> dict[str, str | None]:
     """Which column of a renewals table holds the account id, renewal date, outcome and ARR:
     the config's column names when present, else the detected ones (ARR may be None)."""
-    from calibration.autoconfig import detect_roles
+    from calibration.autoconfig.roles import detect_roles
 
     found: dict[str, str | None] = {}
     detected = None
@@ -113,7 +113,7 @@ def _outcome_roles(series: pd.Series, roles: ColumnRoles, report: QualityReport
                    ) -> ColumnRoles:
     """The roles' outcome values when they cover the renewals table's labels; else the
     detected meaning of its labels (CRM words such as Closed Lost / Closed Won), noted."""
-    from calibration.autoconfig import detect_outcome_values
+    from calibration.autoconfig.outcome_values import detect_outcome_values
     from calibration.values import normalise_text
 
     known = {v.strip().casefold() for v in

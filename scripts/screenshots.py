@@ -33,11 +33,8 @@ def telco_draft(drafts: Path) -> str:
     os.environ["HSC_DRAFTS_DIR"] = str(drafts)
     import ui.state as state
     from calibration.accounts import read_table
-    from calibration.autoconfig import (
-        default_factor_columns,
-        detect_roles,
-        starter_config,
-    )
+    from calibration.autoconfig.roles import detect_roles
+    from calibration.autoconfig.starter import default_factor_columns, starter_config
 
     frame = read_table(TELCO)
     roles = detect_roles(frame)

@@ -12,7 +12,8 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from calibration.accounts import DataError, read_table
-from calibration.autoconfig import default_factor_columns, detect_roles, starter_config
+from calibration.autoconfig.roles import detect_roles
+from calibration.autoconfig.starter import default_factor_columns, starter_config
 from calibration.config import ConfigError, load_config
 from calibration.scoring import score_frame
 from tests.apptest_support import assert_clean, metric, run_app

@@ -7,18 +7,18 @@ import pandas as pd
 import pytest
 
 from calibration.accounts import prepare, read_table
-from calibration.autoconfig import (
-    candidate_factor_columns,
+from calibration.autoconfig.outcome_values import (
     churn_flags,
-    default_factor_columns,
     describe_outcomes,
     detect_outcome_values,
-    detect_roles,
-    initial_roles,
     outcome_counts,
-    prettify,
+)
+from calibration.autoconfig.probes import prettify
+from calibration.autoconfig.roles import detect_roles, initial_roles, roles_with_outcomes
+from calibration.autoconfig.starter import (
+    candidate_factor_columns,
+    default_factor_columns,
     rank_factor_columns,
-    roles_with_outcomes,
     starter_config,
     suggest_factor,
     with_roles,

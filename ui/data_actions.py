@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from calibration.accounts import DataError, QualityReport, prepare, read_table
-from calibration.autoconfig import (
+from calibration.autoconfig.roles import initial_roles
+from calibration.autoconfig.starter import (
     candidate_factor_columns,
     default_factor_columns,
-    initial_roles,
     with_roles,
 )
 from calibration.config import ColumnRoles, Config, check_columns, load_config
