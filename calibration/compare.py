@@ -105,15 +105,10 @@ def _matrix_dict(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 
 # --------------------------------------------------------------------------- metrics
-def paired_metrics(score_a: np.ndarray, band_a: np.ndarray, score_b: np.ndarray,
-                   band_b: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
-                   n_resamples: int = 1000, seed: int = 0, level: float = 0.95
-                   ) -> dict[str, dict[str, Any]]:
-    """Baseline (a), draft (b), difference b - a, its paired bootstrap CI and a status
-    (better / worse / no real change) per metric: see
-    :func:`calibration.cs_metrics.paired_cs_metrics`."""
-    return paired_cs_metrics(score_a, band_a, score_b, band_b, churned, arr, n_resamples,
-                             seed, level)
+paired_metrics = paired_cs_metrics
+"""Baseline (a), draft (b), difference b - a, its paired bootstrap CI and a status (better /
+worse / no real change) per metric: :func:`calibration.cs_metrics.paired_cs_metrics` itself
+(one place for its defaults)."""
 
 
 def migration_matrix(band_a: np.ndarray, band_b: np.ndarray) -> pd.DataFrame:

@@ -60,7 +60,7 @@ MAX_HORIZON_DAYS = 3650
 ARR = "arr"
 _NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
-_CHURN, _RENEW, _OPEN = 0, 1, 2
+_CHURN, _OPEN = 0, 2  # outcome codes of calibration.history.outcome_codes
 
 
 def check_horizon(horizon_days: Any, name: str = "horizon") -> int:
