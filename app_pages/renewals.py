@@ -8,27 +8,28 @@ import streamlit as st
 from calibration import charts, explain, formatting
 from calibration.explain import ALL_ACCOUNTS, help_text
 from calibration.weights import flat_weights
-from ui import components, evidence, layout, state
+from ui import components, layout, renewal_evidence, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
 
 st.title("Renewals")
 draft = state.evaluate(ws, ws.draft, table)
-# Everything but the likely ranges first; the bootstrap behind them runs at the end of the
-# page and then fills them in, so it never holds the page up.
-full = evidence.full_evidence(ws, table, draft, resamples=0)
+judged = draft.judged
+# The page shows one selection; its numbers come in parts (ui.renewal_evidence): the cards,
+# statistics and charts at once, then the logistic fit and factor table, the lead time, and
+# last the bootstrap intervals, each under its own progress indicator.
 st.caption(f"How well the draft (**{md_escape(ws.draft.name)}**) predicted what happened. "
-           f"{full['sample']['description']}")
+           f"{judged.summary()['description']}")
 
-segments = sorted(full.get("segments") or {})
+segments = renewal_evidence.segment_names(draft)
 if segments:
     choice = st.selectbox("Accounts", [ALL_ACCOUNTS, *segments], key="renewals::segment",
                           help="Everything below is computed on this selection only.")
 else:
     choice = ALL_ACCOUNTS
     st.caption("The data has no segment column, so results are for all accounts.")
-ev = explain.pick_evidence(full, choice)
+ev = renewal_evidence.selection_metrics(draft, choice)
 
 
 def metric(label: str, result: dict, key: str) -> None:
@@ -44,16 +45,15 @@ for warning in ev.get("warnings", []):
     st.warning(md_escape(warning))
 
 # --------------------------------------------------------------------------- headline
-baseline_full = evidence.full_evidence(ws, table, state.evaluate(ws, ws.baseline, table),
-                                       resamples=0)  # only its point values are shown
-baseline_ev = explain.pick_evidence(baseline_full, choice)
+baseline_ev = renewal_evidence.selection_metrics(  # only its point values are shown
+    state.evaluate(ws, ws.baseline, table), choice)
 st.caption(f"Changes are against the baseline (**{md_escape(ws.baseline.name)}**) on the same "
            "accounts.")
 checking = st.empty()
 cards = st.empty()
 with cards.container():
-    components.outcome_metrics(ev, baseline_ev, full.get("horizon_days"),
-                               bool(full.get("cross_sectional")), key="renewals")
+    components.outcome_metrics(ev, baseline_ev, judged.horizon_days, judged.cross_sectional,
+                               key="renewals")
 
 
 def auc_range(ci: dict | None) -> None:
@@ -122,8 +122,9 @@ st.subheader("In plain words")
 a, b = layout.panes(2, key="renewals-words")
 with a:
     st.markdown("**Logistic regression**", help=help_text("logit"))
-    st.write(explain.logit_sentence(ev["logit"]))
-    logit = ev["logit"]
+    with st.spinner("Fitting the logistic regression..."):
+        logit = renewal_evidence.logit(draft, choice)
+    st.write(explain.logit_sentence(logit))
     if logit.get("value") is not None:
         st.caption(f"Odds ratio per 10 points: {logit['value']:.2f} "
                    f"(95% CI {logit['ci'][0]:.2f}–{logit['ci'][1]:.2f}), "
@@ -141,9 +142,11 @@ with b:
 # --------------------------------------------------------------------------- factors
 st.subheader("Which factors carry signal", help=help_text("factor_auc"))
 weights = flat_weights(ws.draft)
-rows = explain.factor_signal_rows(ev["factors"], weights)
+with st.spinner("Measuring each factor's signal..."):
+    factors = renewal_evidence.factor_signal(draft, choice)
+rows = explain.factor_signal_rows(factors, weights)
 if not rows:
-    st.info(f"Not available: {ev['factors'].get('reason')}.")
+    st.info(f"Not available: {factors.get('reason')}.")
 else:
     st.dataframe(
         pd.DataFrame(rows), hide_index=True, width="stretch", height=38 + 35 * len(rows),
@@ -162,20 +165,21 @@ else:
                 help=help_text("double_counting")),
         },
     )
-    pairs = explain.double_counting_sentences(ev["factors"])
+    pairs = explain.double_counting_sentences(factors)
     if pairs:
         for sentence in pairs:
             st.warning(md_escape(sentence))
     else:
         st.caption("No two factors move together closely (|r| > 0.8): no double counting.")
-    bumpy = explain.not_monotone(ev["factors"])
+    bumpy = explain.not_monotone(factors)
     if bumpy:
         st.caption("Churn does not fall steadily as the points rise for: "
                    + md_escape(", ".join(bumpy)) + ". Their cut-offs or direction may need a look.")
 
 # --------------------------------------------------------------------------- lead time
 st.subheader("Early warning", help=help_text("lead_time"))
-lead = ev.get("lead_time_days") or {}
+with st.spinner("Measuring how early churned accounts turned red..."):
+    lead = renewal_evidence.lead_time(draft, choice)
 if lead.get("median_days") is None:
     st.info(explain.lead_time_sentence(lead))
 else:
@@ -199,11 +203,11 @@ else:
 
 # --------------------------------------------------------------------------- bootstrap
 with checking.container(), st.spinner(
-        f"Likely ranges: {evidence.BOOTSTRAP_RESAMPLES:,} bootstrap resamples..."):
-    checked = explain.pick_evidence(evidence.full_evidence(ws, table, draft), choice)
+        f"Likely ranges: {renewal_evidence.BOOTSTRAP_RESAMPLES:,} bootstrap resamples..."):
+    checked = renewal_evidence.selection_metrics(draft, choice, checked=True)
 checking.empty()
 with cards.container():
-    components.outcome_metrics(checked, baseline_ev, full.get("horizon_days"),
-                               bool(full.get("cross_sectional")), key="renewals-checked")
+    components.outcome_metrics(checked, baseline_ev, judged.horizon_days,
+                               judged.cross_sectional, key="renewals-checked")
 with auc_slot.container():
     auc_range(checked["auc_ci"])

@@ -11,6 +11,7 @@ Pure computation on pandas/numpy; never imports streamlit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,88 @@ def _distribution(lead: np.ndarray, lookback: int) -> list[dict[str, int]]:
             for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)]
 
 
+@dataclass(frozen=True, eq=False)
+class LeadTimePlan:
+    """Everything :func:`lead_time` needs that does not depend on the scores: the churned
+    decisions and, per decision, the snapshot rows in its look-back window.
+
+    Built once per data (:func:`lead_time_plan`); :func:`lead_time_from_bands` then needs the
+    band of ``rows`` only, so a new config is scored on those rows instead of every snapshot.
+    """
+
+    lookback: int
+    churn: pd.DataFrame  # the churned decisions (decided_renewals rows)
+    empty: dict[str, Any] | None  # the result when there is nothing to measure
+    renewal: np.ndarray  # churn date per decision (ns)
+    has_date: np.ndarray
+    rows: np.ndarray  # sorted distinct row positions (into the frame) inside some window
+    pair_decision: np.ndarray  # per (decision, window row) pair, sorted by decision then date
+    pair_row: np.ndarray  # index into ``rows``
+    pair_snap: np.ndarray  # snapshot date (ns)
+    with_history: np.ndarray
+
+
+def lead_time_plan(frame: pd.DataFrame, lookback_days: int = 365,
+                   renewals: pd.DataFrame | None = None) -> LeadTimePlan:
+    """The score-independent part of :func:`lead_time` (``frame`` needs no band column).
+
+    Row positions in the plan are positions in ``frame``.
+    """
+    require_columns(frame, (ACCOUNT,))
+    lookback = check_int(lookback_days, "lookback_days", minimum=1)
+    acc = account_codes(frame)
+    churn = decided_renewals(frame, renewals)
+    churn = churn[churn["outcome"] == CHURNED]
+    n_churned = len(churn)
+    none = np.empty(0, dtype=np.int64)
+    empty = None
+    if n_churned == 0:
+        empty = _empty(lookback, "No churned accounts, so there is no lead time to measure.")
+    elif acc.cross_sectional:
+        empty = _empty(lookback, "Snapshot dates are missing (single-snapshot data), so lead "
+                       "time cannot be measured.", n_churned=n_churned)
+    if empty is not None:
+        return LeadTimePlan(lookback, churn, empty, none, np.zeros(0, dtype=bool), none, none,
+                            none, none, np.zeros(0, dtype=bool))
+    renewal = date_ns(churn, RENEWAL)
+    has_date = renewal != _NAT
+    codes = pd.Index(acc.ids).get_indexer(pd.Index(churn[ACCOUNT].to_numpy(dtype=object)))
+    decisions = pd.DataFrame({"d": np.arange(n_churned), "code": codes, "end": renewal})
+    decisions = decisions[has_date & (codes >= 0)]
+    rows = pd.DataFrame({"code": acc.codes, "snap": acc.snap,
+                         "pos": np.arange(len(acc.codes), dtype=np.int64)})
+    rows = rows[rows["snap"] != _NAT]
+    pairs = decisions.merge(rows, on="code")
+    pairs = pairs[(pairs["snap"] < pairs["end"])
+                  & (pairs["snap"] >= pairs["end"] - lookback * _DAY_NS)]
+    d = pairs["d"].to_numpy(dtype=np.int64)
+    snap = pairs["snap"].to_numpy(dtype=np.int64)
+    pos = pairs["pos"].to_numpy(dtype=np.int64)
+    order = np.lexsort((snap, d))
+    d, snap, pos = d[order], snap[order], pos[order]
+    with_history = np.zeros(n_churned, dtype=bool)
+    with_history[d] = True
+    needed, pair_row = np.unique(pos, return_inverse=True)
+    return LeadTimePlan(lookback, churn, None, renewal, has_date, needed, d,
+                        pair_row.reshape(-1), snap, with_history)
+
+
+def lead_time_from_bands(plan: LeadTimePlan, band_at_rows: np.ndarray) -> dict[str, Any]:
+    """:func:`lead_time` from a plan and the band of each of ``plan.rows`` (0 red, ...)."""
+    if plan.empty is not None:
+        return {**plan.empty, "distribution": [], "per_account": []}
+    n_churned = len(plan.churn)
+    red = np.asarray(band_at_rows)[plan.pair_row] == RED
+    # pairs are sorted by decision then date: the first red pair of a decision is its earliest
+    decision, first = np.unique(plan.pair_decision[red], return_index=True)
+    first_red = plan.pair_snap[red][first]
+    ever_red = np.zeros(n_churned, dtype=bool)
+    ever_red[decision] = True
+    lead = np.full(n_churned, -1, dtype=np.int64)
+    lead[decision] = (plan.renewal[decision] - first_red) // _DAY_NS
+    return _result(plan.churn, plan.has_date, plan.with_history, ever_red, lead, plan.lookback)
+
+
 def lead_time(frame: pd.DataFrame, lookback_days: int = 365,
               renewals: pd.DataFrame | None = None) -> dict[str, Any]:
     """How long before churn churned renewal decisions first turned red.
@@ -74,6 +157,8 @@ def lead_time(frame: pd.DataFrame, lookback_days: int = 365,
     snapshot it is "never red". Percentiles (numpy linear interpolation) and the histogram
     use the ever-red decisions only. Snapshots after the judge date count (see module doc).
 
+    Computed as :func:`lead_time_plan` + :func:`lead_time_from_bands`.
+
     Returns
     -------
     dict
@@ -85,36 +170,8 @@ def lead_time(frame: pd.DataFrame, lookback_days: int = 365,
         why the statistics are None). Never contains NaN.
     """
     require_columns(frame, (ACCOUNT, BAND))
-    lookback = check_int(lookback_days, "lookback_days", minimum=1)
-    acc = account_codes(frame)
-    band = bands(frame)
-    churn = decided_renewals(frame, renewals)
-    churn = churn[churn["outcome"] == CHURNED]
-    n_churned = len(churn)
-    if n_churned == 0:
-        return _empty(lookback, "No churned accounts, so there is no lead time to measure.")
-    if acc.cross_sectional:
-        return _empty(lookback, "Snapshot dates are missing (single-snapshot data), so lead "
-                      "time cannot be measured.", n_churned=n_churned)
-    renewal = date_ns(churn, RENEWAL)
-    has_date = renewal != _NAT
-    codes = pd.Index(acc.ids).get_indexer(pd.Index(churn[ACCOUNT].to_numpy(dtype=object)))
-    decisions = pd.DataFrame({"d": np.arange(n_churned), "code": codes, "end": renewal})
-    decisions = decisions[has_date & (codes >= 0)]
-    rows = pd.DataFrame({"code": acc.codes, "snap": acc.snap, "red": band == RED})
-    rows = rows[rows["snap"] != _NAT]
-    pairs = decisions.merge(rows, on="code")
-    pairs = pairs[(pairs["snap"] < pairs["end"])
-                  & (pairs["snap"] >= pairs["end"] - lookback * _DAY_NS)]
-    with_history = np.zeros(n_churned, dtype=bool)
-    with_history[pairs["d"].to_numpy()] = True
-    first_red = pairs[pairs["red"]].groupby("d")["snap"].min()
-    ever_red = np.zeros(n_churned, dtype=bool)
-    ever_red[first_red.index.to_numpy()] = True
-    lead = np.full(n_churned, -1, dtype=np.int64)
-    lead[first_red.index.to_numpy()] = (renewal[first_red.index.to_numpy()]
-                                        - first_red.to_numpy()) // _DAY_NS
-    return _result(churn, has_date, with_history, ever_red, lead, lookback)
+    plan = lead_time_plan(frame, lookback_days, renewals)
+    return lead_time_from_bands(plan, bands(frame)[plan.rows])
 
 
 def _result(churn: pd.DataFrame, has_date: np.ndarray, with_history: np.ndarray,

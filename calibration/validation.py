@@ -20,7 +20,7 @@ from calibration.decisions import DEFAULT_HORIZON_DAYS, Decisions
 from calibration.scoring import Scored, ScoreResult
 
 __all__ = ["DEFAULT_HORIZON_DAYS", "by_config_segment", "drop_signal", "falling_accounts",
-           "judged_rows", "lead_time_by_segment", "segment_labels", "validate"]
+           "judged_rows", "lead_time_by_segment", "lead_time_plan", "segment_labels", "validate"]
 
 
 def judged_rows(table: AccountTable, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Decisions:
@@ -29,12 +29,16 @@ def judged_rows(table: AccountTable, horizon_days: int = DEFAULT_HORIZON_DAYS) -
     return decisions_module.for_table(table, horizon_days)
 
 
-def segment_labels(table: AccountTable) -> np.ndarray | None:
-    """The segment column's values as text (None when the data has no segment role)."""
+def segment_labels(table: AccountTable, rows: np.ndarray | None = None) -> np.ndarray | None:
+    """The segment column's values as text (None when the data has no segment role), of
+    every row or of the row positions ``rows``."""
     column = table.roles.segment
     if not column or column not in table.frame.columns:
         return None
-    return table.frame[column].astype("string").fillna("(blank)").to_numpy(dtype=object)
+    values = table.frame[column]
+    if rows is not None:
+        values = values.iloc[rows]
+    return values.astype("string").fillna("(blank)").to_numpy(dtype=object)
 
 
 def validate(
@@ -104,6 +108,28 @@ def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None
             renewals["account_id"].isin(set(rows["account_id"]))]
         out[str(name)] = early_warning.lead_time(rows, lookback_days, mine)
     return out
+
+
+def lead_time_plan(table: AccountTable, lookback_days: int = 365,
+                   segment: str | None = None) -> tuple[early_warning.LeadTimePlan, np.ndarray]:
+    """The score-independent part of the lead time :func:`validate` reports, for every
+    account (``segment`` None) or one segment label's rows, and the table row positions of
+    the plan's ``rows``: score those rows and call
+    :func:`calibration.early_warning.lead_time_from_bands` for the same result as
+    :func:`validate`'s ``lead_time_days`` (overall or per segment)."""
+    frame = table.canonical()
+    if segment is None:
+        plan = early_warning.lead_time_plan(frame, lookback_days, table.renewals)
+        return plan, plan.rows
+    labels = segment_labels(table)
+    positions = np.flatnonzero(labels == segment) if labels is not None else np.empty(
+        0, dtype=np.int64)
+    rows = frame.iloc[positions]
+    renewals = table.renewals
+    mine = None if renewals is None else renewals[
+        renewals["account_id"].isin(set(rows["account_id"]))]
+    plan = early_warning.lead_time_plan(rows, lookback_days, mine)
+    return plan, positions[plan.rows]
 
 
 def _evaluate(table: AccountTable, config: Config, scored: Scored, judged: Decisions,

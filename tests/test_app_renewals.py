@@ -90,6 +90,14 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     want = outcomes.cs_outcomes(seg)
     assert values["Green churn rate"] == formatting.percent(want["green_churn_rate"]["value"])
     assert values["Surprise churn ARR"] == formatting.money(want["surprise_arr"]["value"])
+    lead = seg["lead_time_days"]  # the segment's own lead time, not the overall one
+    assert values["Median lead time"] == f"{lead['median_days']:.0f} days"
+    assert values["Churned, never red"] == f"{lead['n_never_red']:,}"
+    assert lead["n_never_red"] != evidence["lead_time_days"]["n_never_red"]
+    signal = at.dataframe[0].value
+    assert np.allclose(signal["AUC alone"], [f["auc"]["value"] for f in seg["factors"]["factors"]])
+    odds = seg["logit"]["value"]
+    assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
 
 
 @pytest.fixture

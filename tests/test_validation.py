@@ -54,3 +54,33 @@ def test_falling_accounts_lists_open_accounts_only():
     assert list(falling["account_id"]) == ["falling"]
     # 90 days before 2025-06-30 -> the 2025-03-31 snapshot: usage 100 -> 50 = 30 points
     assert falling.loc[0, "change"] == pytest.approx(-30)
+
+
+def test_lead_time_plan_scores_only_window_rows_and_equals_validate():
+    """The Renewals page scores only the rows of a lead-time plan: overall and per segment it
+    must report exactly what validate() does on every row, and the plan must leave rows out."""
+    import numpy as np
+
+    from calibration.accounts import load_accounts
+    from calibration.config import load_config
+    from calibration.early_warning import lead_time_from_bands
+    from calibration.validation import lead_time_plan, validate
+    from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    scored = score_frame(table.frame, config)
+    evidence = validate(table, config, scored, include_logit=False, include_factors=False)
+    band = scored.result.band
+    plan, rows = lead_time_plan(table, 365)
+    assert 0 < len(rows) < len(table) // 2  # only the churned accounts' windows
+    overall = {k: v for k, v in evidence["lead_time_days"].items() if k != "red_at_judge_date"}
+    assert lead_time_from_bands(plan, band[rows]) == overall
+    assert evidence["segments"]
+    for name, segment in evidence["segments"].items():
+        plan, rows = lead_time_plan(table, 365, name)
+        assert lead_time_from_bands(plan, band[rows]) == segment["lead_time_days"]
+    # a different band on the window rows changes the answer (the rows are the ones used)
+    plan, rows = lead_time_plan(table, 365)
+    all_red = lead_time_from_bands(plan, np.zeros(len(rows), dtype=np.int64))
+    assert all_red["n_never_red"] == 0 != overall["n_never_red"]

@@ -1,11 +1,10 @@
-"""Cached heavy validation (bootstrap, logit, factor signal, lead time) for the pages.
+"""Cached heavy evidence (comparison, export bundle, scored CSV) for the pages; the Renewals
+page's validation is computed in parts by :mod:`ui.renewal_evidence`.
 
 Keyed by config fingerprint + data file + horizon, with bounded caches (``max_entries``).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -13,40 +12,16 @@ import streamlit as st
 from calibration import history
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_scored
-from calibration.config import Config
 from calibration.evidence import EvidenceBundle, gather
 from calibration.export import csv_bytes, neutralise_formulas
 from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
 from calibration.scoring import Scored
-from calibration.validation import validate
 from ui import reference_tags
-from ui.state import Evaluation, Workspace, data_key, explain_rows
+from ui.state import Evaluation, Workspace, explain_rows
 
 BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
-
-
-@st.cache_resource(max_entries=8, show_spinner="Validating (logistic fit, factors, lead time)...")
-def _full_evidence(config_key: str, data: str, horizon: int, resamples: int, tags_fp: str,
-                   _table: AccountTable, _config: Config, _scored: Scored,
-                   _tags: dict[str, str]) -> dict[str, Any]:
-    return validate(with_tags(_table, _tags), _config, _scored, horizon_days=horizon,
-                    bootstrap_resamples=resamples, by_segment=True,
-                    lookback_days=LOOKBACK_DAYS)
-
-
-def full_evidence(ws: Workspace, table: AccountTable, evaluation: Evaluation,
-                  resamples: int = BOOTSTRAP_RESAMPLES) -> dict[str, Any]:
-    """:func:`calibration.validation.validate` with bootstrap CIs (``resamples=0``: none,
-    much faster) and per-segment results (each segment also gets its own
-    ``lead_time_days``), cached for every session: treat the result as read-only."""
-    scored = Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
-    config = evaluation.config
-    key = f"{config.cache_key()}:{config.columns.model_dump_json()}"
-    tags = reference_tags.tags(ws, table)
-    return _full_evidence(key, data_key(ws), ws.horizon_days, resamples, tags_key(tags), table,
-                          config, scored, tags)
 
 
 # --------------------------------------------------------------------------- export

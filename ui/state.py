@@ -157,6 +157,7 @@ class Evaluation:
     table: AccountTable
     file_key: str
     reference: np.ndarray  # per judged decision: the data's label, or the account's tag
+    tags_fingerprint: str = ""  # of the tags in ``reference`` (cache key of evidence)
 
     @property
     def judged(self) -> Decisions:
@@ -241,7 +242,8 @@ def _evaluate(file_key: str, config_key: str, horizon: int, tags_fingerprint: st
         result.score, _view.churned, result.band, arr=_view.arr, ids=_view.ids,
         reference=reference, include_logit=False, include_factors=False,
     )
-    return Evaluation(_config, _view, matrix, result, fast, _table, file_key, reference)
+    return Evaluation(_config, _view, matrix, result, fast, _table, file_key, reference,
+                      tags_fingerprint)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
