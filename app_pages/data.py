@@ -291,8 +291,18 @@ delimiter = frame.attrs.get("delimiter")
 st.markdown(f"**{md_escape(ws.source_name)}** · {len(frame):,} rows · {frame.shape[1]} columns"
             + (f" · delimiter `{delimiter!r}`, encoding {frame.attrs.get('encoding')}"
                if delimiter else ""))
+PREVIEW_COLUMNS = 8  # what fits a 1280 px screen without scrolling sideways
 with st.expander("Preview (first 20 rows)"):
-    st.dataframe(frame.head(20), hide_index=True, width="stretch")
+    columns = [str(c) for c in frame.columns]
+    shown = columns
+    if len(columns) > PREVIEW_COLUMNS:
+        shown = st.multiselect(
+            "Columns shown", columns, default=columns[:PREVIEW_COLUMNS], key="data::preview",
+            help="The preview shows a few columns at a time so none hides off the side; "
+                 "add or remove columns here.") or columns[:PREVIEW_COLUMNS]
+        st.caption(f"Showing {len(shown)} of {len(columns)} columns: pick others above.")
+    st.dataframe(frame.head(20).set_axis(columns, axis=1)[shown], hide_index=True,
+                 width="stretch")
 
 # --------------------------------------------------------------------------- mapping
 st.subheader("2. Column mapping")
@@ -328,7 +338,7 @@ if outcome_column:
                 s.strip().casefold() for s in (current or start)) if k in by_key]
     left, right = st.columns([0.35, 0.65])
     with left:
-        st.dataframe(counts.rename(columns={"value": f"{outcome_column} value"}),
+        st.dataframe(counts.rename(columns={"value": f"{outcome_column} value", "rows": "Rows"}),
                      hide_index=True, width="stretch")
     with right:
         st.multiselect("Means churned", values, key=role_key("churned"))

@@ -121,23 +121,24 @@ with right:
 st.subheader("In plain words")
 a, b = layout.panes(2, key="renewals-words")
 with a:
-    st.markdown("**Logistic regression**", help=help_text("logit"))
+    st.markdown("**What 10 points are worth**", help=help_text("logit"))
     with st.spinner("Fitting the logistic regression..."):
         logit = renewal_evidence.logit(draft, choice)
     st.write(explain.logit_sentence(logit))
     if logit.get("value") is not None:
-        st.caption(f"Odds ratio per 10 points: {logit['value']:.2f} "
-                   f"(95% CI {logit['ci'][0]:.2f}–{logit['ci'][1]:.2f}), "
-                   f"p-value {logit['p_value']:.2g}.")
+        st.caption(f"Churn odds multiply by {logit['value']:.2f} per 10 points (likely range "
+                   f"{logit['ci'][0]:.2f} to {logit['ci'][1]:.2f}; "
+                   f"{formatting.p_value(logit['p_value'])}), from a logistic regression.")
         if logit.get("warning"):
             st.caption(f"Fit warning: {logit['warning']}")
 with b:
-    st.markdown("**Separation (KS)**", help=help_text("ks"))
+    st.markdown("**Where churned and renewed part ways**", help=help_text("ks"))
     st.write(explain.ks_sentence(ev["ks"]))
     r, rho = ev["point_biserial_r"], ev["spearman"]
     if r.get("value") is not None:
-        st.caption(f"Correlation with renewal r = {r['value']:.3f} (p {r['p_value']:.2g}); "
-                   f"rank correlation {rho['value']:.3f}.")
+        st.caption(f"Correlation with renewal {r['value']:.3f} "
+                   f"({formatting.p_value(r['p_value'])}); rank correlation "
+                   f"{formatting.decimal(rho.get('value'))}.")
 
 # --------------------------------------------------------------------------- factors
 st.subheader("Which factors carry signal", help=help_text("factor_auc"))

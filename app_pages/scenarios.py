@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from calibration import formatting
 from calibration.compare import config_diff
 from calibration.scenarios import MAX_SCENARIOS, compare_scenarios
 from ui import state
@@ -91,7 +92,8 @@ else:
                          key="sc::movers_for")
     if which:
         comparison = result.comparisons[which]
-        st.dataframe(comparison.movers, hide_index=True, width="stretch", height=240)
+        st.dataframe(formatting.for_display(comparison.movers), hide_index=True,
+                     width="stretch", height=240)
         lines = config_diff(chosen[0][1], dict(chosen)[which])
         if lines:
             st.markdown("**What differs**")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, curves, fitting, headroom, objectives
+from calibration import charts, curves, fitting, formatting, headroom, objectives
 from calibration.cs_metrics import METRIC_LABELS
 from calibration.outcomes import cs_numbers
 from calibration.verdicts import format_value
@@ -315,4 +315,14 @@ with st.expander("Which weights actually matter? (stability)"):
                                          nudge=5, bands=(ws.draft.bands.red_max,
                                                          ws.draft.bands.yellow_max),
                                          groups=ws.draft)
-    st.dataframe(stability, hide_index=True, width="stretch")
+    nudged = "5 pts"
+    st.dataframe(pd.DataFrame({
+        "Factor": stability["factor"],
+        "Weight": stability["weight"].map(lambda w: f"{w:.1f}%"),
+        f"Accounts changing band, weight +{nudged}": stability["band_changed_up"].map(
+            formatting.percent),
+        f"Accounts changing band, weight −{nudged}": stability["band_changed_down"].map(
+            formatting.percent),
+        f"Ranking kept, weight +{nudged}": stability["spearman_up"].map(formatting.decimal),
+        f"Ranking kept, weight −{nudged}": stability["spearman_down"].map(formatting.decimal),
+    }), hide_index=True, width="stretch")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from calibration import formatting, outcomes
 from calibration.compare import config_diff
 from calibration.since_published import performance_since
 from calibration.store import trail
-from calibration.verdicts import format_value
-from ui import state
+from ui import layout, state
 from ui.store import get_store
 from ui.text import md_escape
 from ui.version_actions import (
@@ -93,17 +93,11 @@ else:
                               horizon_days=ws.horizon_days)
     st.markdown(md_escape(since.summary))
     if since.numbers:
-        n = since.numbers
-        cols = st.columns(4)
-        share = n["red_churned_arr_share"]
-        cols[0].metric("Churned ARR caught red", "n/a" if share is None
-                       else format_value("red_churned_arr_share", share))
-        cols[1].metric("Surprise churn (accounts)", f"{n['surprise_churn_count']:,}")
-        cols[2].metric("Surprise churn ARR", "n/a" if n["surprise_churn_arr"] is None
-                       else f"${n['surprise_churn_arr']:,.0f}")
-        rate = n["green_churn_rate"]
-        cols[3].metric("Green churn rate", "n/a" if rate is None
-                       else format_value("green_churn_rate", rate))
+        shown = outcomes.outcome_list(ws.horizon_days, table.cross_sectional)
+        for column, outcome in zip(layout.card_row(len(shown), "since"), shown, strict=True):
+            value = since.numbers[outcomes.NUMBER_OF[outcome.key]]
+            column.metric(outcome.label, formatting.fmt(value, outcome.kind),
+                          help=outcome.help)
 st.button("Make this version the baseline", key="ver::as_baseline", on_click=use_as_baseline,
           args=(ws, "ver::since"),
           help="Compare the draft with what is in production on every page")

@@ -130,6 +130,15 @@ def likely_range(interval: Any, kind: Kind = "number") -> str:
     return f"{fmt(lo, kind)} to {fmt(hi, kind)}"
 
 
+def p_value(value: Any) -> str:
+    """A p-value people can read: ``p < 0.001`` instead of ``4.1e-23``, else ``p = 0.042``;
+    n/a if unknown."""
+    number = number_or_none(value)
+    if number is None:
+        return NA
+    return "p < 0.001" if number < 0.001 else f"p = {number:.3f}"
+
+
 def header(name: Any) -> str:
     """A column name for people: ``account_id`` -> ``Account ID``, ``arr`` -> ``ARR``,
     ``activeUsers`` -> ``Active users``; names already in words are kept."""
@@ -185,4 +194,4 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["NA", "cell", "count", "days", "decimal", "delta", "fmt", "for_display", "header",
-           "likely_range", "money", "number_or_none", "percent", "ratio", "signed"]
+           "likely_range", "money", "number_or_none", "p_value", "percent", "ratio", "signed"]

@@ -165,6 +165,12 @@ NUMBER_KEYS = {"red_churned_arr_share": red_arr_share, "red_churned_share": red_
                "green_churn_rate": green_churn_rate, "red_churn_rate": red_precision}
 
 
+#: headline outcome key -> its cs_numbers key
+NUMBER_OF = {"red_arr_share": "red_churned_arr_share", "surprise_accounts":
+             "surprise_churn_count", "surprise_arr": "surprise_churn_arr",
+             "green_churn_rate": "green_churn_rate", "red_precision": "red_churn_rate"}
+
+
 def cs_numbers(band: np.ndarray, churned: np.ndarray, arr: np.ndarray | None = None,
                reference_band: np.ndarray | None = None) -> dict[str, Any]:
     """The CS outcomes of one banding of plain arrays, under the comparison's metric names.
@@ -273,6 +279,7 @@ def reference_words(reference: Mapping[str, Any] | None) -> str | None:
 __all__ = [
     "COMPUTE",
     "NUMBER_KEYS",
+    "NUMBER_OF",
     "REFERENCE_HELP",
     "REFERENCE_LABEL",
     "Outcome",

@@ -1,8 +1,10 @@
 """Screenshots of every page for the README and docs (real server + Debian chromium).
 
 Usage: ``.venv/bin/python scripts/screenshots.py`` (or ``make screenshots``). Writes
-``docs/screenshots/<page>.png`` on the demo data and ``docs/screenshots/telco-<page>.png`` on
-the IBM Telco table from ``../shared/data/telco`` when it is present.
+``docs/screenshots/<page>.png`` on the demo data (plus ``calibrate-thresholds.png``: the
+threshold sliders, and ``accounts-tag.png``: one account with its reference tag) and
+``docs/screenshots/telco-<page>.png`` on the IBM Telco table from ``../shared/data/telco``
+when it is present. Each PNG is reduced to a 256-colour palette (a third of the bytes).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from tests.browser.conftest import (  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 TELCO = ROOT.parent / "shared" / "data" / "telco" / "Telco-Customer-Churn.csv"
-PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "export"]
+PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "scenarios",
+         "export", "versions"]
+DEMO_ONLY = {"scenarios", "versions"}  # saved scenarios and a published version: demo only
+# (file name, page, tab to open, element to scroll into view)
+DETAILS = [("calibrate-thresholds", "calibrate", "Scoring rules",
+            "[data-testid='stSlider'] >> visible=true"),
+           ("accounts-tag", "accounts", "One account, explained",
+            "[data-testid='stRadio'] >> visible=true")]
 
 
 def telco_draft(drafts: Path) -> str:
@@ -84,10 +93,78 @@ def demo_draft(drafts: Path) -> str:
     ws.save()
     state.Workspace(draft_id=GUT_FEEL_DRAFT, source_name=state.DEMO_NAME,
                     source_path=str(DEMO_DATA), baseline=baseline, draft=baseline).save()
+    demo_store(ws, table, baseline)
     return ws.draft_id
 
 
+def demo_store(ws, table, baseline) -> None:
+    """Two saved scenarios, last quarter's config published on 3 Dec 2025 and the largest
+    surprise churn tagged known-struggling, as a team would have them."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from calibration.configfile import export_config
+    from calibration.evidence import gather
+    from calibration.metrics import surprise_churn
+    from calibration.reference_tags import dataset_key
+    from calibration.scoring import score_frame
+    from calibration.store import open_store, publish, save_scenario
+    from calibration.store.tags import set_tag
+    from calibration.validation import judged_rows
+
+    store = open_store()
+    for name, config in (("Gut feel (last quarter)", baseline), ("Q4 recalibration", ws.draft)):
+        save_scenario(store, ws.draft_id, "local", name, config.to_json(indent=None),
+                      config.fingerprint())
+    last_quarter = baseline.with_details(name="Q3 2025")
+    evidence = gather(table, last_quarter, bootstrap_resamples=50).evidence
+    frozen = export_config(last_quarter, evidence, author="CS Operations",
+                           notes="Weights agreed in the Q3 QBR.")
+    publish(store, name="Q3 2025", author="CS Operations", notes="Weights agreed in the Q3 QBR.",
+            config_hash=frozen.fingerprint(), config_json=frozen.to_json(),
+            data_name=ws.source_name, horizon_days=90, actor="local",
+            published_at=datetime(2025, 12, 3, 9, tzinfo=UTC))
+    judged = judged_rows(table, 90)
+    band = score_frame(table.frame, ws.draft).result.band[judged.rows]
+    missed = surprise_churn(band, judged.churned, judged.arr, judged.account_id)
+    ids = np.asarray(missed["surprise_churn"]["ids"])
+    if ids.size:
+        arr = np.nan_to_num(judged.arr[np.isin(judged.account_id, ids)
+                                       & judged.churned & (band == 2)], nan=-1.0)
+        biggest = judged.account_id[np.isin(judged.account_id, ids) & judged.churned
+                                    & (band == 2)][int(np.argmax(arr))]
+        set_tag(store, "local", dataset_key(table), str(biggest), "struggling")
+
+
 GUT_FEEL_DRAFT = "demogutfeel1"  # the Suggest page is shown before any suggestion is taken
+
+
+def settled(page) -> None:
+    """Wait for the script run, spinners, skeletons and visible charts to finish."""
+    page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-testid="stSpinner"]')
+            && !document.querySelector('[data-testid="stSkeleton"]')""", timeout=240_000)
+    # charts in the open tab only (Accounts keeps charts in other tabs, hidden)
+    shown = page.locator("[data-testid='stVegaLiteChart'] >> visible=true")
+    if shown.count():
+        shown.first.locator("canvas, svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+def save(page, name: str) -> None:
+    """A viewport screenshot reduced to a 256-colour palette (UI colours survive)."""
+    from PIL import Image
+
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
 
 
 def shoot(url: str, prefix: str, draft_id: str | None) -> None:
@@ -101,23 +178,28 @@ def shoot(url: str, prefix: str, draft_id: str | None) -> None:
         page.get_by_test_id("stMetric").first.wait_for(timeout=90_000)
         if not draft_id:
             draft_id = page.url.split("draft=")[1].split("&")[0]
-        for name in PAGES:
+
+        def visit(name: str) -> None:
             path = "" if name == "calibrate" else name  # the default page lives at /
             which = GUT_FEEL_DRAFT if (name == "suggest" and not prefix) else draft_id
             page.goto(f"{url}/{path}?draft={which}", wait_until="domcontentloaded")
-            page.get_by_test_id("stSidebar").wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            page.get_by_test_id("stSpinner").first.wait_for(state="detached", timeout=90_000)
-            page.wait_for_function(  # fragments drawn after the first paint
-                "() => !document.querySelector('[data-testid=\"stSkeleton\"]')",
-                timeout=120_000)
-            # charts in the open tab only (Accounts keeps charts in other tabs, hidden)
-            shown = page.locator("[data-testid='stVegaLiteChart'] >> visible=true")
-            if shown.count():
-                shown.first.locator("canvas, svg").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(OUT / f"{prefix}{name}.png"), full_page=False)
-            print(f"wrote {OUT / f'{prefix}{name}.png'}")
+            settled(page)
+
+        for name in PAGES:
+            if prefix and name in DEMO_ONLY:
+                continue
+            visit(name)
+            save(page, f"{prefix}{name}")
+        if not prefix:
+            for shot, name, tab, target in DETAILS:
+                visit(name)
+                page.get_by_role("tab", name=tab).first.click()
+                settled(page)
+                page.locator(target).first.scroll_into_view_if_needed(timeout=60_000)
+                page.mouse.move(900, 500)
+                page.mouse.wheel(0, -120)  # a little context above the control
+                page.wait_for_timeout(800)
+                save(page, shot)
         browser.close()
 
 

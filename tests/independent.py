@@ -75,3 +75,20 @@ def surprise_churn(judged: pd.DataFrame) -> tuple[int, float]:
     """Churned accounts judged green: count and ARR."""
     green_churn = judged[judged["churned"] & judged["band"].eq(2)]
     return len(green_churn), float(np.nansum(green_churn["arr"]))
+
+
+def cs_outcomes(judged: pd.DataFrame) -> dict[str, float | None]:
+    """The CS headline outcomes by a plain pandas selection: share of churned (known) ARR
+    that was red, surprise churn (accounts, ARR), green churn rate, red list precision."""
+    churned = judged[judged["churned"]]
+    lost = churned["arr"].sum(min_count=1)
+    red_lost = churned[churned["band"].eq(0)]["arr"].sum()
+    green, red = judged[judged["band"].eq(2)], judged[judged["band"].eq(0)]
+    count, arr = surprise_churn(judged)
+    return {
+        "red_arr_share": float(red_lost / lost) if lost and lost > 0 else None,
+        "surprise_accounts": float(count),
+        "surprise_arr": arr if judged["arr"].notna().any() else None,
+        "green_churn_rate": float(green["churned"].mean()) if len(green) else None,
+        "red_precision": float(red["churned"].mean()) if len(red) else None,
+    }

@@ -114,6 +114,12 @@ def test_cs_outcomes_come_first_and_equal_calibration(demo):
         assert value == formatting.fmt(now[outcome.key]["value"], outcome.kind), outcome.key
         assert delta == formatting.delta(now[outcome.key]["value"],
                                          before[outcome.key]["value"], outcome.kind)
+    # and equal to a plain pandas recount of the judged accounts (no calibration code)
+    by_pandas = independent.cs_outcomes(independent.judged_accounts(
+        table, type(config).model_validate(raw)))
+    for outcome in shown:
+        assert cards[outcome.label][0] == formatting.fmt(by_pandas[outcome.key],
+                                                         outcome.kind), outcome.key
     assert cards["Churned ARR red 90 days ahead"][1].startswith("+")  # wider red band
     assert cards["Churned ARR red 90 days ahead"][0].endswith("%")
     assert cards["Surprise churn ARR"][0].startswith("$") and "." not in cards[

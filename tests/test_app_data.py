@@ -50,7 +50,20 @@ def test_demo_smoke():
     assert roles["snapshot_date"] == "snapshot_date"
     assert at.multiselect(key="data::map::churned").value == ["churned"]
     assert not at.error
-    assert len(at.dataframe[0].value) == 20  # the preview
+    preview = at.dataframe[0].value
+    assert len(preview) == 20  # the preview: the first 8 columns, the others one pick away
+    raw = pd.read_parquet(DEMO_DATA)
+    assert list(preview.columns) == list(raw.columns[:8])
+    assert at.multiselect(key="data::preview").options == list(raw.columns)
+    assert f"Showing 8 of {raw.shape[1]} columns: pick others above." in texts(at, "caption")
+    at.multiselect(key="data::preview").set_value(["account_id", "arr"]).run()
+    assert list(at.dataframe[0].value.columns) == ["account_id", "arr"]
+    # the headline counts against pandas: rows, columns and rows per outcome value
+    assert any(f"{len(raw):,} rows · {raw.shape[1]} columns" in t for t in texts(at, "markdown"))
+    counts = at.dataframe[1].value
+    want = raw["outcome"].astype("string").str.strip().fillna("").replace("", "(blank)")
+    assert dict(zip(counts["outcome value"], counts["Rows"], strict=True)) == \
+        want.value_counts().to_dict()
     assert at.button(key="data::apply_mapping").disabled  # already the draft's mapping
 
 

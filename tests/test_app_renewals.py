@@ -68,9 +68,11 @@ def test_headline_numbers_equal_validation(evidence):
     want = outcomes.cs_outcomes(evidence)
     listed = outcomes.outcome_list(evidence["horizon_days"], False)
     assert [m.label for m in at.metric][:len(listed)] == [o.label for o in listed]
+    by_pandas = independent.cs_outcomes(judged)  # and a plain pandas recount
     for outcome in listed:
         assert values[outcome.label] == formatting.fmt(want[outcome.key]["value"],
                                                        outcome.kind)
+        assert values[outcome.label] == formatting.fmt(by_pandas[outcome.key], outcome.kind)
     assert "Advanced statistics" in at.expander[0].label
 
 
@@ -98,6 +100,11 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     assert np.allclose(signal["AUC alone"], [f["auc"]["value"] for f in seg["factors"]["factors"]])
     odds = seg["logit"]["value"]
     assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
+    config = load_config(DEMO_CONFIG)
+    judged = independent.judged_accounts(load_accounts(DEMO_DATA, config), config)
+    by_pandas = independent.cs_outcomes(judged[judged["segment"] == segment])
+    assert values["Green churn rate"] == formatting.percent(by_pandas["green_churn_rate"])
+    assert values["Surprise churn ARR"] == formatting.money(by_pandas["surprise_arr"])
 
 
 @pytest.fixture

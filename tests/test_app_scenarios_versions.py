@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
+from calibration import formatting, outcomes
+from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.store import list_versions, open_store, trail
+from tests import independent
 from tests.apptest_support import assert_clean, run_app
-from tests.conftest import DEMO_CONFIG
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -62,6 +66,21 @@ def test_save_compare_promote_and_delete_scenarios(backend):
     assert weights.loc["Executive sponsor", "Sponsor-heavy"] > 0
     ws = at.session_state["workspace"]
     sponsor_draft = ws.draft
+    # headline outcomes equal a pandas recount of the judged accounts under each scenario
+    from calibration.verdicts import format_value
+
+    table = load_accounts(DEMO_DATA, sponsor_draft)
+    for name, config in (("Gut feel copy", load_config(DEMO_CONFIG)),
+                         ("Sponsor-heavy", sponsor_draft)):
+        by_pandas = independent.cs_outcomes(independent.judged_accounts(table, config))
+        for label, key, number in (("churned ARR caught red", "red_arr_share",
+                                    "red_churned_arr_share"),
+                                   ("surprise churn (accounts)", "surprise_accounts",
+                                    "surprise_churn_count"),
+                                   ("green churn rate", "green_churn_rate",
+                                    "green_churn_rate")):
+            cell = metrics.loc[label, name]
+            assert cell.split(" (")[0] == format_value(number, by_pandas[key]), (name, label)
     at.selectbox(key="sc::target").set_value("Gut feel copy")
     at.button(key="sc::promote").click().run()
     assert_clean(at)
@@ -116,7 +135,14 @@ def test_publish_list_diff_and_since(backend):
     at.selectbox(key="ver::since").set_value("Q3 2025").run()
     summary = texts(at, "markdown")
     assert "renewal decision(s) after 03 Dec 2025" in summary
-    assert any(m.label == "Churned ARR caught red" for m in at.metric)
+    # the since-published cards equal a pandas recount of the decisions renewed after it
+    config = load_config(DEMO_CONFIG)
+    judged = independent.judged_accounts(load_accounts(DEMO_DATA, config), config)
+    after = judged[judged["final_renewal"] > pd.Timestamp("2025-12-03 09:00:00")]
+    by_pandas = independent.cs_outcomes(after)
+    cards = {m.label: m.value for m in at.metric}
+    for outcome in outcomes.outcome_list(90, False):
+        assert cards[outcome.label] == formatting.fmt(by_pandas[outcome.key], outcome.kind)
     at.button(key="ver::as_baseline").click().run()
     assert_clean(at)
     ws = at.session_state["workspace"]

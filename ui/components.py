@@ -80,7 +80,7 @@ def advanced_statistics(draft: dict[str, Any], baseline: dict[str, Any] | None,
             with column:
                 metric_card(label, draft.get(name), (baseline or {}).get(name), kind,
                             HELP[glossary])
-                st.caption(HELP[glossary].split(". ")[0] + ".")
+                st.caption(HELP[glossary].split(". ")[0].rstrip(".") + ".")
 
 
 def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any],

@@ -4,7 +4,7 @@ panes that stack on narrow screens, and captions dark enough to read (WCAG AA co
 Streamlit columns never wrap by themselves (until ~640 px): five metric cards in a 700 px
 main area cut "$3,381,300" to "$3,…". Containers keyed ``hsc-wrap-*`` and ``hsc-panes-*``
 get CSS that lets their columns wrap; tests/browser/test_pages.py checks nothing is clipped
-at 1440 and 800 px.
+at 1280, 1440, 1920 and 800 px (where the sidebar folds by itself).
 """
 
 from __future__ import annotations
@@ -31,12 +31,53 @@ CSS = """
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }
 [data-testid="stMetricValue"] > div { overflow-wrap: anywhere; }
+/* the script below renders nothing: no empty row for it */
+[data-testid="stElementContainer"]:has(.hsc-fold-sidebar) { display: none; }
 </style>
 """
 
+# Streamlit folds the sidebar by itself only up to 768 px; between that and ~1000 px its
+# 300 px leave too little for the page. Fold it once per page load on such screens, unless
+# the reader has opened or folded it before (Streamlit keeps that choice in localStorage);
+# our own fold is not remembered, so a wider window gets the sidebar back. A constant script
+# (no user input in it).
+FOLD_SIDEBAR_JS = """
+<span class="hsc-fold-sidebar"></span>
+<script>
+(() => {
+  if (window.hscSidebarChecked) return;
+  window.hscSidebarChecked = true;
+  if (window.innerWidth >= 1000) return;
+  const prefix = "stSidebarCollapsed-";
+  let keys;
+  try { keys = Object.keys(window.localStorage); } catch (e) { keys = []; }
+  if (keys.some((k) => k.startsWith(prefix))) return;  // the reader's own choice
+  let tries = 0;
+  const fold = () => {
+    const bar = document.querySelector('[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (bar && button && bar.getAttribute("data-collapsed") === "false") {
+      button.click();
+      setTimeout(() => {
+        try {
+          Object.keys(window.localStorage).filter((k) => k.startsWith(prefix))
+            .forEach((k) => window.localStorage.removeItem(k));
+        } catch (e) { /* storage blocked: nothing was remembered */ }
+      }, 0);
+      return;
+    }
+    if (++tries < 150) setTimeout(fold, 100);
+  };
+  fold();
+})();
+</script>
+"""
+
 def apply_styles() -> None:
-    """Inject the layout CSS (once per run, from the app frame)."""
+    """Inject the layout CSS and the narrow-screen sidebar fold (once per run, from the app
+    frame)."""
     st.html(CSS)
+    st.html(FOLD_SIDEBAR_JS, unsafe_allow_javascript=True)
 
 
 def card_row(n: int, key: str) -> list:
