@@ -9,7 +9,7 @@ import streamlit as st
 
 from calibration import charts, explain, history
 from calibration.config import BooleanRule, MappingRule
-from calibration.explain import help_text
+from calibration.glossary import help_text
 from calibration.report import explain_account
 from calibration.scoring import band_names
 from calibration.weights import flat_weights

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, explain, formatting
-from calibration.explain import ALL_ACCOUNTS, help_text
+from calibration import charts, evidence_words, formatting
+from calibration.evidence_words import ALL_ACCOUNTS
+from calibration.glossary import help_text
 from calibration.weights import flat_weights
 from ui import components, layout, renewal_evidence, state
 from ui.text import md_escape
@@ -124,7 +125,7 @@ with a:
     st.markdown("**What 10 points are worth**", help=help_text("logit"))
     with st.spinner("Fitting the logistic regression..."):
         logit = renewal_evidence.logit(draft, choice)
-    st.write(explain.logit_sentence(logit))
+    st.write(evidence_words.logit_sentence(logit))
     if logit.get("value") is not None:
         st.caption(f"Churn odds multiply by {logit['value']:.2f} per 10 points (likely range "
                    f"{logit['ci'][0]:.2f} to {logit['ci'][1]:.2f}; "
@@ -133,7 +134,7 @@ with a:
             st.caption(f"Fit warning: {logit['warning']}")
 with b:
     st.markdown("**Where churned and renewed part ways**", help=help_text("ks"))
-    st.write(explain.ks_sentence(ev["ks"]))
+    st.write(evidence_words.ks_sentence(ev["ks"]))
     r, rho = ev["point_biserial_r"], ev["spearman"]
     if r.get("value") is not None:
         st.caption(f"Correlation with renewal {r['value']:.3f} "
@@ -145,7 +146,7 @@ st.subheader("Which factors carry signal", help=help_text("factor_auc"))
 weights = flat_weights(ws.draft)
 with st.spinner("Measuring each factor's signal..."):
     factors = renewal_evidence.factor_signal(draft, choice)
-rows = explain.factor_signal_rows(factors, weights)
+rows = evidence_words.factor_signal_rows(factors, weights)
 if not rows:
     st.info(f"Not available: {factors.get('reason')}.")
 else:
@@ -166,13 +167,13 @@ else:
                 help=help_text("double_counting")),
         },
     )
-    pairs = explain.double_counting_sentences(factors)
+    pairs = evidence_words.double_counting_sentences(factors)
     if pairs:
         for sentence in pairs:
             st.warning(md_escape(sentence))
     else:
         st.caption("No two factors move together closely (|r| > 0.8): no double counting.")
-    bumpy = explain.not_monotone(factors)
+    bumpy = evidence_words.not_monotone(factors)
     if bumpy:
         st.caption("Churn does not fall steadily as the points rise for: "
                    + md_escape(", ".join(bumpy)) + ". Their cut-offs or direction may need a look.")
@@ -182,7 +183,7 @@ st.subheader("Early warning", help=help_text("lead_time"))
 with st.spinner("Measuring how early churned accounts turned red..."):
     lead = renewal_evidence.lead_time(draft, choice)
 if lead.get("median_days") is None:
-    st.info(explain.lead_time_sentence(lead))
+    st.info(evidence_words.lead_time_sentence(lead))
 else:
     c1, c2, c3 = layout.card_row(3, "renewals-lead")
     c1.metric("Median lead time", f"{lead['median_days']:.0f} days",
@@ -194,7 +195,7 @@ else:
               help="Churned accounts with score history that were never red in the "
                    f"{lead['lookback_days']} days before churning: missed churn.")
     st.altair_chart(charts.lead_time_chart(lead["distribution"]), width="stretch")
-    st.caption(explain.lead_time_sentence(lead))
+    st.caption(evidence_words.lead_time_sentence(lead))
     red = lead.get("red_at_judge_date") or {}
     if red.get("recall") is not None:
         st.caption(f"Lead time looks at every snapshot before the churn date, including those "

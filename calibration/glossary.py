@@ -40,3 +40,26 @@ HELP = {
                        "signal twice; whose points move opposite ways (r < -0.8) cancel each "
                        "other out (check their directions).",
 }
+
+MORE_HELP = {
+    "auc_ci": "The range the AUC would plausibly fall in with another sample of accounts "
+              "(95% bootstrap interval over 1,000 resamples). A wide range means few accounts "
+              "or few churns: do not over-read small differences.",
+    "arr_weighted": "AUC where each pair of accounts counts by their ARR: does the score "
+                    "separate the accounts that carry the revenue?",
+    "reference": "Accounts the team already knows are healthy or struggling: healthy ones "
+                 "should be green, struggling ones red. Agreement = share in the expected "
+                 "band.",
+    "factor_r": "Correlation of this factor's points with renewal (0 = no relation).",
+    "factor_missing": "Share of judged accounts with no value for this factor.",
+    "factor_monotone": "Whether churn falls steadily as this factor's points rise. 'No' means "
+                       "its scoring rule (cut-offs, direction) may need a look.",
+    "common_traits": "How the factors of these accounts differ from accounts the score got "
+                     "right, largest standardised difference first (0.2 small, 0.5 medium, "
+                     "0.8+ large). Includes factors not in the score.",
+}
+
+
+def help_text(key: str) -> str:
+    """Plain-language help for a metric: :data:`HELP` first, then :data:`MORE_HELP`."""
+    return HELP.get(key) or MORE_HELP[key]

@@ -98,7 +98,7 @@ def test_horizon_out_of_range_is_a_clear_error(leaky_file, capsys):
 
 
 def test_double_counting_uses_the_configured_directions():
-    from calibration import explain, metrics
+    from calibration import evidence_words, metrics
 
     rng = np.random.default_rng(1)
     base = rng.uniform(0, 100, 400)
@@ -109,6 +109,6 @@ def test_double_counting_uses_the_configured_directions():
     against = metrics.factor_signal(opposed, ["a", "b"], churned)["double_counting"]
     assert [p["effect"] for p in same] == ["count_twice"]
     assert [p["effect"] for p in against] == ["cancel_out"]
-    assert "cancel each other out" in explain.double_counting_sentences(
+    assert "cancel each other out" in evidence_words.double_counting_sentences(
         {"double_counting": against})[0]
-    assert "twice" in explain.double_counting_sentences({"double_counting": same})[0]
+    assert "twice" in evidence_words.double_counting_sentences({"double_counting": same})[0]

@@ -29,7 +29,7 @@ import streamlit as st
 
 from calibration import early_warning, metrics
 from calibration.accounts import AccountTable
-from calibration.explain import ALL_ACCOUNTS
+from calibration.evidence_words import ALL_ACCOUNTS
 from calibration.scoring import assign_segments, combine, factor_points, guardrail_hits
 from calibration.validation import lead_time_plan, segment_labels
 from ui.evidence import BOOTSTRAP_RESAMPLES, LOOKBACK_DAYS
