@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration.accounts import DataError, QualityReport
 from calibration.autoconfig.outcome_values import (
     BLANK_LABEL,
     describe_outcomes,
@@ -17,6 +16,7 @@ from calibration.autoconfig.outcome_values import (
 from calibration.autoconfig.roles import ROLE_NAMES, roles_with_outcomes
 from calibration.autoconfig.starter import starter_config
 from calibration.config import ColumnRoles, ConfigError, missing_column_notes
+from calibration.data_quality import DataError, QualityReport
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
 from ui import deployment, state

@@ -1,4 +1,5 @@
-"""Load account data (CSV, Parquet, SQL), map column roles, and report data quality.
+"""Load account data (CSV, Parquet, SQL), map column roles, and report data quality
+(:mod:`calibration.data_quality`; files are read by :mod:`calibration.data_files`).
 
 Nothing is dropped silently: every excluded or unreadable row is counted and listed in the
 :class:`QualityReport`, with row numbers as a spreadsheet shows them (header = row 1).
@@ -6,24 +7,16 @@ Nothing is dropped silently: every excluded or unreadable row is counted and lis
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
 import hashlib
-import io
-import itertools
-import os
-import re
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from calibration import sizecheck
 from calibration.config import (
     BooleanRule,
     ColumnRoles,
@@ -31,12 +24,11 @@ from calibration.config import (
     MappingRule,
     check_columns,
 )
+from calibration.data_files import read_table
+from calibration.data_quality import DataError, QualityReport
 from calibration.dates import parse_dates
-from calibration.limits import LimitError, limits
 from calibration.values import as_boolean, as_number, is_blank, normalise_text
 
-MAX_LISTED_ROWS = 20
-Severity = Literal["error", "warning", "info"]
 OUTCOMES = ("churned", "renewed", "open")
 REFERENCE_WORDS = {
     "known_healthy": "known_healthy", "healthy": "known_healthy", "good": "known_healthy",
@@ -44,211 +36,6 @@ REFERENCE_WORDS = {
     "at risk": "known_struggling", "at_risk": "known_struggling", "unhealthy": "known_struggling",
 }
 
-
-# --------------------------------------------------------------------------- report
-@dataclass(frozen=True)
-class Issue:
-    """One data problem: what, where (column, rows) and what happens to those rows.
-
-    ``excluded`` marks issues whose rows were left out of the table; no row is counted by
-    two such issues, so rows read = rows used + the ``n_rows`` of the excluding issues.
-    """
-
-    severity: Severity
-    message: str
-    column: str | None = None
-    rows: tuple[int, ...] = ()
-    n_rows: int = 0
-    excluded: bool = False
-
-    def describe(self) -> str:
-        """One line: message plus the first listed rows."""
-        where = f"column {self.column!r}: " if self.column else ""
-        listed = ""
-        if self.rows:
-            more = f" and {self.n_rows - len(self.rows):,} more" if self.n_rows > len(
-                self.rows) else ""
-            listed = f" (rows {', '.join(str(r) for r in self.rows)}{more})"
-        return f"{self.severity.upper()}: {where}{self.message}{listed}"
-
-
-@dataclass
-class QualityReport:
-    """Everything found while loading: errors block use, warnings and notes inform."""
-
-    source: str
-    n_rows_read: int = 0
-    n_rows_used: int = 0
-    n_accounts: int = 0
-    issues: list[Issue] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Issue]:
-        """Issues that make the data unusable until fixed."""
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def n_rows_excluded(self) -> int:
-        """Rows left out by the issues above (each row counted once)."""
-        return sum(i.n_rows for i in self.issues if i.excluded)
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error."""
-        return not self.errors
-
-    def add(self, severity: Severity, message: str, column: str | None = None,
-            mask: np.ndarray | None = None, row_numbers: np.ndarray | None = None,
-            *, excluded: bool = False) -> None:
-        """Record an issue; ``mask`` selects the affected rows of ``row_numbers``."""
-        rows: tuple[int, ...] = ()
-        n_rows = 0
-        if mask is not None and row_numbers is not None:
-            hit = row_numbers[mask]
-            n_rows = int(hit.size)
-            rows = tuple(int(r) for r in hit[:MAX_LISTED_ROWS])
-        self.issues.append(Issue(severity, message, column, rows, n_rows, excluded))
-
-    def describe(self) -> str:
-        """Plain-text report for the CLI."""
-        head = (f"{self.source}: {self.n_rows_read:,} rows read, {self.n_rows_used:,} used, "
-                f"{self.n_accounts:,} accounts")
-        return "\n".join([head, *(f"  {i.describe()}" for i in self.issues)])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "source": self.source, "n_rows_read": self.n_rows_read,
-            "n_rows_used": self.n_rows_used, "n_accounts": self.n_accounts,
-            "issues": [
-                {"severity": i.severity, "column": i.column, "message": i.message,
-                 "rows": list(i.rows), "n_rows": i.n_rows, "excluded": i.excluded}
-                for i in self.issues
-            ],
-        }
-
-
-class DataError(ValueError):
-    """Data that cannot be used; carries the full report."""
-
-    def __init__(self, report: QualityReport) -> None:
-        self.report = report
-        super().__init__(report.describe())
-
-
-def _fail(source: str, message: str, column: str | None = None) -> DataError:
-    report = QualityReport(source)
-    report.add("error", message, column)
-    return DataError(report)
-
-
-# --------------------------------------------------------------------------- reading files
-def read_table(source: str | Path | bytes | io.IOBase, name: str | None = None) -> pd.DataFrame:
-    """Read a CSV (delimiter and encoding detected) or Parquet file into a DataFrame.
-
-    Raises :class:`DataError` with a specific message for unreadable input.
-    """
-    label = name or (str(source) if isinstance(source, str | Path) else "upload")
-    raw = _read_bytes(source, label)
-    if not raw.strip():
-        raise _fail(label, "the file is empty")
-    if raw[:4] == b"PAR1" or label.lower().endswith((".parquet", ".pq")):
-        return _read_parquet(raw, label)
-    return _read_csv(raw, label)
-
-
-def _read_bytes(source: Any, label: str) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, str | Path):
-        try:
-            with Path(source).open("rb") as handle:
-                _within_limits(label, lambda: limits().check(
-                    "max_data_mb", os.fstat(handle.fileno()).st_size / 2**20, "the file has"))
-                return handle.read()
-        except OSError as error:
-            raise _fail(label, f"cannot read the file: {error.strerror}") from None
-    return source.read()
-
-
-def _within_limits(label: str, check: Callable[[], None]) -> None:
-    try:
-        check()
-    except LimitError as error:
-        raise _fail(label, str(error)) from None
-
-
-def _read_parquet(raw: bytes, label: str) -> pd.DataFrame:
-    try:
-        shape, _ = sizecheck.parquet_shape(raw)
-    except Exception as error:  # pyarrow raises several unrelated types
-        raise _fail(label, f"not a readable Parquet file ({type(error).__name__}: {error})") \
-            from None
-    _within_limits(label, lambda: sizecheck.check(shape, "the file has"))
-    try:
-        return sizecheck.read_parquet(raw, "the file has")
-    except LimitError as error:
-        raise _fail(label, str(error)) from None
-    except Exception as error:  # pyarrow raises several unrelated types
-        raise _fail(label, f"not a readable Parquet file ({type(error).__name__}: {error})") \
-            from None
-
-
-def _decode(raw: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
-            "utf-8-sig",):
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("cp1252", errors="replace"), "cp1252"
-
-
-def _read_csv(raw: bytes, label: str) -> pd.DataFrame:
-    text, encoding = _decode(raw)
-    sample = text[:65536]
-    try:
-        delimiter = csv.Sniffer().sniff(sample.split("\n", 20)[0] + "\n", ",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    _within_limits(label, lambda: sizecheck.check(sizecheck.csv_shape(text, delimiter),
-                                                  "the file has"))
-    # index_col=False: without it pandas silently turns the first column(s) into the index
-    # when the first data row has more fields than the header, shifting every value.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, low_memory=False,
-                                skipinitialspace=True, index_col=False)
-        except (pd.errors.ParserError, ValueError) as error:
-            raise _fail(label, _csv_error_message(error, delimiter)) from None
-    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        _check_first_row(text, delimiter, len(frame.columns), label)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.attrs["encoding"] = encoding
-    frame.attrs["delimiter"] = delimiter
-    return frame
-
-
-def _csv_error_message(error: Exception, delimiter: str) -> str:
-    shown = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delimiter, delimiter)
-    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-    if fields:
-        want, line, saw = fields.groups()
-        return (f"not a readable CSV file: row {line} has {saw} fields but the header has "
-                f"{want} (separator: {shown}); check the separator and quotes in that row")
-    return f"not a readable CSV file ({shown}-separated): {error}"
-
-
-def _check_first_row(text: str, delimiter: str, n_columns: int, label: str) -> None:
-    """Refuse a first data row with more non-blank fields than the header."""
-    try:
-        records = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 2))
-    except csv.Error:
-        return
-    if len(records) == 2 and any(v.strip() for v in records[1][n_columns:]):
-        raise _fail(label, f"not a readable CSV file: row 2 has {len(records[1])} fields but "
-                    f"the header has {n_columns}; check the separator and quotes in that row")
 
 
 # --------------------------------------------------------------------------- prepared table

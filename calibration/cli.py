@@ -105,10 +105,10 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
-    from calibration.accounts import DataError
     from calibration.cli_common import BadInput
     from calibration.cli_output import OutputRefused, check_output
     from calibration.config import ConfigError
+    from calibration.data_quality import DataError
 
     try:
         check_output(args)

@@ -173,8 +173,8 @@ def _guarded(run):
     """Turn a ValueError from the computation into a clean error message (exit 1)."""
 
     def wrapper(args: argparse.Namespace) -> int:
-        from calibration.accounts import DataError
         from calibration.config import ConfigError
+        from calibration.data_quality import DataError
 
         try:
             return run(args)

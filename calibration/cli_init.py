@@ -9,11 +9,12 @@ from calibration.cli import EXTRA_COMMANDS
 
 
 def _init(args: argparse.Namespace) -> int:
-    from calibration.accounts import DataError, QualityReport, read_table
     from calibration.autoconfig.outcome_values import detect_outcome_values
     from calibration.autoconfig.roles import detect_roles
     from calibration.autoconfig.starter import default_factor_columns, starter_config
     from calibration.configfile import write_config
+    from calibration.data_files import read_table
+    from calibration.data_quality import DataError, QualityReport
 
     frame = read_table(args.data)
     roles = detect_roles(frame)

@@ -91,7 +91,8 @@ def read_tags_file(path: str | Path) -> dict[str, str]:
     """Tags from a CSV file with columns ``account_id`` and ``tag`` (healthy / struggling,
     or known_healthy / known_struggling); raises ValueError naming the file, row and value
     that cannot be read."""
-    from calibration.accounts import DataError, read_table
+    from calibration.data_files import read_table
+    from calibration.data_quality import DataError
 
     name = Path(path).name
     try:

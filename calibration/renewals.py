@@ -19,18 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.accounts import (
-    AccountTable,
-    DataError,
-    QualityReport,
-    _closest,
-    _dates,
-    _outcomes,
-    normalise_ids,
-    prepare,
-    read_table,
-)
+from calibration.accounts import AccountTable, _closest, _dates, _outcomes, normalise_ids, prepare
 from calibration.config import ColumnRoles, Config
+from calibration.data_files import read_table
+from calibration.data_quality import DataError, QualityReport
 
 CANONICAL = ("account_id", "renewal_date", "outcome", "arr")
 
@@ -65,7 +57,7 @@ def prepare_renewals(frame: pd.DataFrame, roles: ColumnRoles, source: str = "ren
 
     Blank account ids are excluded (listed); unreadable renewal dates become unknown (the
     decision is then reported as having no renewal date); unknown outcome labels are an
-    error naming the labels and rows. Raises :class:`~calibration.accounts.DataError`.
+    error naming the labels and rows. Raises :class:`~calibration.data_quality.DataError`.
     """
     report = QualityReport(source, n_rows_read=len(frame))
     row_number = np.arange(len(frame)) + 2
@@ -149,7 +141,7 @@ def load_with_renewals(data: str | Path, config: Config, renewals: str | Path | 
     """Read the snapshot file (and the renewals file, when given) with the config's roles.
 
     Returns the table (renewals attached) and the renewals table's quality report (None
-    without one). Raises :class:`~calibration.accounts.DataError` naming the file.
+    without one). Raises :class:`~calibration.data_quality.DataError` naming the file.
     """
     frame = read_table(data)
     if renewals is None:

@@ -41,9 +41,9 @@ def telco_draft(drafts: Path) -> str:
 
     os.environ["HSC_DRAFTS_DIR"] = str(drafts)
     import ui.state as state
-    from calibration.accounts import read_table
     from calibration.autoconfig.roles import detect_roles
     from calibration.autoconfig.starter import default_factor_columns, starter_config
+    from calibration.data_files import read_table
 
     frame = read_table(TELCO)
     roles = detect_roles(frame)

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.accounts import DataError, prepare, read_table
+from calibration.accounts import prepare
 from calibration.config import ColumnRoles
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from tests.conftest import make_config
 
 ROLES = ColumnRoles(account_id="id", snapshot_date="date", segment=None, arr="arr",

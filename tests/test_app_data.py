@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from calibration.accounts import DataError, read_table
 from calibration.autoconfig.roles import detect_roles
 from calibration.autoconfig.starter import default_factor_columns, starter_config
 from calibration.config import ConfigError, load_config
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from calibration.scoring import score_frame
 from tests.apptest_support import assert_clean, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA, TELCO

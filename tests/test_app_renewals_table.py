@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from calibration.accounts import DataError
 from calibration.cli import main
 from calibration.config import Config
+from calibration.data_quality import DataError
 from tests import layouts
 from tests.apptest_support import assert_clean, metric, run_app
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.accounts import prepare, read_table
+from calibration.accounts import prepare
 from calibration.autoconfig.outcome_values import (
     churn_flags,
     describe_outcomes,
@@ -31,6 +31,7 @@ from calibration.config import (
     MappingRule,
     config_from_json,
 )
+from calibration.data_files import read_table
 from calibration.scoring import rule_points, score_frame
 from tests.conftest import DEMO_DATA, TELCO, make_config
 

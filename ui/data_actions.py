@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from calibration.accounts import DataError, QualityReport, prepare, read_table
+from calibration.accounts import prepare
 from calibration.autoconfig.roles import initial_roles
 from calibration.autoconfig.starter import (
     candidate_factor_columns,
@@ -19,6 +19,8 @@ from calibration.autoconfig.starter import (
 )
 from calibration.config import ColumnRoles, Config, check_columns, load_config
 from calibration.configfile import import_config
+from calibration.data_files import read_table
+from calibration.data_quality import DataError, QualityReport
 from calibration.demo import DEMO_CONFIG, DEMO_DATA
 from calibration.limits import LimitError
 from calibration.sandbox import SqlRefused, check_select, run_select

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from calibration.accounts import DataError
+from calibration.data_quality import DataError
 from calibration.glossary import HELP
 from calibration.store import StoreError, ago, recent_drafts
 from ui import drafts

@@ -18,8 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from calibration import alarms, metrics
-from calibration.accounts import AccountTable, DataError, prepare, read_table
+from calibration.accounts import AccountTable, prepare
 from calibration.config import ColumnRoles, Config, missing_column_notes
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from calibration.decisions import Decisions
 from calibration.reference_tags import apply_tags, tags_key
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles

@@ -6,9 +6,9 @@ import io
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from calibration.accounts import QualityReport
 from calibration.cli import main
 from calibration.config import ColumnRoles, Config
+from calibration.data_quality import QualityReport
 from tests.conftest import make_config
 
 HEADER = "id,usage,tickets,outcome,arr\n"

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.accounts import DataError, prepare, read_table
+from calibration.accounts import prepare
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from tests.robustness.support import (
     DATED_ROLES,
     GOOD_ROWS,

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calibration.accounts import DataError
+from calibration.data_quality import DataError
 from tests.conftest import DEMO_CONFIG, DEMO_DATA, ROOT
 from tests.robustness.support import run_cli
 

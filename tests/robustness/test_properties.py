@@ -7,8 +7,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calibration.accounts import AccountTable, DataError, prepare, read_table
+from calibration.accounts import AccountTable, prepare
 from calibration.config import ConfigError
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from calibration.demo import DEMO_CONFIG
 from tests.robustness.support import ROLES, assert_accounted, config
 

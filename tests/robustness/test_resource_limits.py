@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from calibration.accounts import DataError, read_table
+from calibration.data_files import read_table
+from calibration.data_quality import DataError
 from calibration.limits import LimitError, Limits
 from calibration.sizecheck import csv_shape, parquet_shape
 from tests.conftest import DEMO_CONFIG, DEMO_DATA, ROOT

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibration.accounts import DataError
+from calibration.data_quality import DataError
 from calibration.limits import LimitError, Limits
 from calibration.sandbox import SqlRefused, check_select, run_select
 from tests.conftest import DEMO_DATA, ROOT
