@@ -132,7 +132,8 @@ WRITE = textwrap.dedent("""
 """)
 MEASURE = textwrap.dedent("""
     import json, sys
-    from calibration.accounts import DataError, read_table
+    from calibration.data_files import read_table
+    from calibration.data_quality import DataError
     raw = open(sys.argv[1], "rb").read()
     try:
         read_table(raw, "forty-million.parquet")
