@@ -20,7 +20,7 @@ ws, table = state.workspace_and_table()
 
 config = ws.draft
 draft = state.evaluate(ws, config, table)
-result, rows = draft.result, draft.rows  # result: every snapshot (history, falling scores)
+rows = draft.rows  # per judged decision, its snapshot row (scores: draft.judged_result)
 frame = table.frame
 judged_frame = draft.view.frame
 judged = draft.judged  # one entry per renewal decision: outcome, renewal date, ARR
@@ -52,11 +52,16 @@ ACCOUNT_COLUMNS = {
     "Score": st.column_config.NumberColumn(format="%.1f"),
 }
 
+# Only the open tab runs (on_change="rerun"): a tab's work is done when it is looked at, so
+# the page's first visit costs the first tab only (One account and Falling scores need
+# history; Factor by factor draws a chart per factor).
 tab_missed, tab_one, tab_factors, tab_reference, tab_falling = st.tabs([
     "Accounts the score missed", "One account, explained", "Factor by factor",
-    "Reference accounts", "Falling scores"])
+    "Reference accounts", "Falling scores"], key="acct::tab", on_change="rerun")
+groups = explain.misscored_groups(band, churned)
 
-with tab_factors:
+def factors_tab() -> None:
+    """Renewed vs churned, factor by factor (judged decisions)."""
     # --------------------------------------------------------------------------- side by side
     st.header("Renewed vs churned, factor by factor")
     st.caption("Each factor on the judged accounts. Numbers: renewed accounts above the axis, "
@@ -84,7 +89,8 @@ with tab_factors:
             st.altair_chart(charts.factor_comparison_chart(values, churned, title, kind),
                             width="stretch")
 
-with tab_reference:
+def reference_tab() -> None:
+    """Agreement of the bands with the known (tagged or labelled) accounts."""
     st.subheader("Reference accounts", help=help_text("reference"))
     reference = draft.metrics["reference"]
     if reference.get("confusion") is None or not reference.get("n_labelled"):
@@ -113,11 +119,11 @@ with tab_reference:
                 st.dataframe(account_table(wrong), hide_index=True, width="stretch",
                              column_config=ACCOUNT_COLUMNS)
 
-with tab_missed:
+def missed_tab() -> None:
+    """Surprise churn and false alarms, and what they have in common."""
     # --------------------------------------------------------------------------- misses
     st.header("Accounts the score missed")
     traits = explain.trait_columns(judged_frame, config)
-    groups = explain.misscored_groups(band, churned)
     surprise, alarms = draft.metrics["surprise_churn"], draft.metrics["false_alarms"]
     tab_surprise, tab_alarms = st.tabs([f"Surprise churn ({surprise['count']:,})",
                                         f"False alarms ({alarms['count']:,})"])
@@ -150,11 +156,11 @@ with tab_missed:
                 in_score = "" if weights.get(trait["factor"], 0) > 0 else " *(not in the score)*"
                 st.markdown(f"- {md_escape(trait['sentence'])}{in_score}")
 
-with tab_one:
+def one_account_tab() -> None:
+    """One account's score explained, its tag, and its score history."""
     # --------------------------------------------------------------------------- one account
     st.header("One account, explained")
-    row_of = explain.explained_rows(table.account_id, table.snapshot_date, rows)
-    ids = sorted(row_of, key=str)
+    row_of, ids = state.explained_accounts(draft)
     names = state.account_names(ws, table, name_column)
     surprise = groups["surprise_churn"]["mask"]
     default_id = None
@@ -176,7 +182,7 @@ with tab_one:
                           help="Defaults to the largest-ARR surprise churn.")
     row = row_of[chosen]
     raw_values = {f.name: frame[f.column].iloc[row] for f in config.factors}
-    row_points, row_result = state.explain_rows(draft, np.array([row]))
+    row_points, row_result = state.score_rows(draft, np.array([row]), explain=True)
     story = explain.account_explanation(config, row_points, row_result, 0, raw_values)
     judged_here = np.flatnonzero(rows == row)
     when = pd.Timestamp(table.snapshot_date[row])
@@ -273,9 +279,10 @@ with tab_one:
         st.info("This data has a single snapshot per account, so there is no score history.")
     else:
         mine = np.flatnonzero(table.account_id == chosen)
+        mine_result = state.score_rows(draft, mine)[1]  # this account's rows only
         past = history.band_history(pd.DataFrame({
             "account_id": table.account_id[mine], "snapshot_date": table.snapshot_date[mine],
-            "score": result.score[mine], "band": result.band[mine]}), chosen)
+            "score": mine_result.score, "band": mine_result.band}), chosen)
         seg_bands = story["segment"]
         st.altair_chart(charts.history_chart(past, seg_bands["red_max"], seg_bands["yellow_max"]),
                         width="stretch")
@@ -288,7 +295,8 @@ with tab_one:
         else:
             st.caption(f"The band never changed over {len(past)} snapshots.")
 
-with tab_falling:
+def falling_tab() -> None:
+    """Open accounts whose score fell, and whether falls warned of churn."""
     # --------------------------------------------------------------------------- falling scores
     st.header("Falling scores", help="A green account that was 95 and is now 75 is telling you "
               "something before it turns red. Accounts with no decided renewal yet: the ones you "
@@ -328,3 +336,11 @@ with tab_falling:
                              "change": st.column_config.NumberColumn("Change", format="%+.1f"),
                              "arr": st.column_config.NumberColumn("ARR ($)",
                                                                   format="localized")})
+
+
+for tab, body in ((tab_missed, missed_tab), (tab_one, one_account_tab),
+                  (tab_factors, factors_tab), (tab_reference, reference_tab),
+                  (tab_falling, falling_tab)):
+    if tab.open:
+        with tab:
+            body()

@@ -44,6 +44,32 @@ def frame_with(at, column: str) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe if column in d.value.columns]
 
 
+def open_tab(at, label: str):
+    """Select one of the Accounts tabs (only the open tab runs) and rerun."""
+    at.session_state["acct::tab"] = label
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def accounts_tab(label: str, draft_id: str | None = None):
+    return open_tab(run_app(page="accounts", draft_id=draft_id), label)
+
+
+ONE = "One account, explained"
+
+
+def test_only_the_open_tab_runs():
+    at = run_app(page="accounts")
+    assert metric(at, "Surprise churn (accounts)")  # the first tab
+    assert not any(s.key == "acct::pick" for s in at.selectbox)
+    assert not any(s.key == "acct::fall_points" for s in at.slider)
+    assert not at.get("vega_lite_chart")  # no factor, contribution or history chart yet
+    open_tab(at, "Falling scores")
+    assert any(s.key == "acct::fall_points" for s in at.slider)
+    assert not any(m.label == "Surprise churn (accounts)" for m in at.metric)
+
+
 def test_misses_equal_validation(demo):
     config, _, _, evidence = demo
     at = run_app(page="accounts")
@@ -58,18 +84,21 @@ def test_misses_equal_validation(demo):
     count, arr = independent.surprise_churn(independent.judged_accounts(demo[1], config))
     assert metric(at, "Surprise churn (accounts)") == f"{count:,}"
     assert metric(at, "Surprise churn ARR") == f"${arr:,.0f}"
-    agreement = evidence["reference"]["value"]
-    assert metric(at, "Agreement with bands") == f"{agreement:.0%}"
     traits = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(traits) == 10  # top 5 traits for each kind of miss
-    # one factor distribution chart per weighted factor, plus contributions and history
+    agreement = evidence["reference"]["value"]
+    assert metric(open_tab(at, "Reference accounts"), "Agreement with bands") == (
+        f"{agreement:.0%}")
+    # one factor distribution chart per weighted factor
     weighted = [f for f in config.factors if f.weight > 0 and config.group_weight(f.group) > 0]
-    assert len(at.get("vega_lite_chart")) == len(weighted) + 2
+    assert len(open_tab(at, "Factor by factor").get("vega_lite_chart")) == len(weighted)
+    # one account: its contributions and its history
+    assert len(open_tab(at, ONE).get("vega_lite_chart")) == 2
 
 
 def test_drill_down_defaults_to_largest_surprise_churn(demo):
     _, table, _, evidence = demo
-    at = run_app(page="accounts")
+    at = accounts_tab(ONE)
     ids = np.array(evidence["surprise_churn"]["ids"], dtype=object)
     rows = judged_rows(table).rows
     surprise = rows[np.isin(table.account_id[rows], ids)]
@@ -83,7 +112,7 @@ def contributions_shown(at) -> pd.DataFrame:
 
 def test_drill_down_contributions_sum_to_score(demo):
     _, table, scored, _ = demo
-    at = run_app(page="accounts")
+    at = accounts_tab(ONE)
     account = "ACC-00001"  # an open account: explained on its latest snapshot
     at.selectbox(key="acct::pick").set_value(account).run()
     assert_clean(at)
@@ -116,7 +145,7 @@ def test_drill_down_with_guardrail_cap(demo, guardrail_draft):
     rows = judged_rows(table).rows
     capped = rows[scored.result.guardrail_points[rows] < -5]
     row = capped[0]
-    at = run_app(page="accounts", draft_id=draft_id)
+    at = accounts_tab(ONE, draft_id=draft_id)
     at.selectbox(key="acct::pick").set_value(table.account_id[row]).run()
     assert_clean(at)
     shown = contributions_shown(at)
@@ -133,7 +162,7 @@ def test_drill_down_with_guardrail_cap(demo, guardrail_draft):
 
 
 def test_script_name_is_shown_as_text(demo):
-    at = run_app(page="accounts")
+    at = accounts_tab(ONE)
     at.selectbox(key="acct::pick").set_value(SCRIPT_ACCOUNT).run()
     assert_clean(at)
     pick = at.selectbox(key="acct::pick")
@@ -150,14 +179,14 @@ def test_script_name_is_shown_as_text(demo):
 
 def test_single_snapshot_drill_down_says_no_history(tmp_path, isolated_drafts):
     single_snapshot_workspace(tmp_path, "singlesnap0001")
-    at = run_app(page="accounts", draft_id="singlesnap0001")
+    at = accounts_tab(ONE, draft_id="singlesnap0001")
     assert any("no score history" in i.value for i in at.info)
 
 
 def test_falling_scores_lists_open_accounts_from_calibration():
     from calibration.validation import falling_accounts
 
-    at = run_app(page="accounts")
+    at = accounts_tab("Falling scores")
     at.slider(key="acct::fall_points").set_value(15).run()
     assert_clean(at)
     config = load_config(DEMO_CONFIG)
@@ -172,7 +201,7 @@ def test_falling_scores_lists_open_accounts_from_calibration():
 def test_shareable_explanation_is_offered_and_escaped():
     from calibration.report import explain_account
 
-    at = run_app(page="accounts")
+    at = accounts_tab(ONE)
     labels = [b.label for b in at.get("download_button")]
     assert "Explanation to share with the customer (HTML)" in labels
     config = load_config(DEMO_CONFIG)
@@ -186,7 +215,7 @@ def test_accounts_is_in_tabs_and_factor_charts_fit_their_kind(demo):
     """Tabs instead of one 5,000 px page; a yes/no factor is two bars (share yes), a
     category factor bars per category, a number a back-to-back histogram."""
     _, table, *_ = demo
-    at = run_app(page="accounts")
+    at = accounts_tab("Factor by factor")
     labels = [t.label for t in at.tabs]
     outer = ["Accounts the score missed", "One account, explained", "Factor by factor",
              "Reference accounts", "Falling scores"]
@@ -242,7 +271,7 @@ def test_tagged_accounts_count_in_the_reference_agreement_on_calibrate(demo):
     green_healthy = judged[(judged["label"] == "known_healthy") & (judged["band"] == 2)]
     new_id, flipped_id = red_unlabelled["account_id"].iloc[0], green_healthy["account_id"].iloc[0]
 
-    at = run_app(page="accounts")
+    at = accounts_tab(ONE)
     for account, tag in ((new_id, "struggling"), (flipped_id, "struggling")):
         at.selectbox(key="acct::pick").set_value(account).run()
         at.radio(key=f"acct::tag::{account}").set_value(tag).run()
@@ -276,7 +305,7 @@ def test_tagged_accounts_count_in_the_reference_agreement_on_calibrate(demo):
     assert next(m.value for m in again.metric
                 if m.label == "Known accounts in the right band") == formatting.percent(rate)
     # clearing a tag gives the column back
-    at.switch_page("app_pages/accounts.py").run()
+    open_tab(at.switch_page("app_pages/accounts.py"), ONE)
     at.selectbox(key="acct::pick").set_value(flipped_id).run()
     at.radio(key=f"acct::tag::{flipped_id}").set_value("none").run()
     at.switch_page("app_pages/calibrate.py").run()

@@ -23,6 +23,7 @@ from calibration.config import ColumnRoles, Config, missing_column_notes
 from calibration.data_files import read_table
 from calibration.data_quality import DataError
 from calibration.decisions import Decisions
+from calibration.explain import explained_rows
 from calibration.reference_tags import apply_tags, tags_key
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
 from calibration.scoring import (
@@ -212,6 +213,35 @@ def explain_rows(evaluation: Evaluation, rows: np.ndarray
     some_hits = GuardrailHits(hits.cap[rows], hits.rule[rows], hits.names)
     return matrix, combine(matrix, evaluation.config, evaluation.segments[rows], some_hits,
                            explain=True)
+
+
+def score_rows(evaluation: Evaluation, rows: np.ndarray, *, explain: bool = False
+               ) -> tuple[FactorMatrix, ScoreResult]:
+    """Points and scores of a few table rows computed from those rows alone (scoring is
+    row by row, so the numbers are those of every-row scoring): one account's history
+    without scoring all 1.8M snapshots. Row ``i`` of both is table row ``rows[i]``;
+    ``explain`` adds contributions and sub-scores."""
+    frame = evaluation.table.frame.iloc[np.asarray(rows)]
+    config = evaluation.config
+    segments = assign_segments(frame, config)
+    matrix = factor_points(frame, config, segments)
+    return matrix, combine(matrix, config, segments, guardrail_hits(frame, config),
+                           explain=explain)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _explained_accounts(file_key: str, roles_json: str, horizon: int, _table: AccountTable,
+                        _rows: np.ndarray) -> tuple[dict[Any, int], list[Any]]:
+    row_of = explained_rows(_table.account_id, _table.snapshot_date, _rows)
+    return row_of, sorted(row_of, key=str)
+
+
+def explained_accounts(evaluation: Evaluation) -> tuple[dict[Any, int], list[Any]]:
+    """Account id -> the row that explains it (its judged row, else its latest), and the
+    ids sorted as text; cached per data and horizon for all sessions (read-only)."""
+    return _explained_accounts(evaluation.file_key, evaluation.config.columns.model_dump_json(),
+                               evaluation.judged.horizon_days or 0, evaluation.table,
+                               evaluation.rows)
 
 
 def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
