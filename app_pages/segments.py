@@ -7,9 +7,8 @@ import streamlit as st
 
 from calibration.config import ConfigError, Segment, SegmentMatch, config_from_dict
 from calibration.glossary import HELP
-from calibration.history import latest_rows
-from calibration.scoring import Scored
-from calibration.validation import by_config_segment
+from calibration.scoring import assign_segments
+from calibration.validation import segment_config_metrics
 from calibration.weights import apply_segment_flat_weights, flat_weights
 from ui import state
 from ui.text import judged_when, md_escape
@@ -68,20 +67,36 @@ def on_segment_bands(index: int) -> None:
     ws.set_draft(config_from_dict(raw))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def few_valued_columns(data: str, _table) -> list[str]:
+    """Columns with at most 30 distinct values (segment candidates), once per data."""
+    frame = _table.frame
+    return [c for c in frame.columns if frame[c].nunique(dropna=True) <= 30 and c not in (
+        _table.roles.account_id, _table.roles.outcome)]
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def column_values(data: str, column: str, _table) -> list[str]:
+    """A column's distinct values as text, sorted (distinct first: few values to format)."""
+    return sorted(_table.frame[column].dropna().drop_duplicates().astype(str).unique())
+
+
 # --------------------------------------------------------------------------- metrics
 if error := st.session_state.pop("segments_error", None):
     st.error(error)
 
-scored = Scored(draft.matrix, draft.segments, draft.hits, draft.result)
-summary = by_config_segment(table, ws.draft, scored, ws.horizon_days)
-latest = latest_rows(table.canonical())
+# judged decisions and latest snapshots only: never every snapshot row
+judged_result = draft.judged_result
+summary = segment_config_metrics(ws.draft, draft.judged, judged_result.score,
+                                 judged_result.band, judged_result.segment)
+segment_now = assign_segments(table.frame.iloc[state.latest_rows(draft)], ws.draft)
 rows = []
 for item in summary:
     m = item["metrics"]
     red = next((b for b in m["bands"] if b["band"] == "red"), {})
     rows.append({
         "Config used": item["segment"],
-        "Accounts now": int((draft.result.segment[latest] == item["code"]).sum()),
+        "Accounts now": int((segment_now == item["code"]).sum()),
         "Accounts judged": m["n_scored"],
         "Churned": m["n_churned"],
         "AUC": m["auc"]["value"], "Surprise churn": m["surprise_churn"]["count"],
@@ -126,16 +141,14 @@ for index, segment in enumerate(ws.draft.segments):
                   on_click=remove_segment, args=(index,))
 
 with st.expander("Add a segment", expanded=not ws.draft.segments):
-    candidates = [c for c in table.frame.columns
-                  if table.frame[c].nunique(dropna=True) <= 30 and c not in (
-                      table.roles.account_id, table.roles.outcome)]
+    candidates = few_valued_columns(state.data_key(ws), table)
     if not candidates:
         st.caption("No column with a handful of values to segment on.")
     else:
         default = next((i for i, c in enumerate(candidates) if "stage" in c.lower()), 0)
         column = st.selectbox("Match on column", candidates, index=default,
                               key="seg::new::column")
-        values = sorted(table.frame[column].dropna().astype(str).unique())
+        values = column_values(state.data_key(ws), column, table)
         st.multiselect("Accounts whose value is", values, key="seg::new::values")
         st.text_input("Segment name", key="seg::new::name", placeholder="Onboarding")
         st.button("Add segment", on_click=add_segment, type="primary")

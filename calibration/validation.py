@@ -20,7 +20,8 @@ from calibration.decisions import DEFAULT_HORIZON_DAYS, Decisions
 from calibration.scoring import Scored, ScoreResult
 
 __all__ = ["DEFAULT_HORIZON_DAYS", "by_config_segment", "drop_signal", "falling_accounts",
-           "judged_rows", "lead_time_by_segment", "lead_time_plan", "segment_labels", "validate"]
+           "judged_rows", "lead_time_by_segment", "lead_time_plan", "segment_config_metrics",
+           "segment_labels", "validate"]
 
 
 def judged_rows(table: AccountTable, horizon_days: int = DEFAULT_HORIZON_DAYS) -> Decisions:
@@ -153,13 +154,21 @@ def by_config_segment(table: AccountTable, config: Config, scored: Scored,
     judged = judged_rows(table, horizon_days)
     rows = judged.rows
     result = scored.result
+    return segment_config_metrics(config, judged, result.score[rows], result.band[rows],
+                                  result.segment[rows])
+
+
+def segment_config_metrics(config: Config, judged: Decisions, score: np.ndarray,
+                           band: np.ndarray, segment: np.ndarray) -> list[dict[str, Any]]:
+    """:func:`by_config_segment` from the judged decisions and their rows' ``score``,
+    ``band`` and segment config index (one entry per decision, e.g. the app's cached
+    judged-row scores)."""
     names = [*(s.name for s in config.segments), "Default"]
     out = []
     for code, name in zip([*range(len(config.segments)), -1], names, strict=True):
-        mask = result.segment[rows] == code
-        mine = rows[mask]
+        mask = segment == code
         evidence = metrics.evaluate(
-            result.score[mine], judged.churned[mask], result.band[mine],
+            score[mask], judged.churned[mask], band[mask],
             arr=judged.arr[mask], ids=judged.account_id[mask], include_logit=False,
             include_factors=False)
         out.append({"segment": name, "code": code, "metrics": evidence})

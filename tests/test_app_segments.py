@@ -52,6 +52,13 @@ def test_add_onboarding_segment_and_tune_it():
         else:
             assert shown.loc[item["segment"], "AUC"] == pytest.approx(auc)
     assert shown["Accounts now"].sum() == 3000
+    # accounts now: each account's latest snapshot (pandas, by hand) matched on its stage
+    frame = pd.read_parquet(DEMO_DATA).sort_values(["account_id", "snapshot_date"])
+    latest = frame.groupby("account_id").tail(1)
+    onboarding = int((latest["lifecycle_stage"].str.strip().str.casefold() == "onboarding").sum())
+    assert 0 < onboarding < 3000
+    assert shown.loc["Onboarding", "Accounts now"] == onboarding
+    assert shown.loc["Default", "Accounts now"] == 3000 - onboarding
     # and by a pandas groupby of the judged accounts (not by_config_segment)
     judged = independent.judged_accounts(table, config, columns=("lifecycle_stage",))
     judged["config"] = np.where(judged["lifecycle_stage"].str.strip().str.casefold()

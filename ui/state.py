@@ -244,6 +244,18 @@ def explained_accounts(evaluation: Evaluation) -> tuple[dict[Any, int], list[Any
                                evaluation.rows)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _latest_rows(file_key: str, _table: AccountTable) -> np.ndarray:
+    from calibration.history import latest_rows as latest
+
+    return latest(_table.canonical())
+
+
+def latest_rows(evaluation: Evaluation) -> np.ndarray:
+    """Sorted positions of each account's latest snapshot, cached per data (read-only)."""
+    return _latest_rows(evaluation.file_key, evaluation.table)
+
+
 def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
              *, explain: bool = False) -> Evaluation:
     """Score ``config`` on the workspace's judged rows and compute the slider-speed metrics.
