@@ -23,21 +23,19 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.app_server import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+
 CACHE = ROOT / ".bench"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 BARE_APP = '''import streamlit as st
 
 value = st.slider("Bare slider", 0, 100, 50, key="bare")
@@ -69,46 +67,6 @@ PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Calib
 
 
 # --------------------------------------------------------------------------- servers
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(app: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
-    """``streamlit run`` on a free port; returns the URL once healthy."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return url, process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise TimeoutError(f"{app} did not become healthy")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """Terminate (then kill) one server this script started."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def rss_mb(pid: int) -> dict[str, float]:
     """Resident memory now and at its peak (MB) of one process."""
     fields = {}

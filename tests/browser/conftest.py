@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.browser.app_server import CHROMIUM_ARGS, stop_server
+from tests.browser.app_server import start_server as start_app
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def chromium_path() -> str:
@@ -35,49 +31,11 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"app did not become healthy at {url}")
-
-
 def start_server(tmp_path: Path, app: str = "app.py",
                  env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
-    """Start `streamlit run` on a free loopback port with its own drafts folder (``env``:
-    extra environment settings, e.g. ``HSC_SQL_BOX``)."""
-    port = free_port()
-    env = {**os.environ, "HSC_DRAFTS_DIR": str(tmp_path / "drafts"), **(env or {})}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, process)
-    return url, process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """Terminate the server, killing it if it does not stop within 15 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """Start the app (:func:`tests.browser.app_server.start_server`) with its own drafts
+    folder under ``tmp_path`` (``env``: extra environment settings, e.g. ``HSC_SQL_BOX``)."""
+    return start_app(app, {"HSC_DRAFTS_DIR": str(tmp_path / "drafts"), **(env or {})})
 
 
 @pytest.fixture
