@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, explain, history
+from calibration import charts, explain, formatting, history, outcomes
 from calibration.config import BooleanRule, MappingRule
 from calibration.glossary import help_text
 from calibration.report import explain_account
@@ -102,7 +102,7 @@ def reference_tab() -> None:
         left, right = st.columns([0.4, 0.6])
         with left:
             agreement = components.value(reference)
-            st.metric("Agreement with bands", "n/a" if agreement is None else f"{agreement:.0%}",
+            st.metric(outcomes.REFERENCE_LABEL, formatting.percent(agreement),
                       help=help_text("reference"))
             st.caption(f"{reference['healthy_red']:,} known-healthy accounts are red and "
                        f"{reference['struggling_green']:,} known-struggling accounts are green.")
@@ -139,8 +139,8 @@ def missed_tab() -> None:
             a, b = st.columns(2)
             a.metric(count_label, f"{draft.metrics[key]['count']:,}", help=help_text(key))
             arr_total = draft.metrics[key]["arr"]
-            b.metric(arr_label, "n/a" if arr_total is None else f"${arr_total:,.0f}",
-                     help=help_text(key))
+            b.metric(arr_label, formatting.money(arr_total),
+                     help=f"The ARR of the accounts that {what}.")
             if not group["mask"].any():
                 st.success(f"No judged account {what}.")
                 continue

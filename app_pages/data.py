@@ -21,7 +21,7 @@ from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
 from ui import deployment, state
 from ui.data_actions import WIDGET_PREFIX
-from ui.text import md_escape
+from ui.text import issue_text, md_escape
 
 DEMO, UPLOAD, SQL = "Demo data", "Upload a file (CSV or Parquet)", "SQL query (DuckDB)"
 TEAM = "Team database"
@@ -59,8 +59,7 @@ def show_report(report: QualityReport) -> None:
                f"{report.n_accounts:,} accounts")
     boxes = {"error": st.error, "warning": st.warning, "info": st.info}
     for issue in report.issues:
-        text = issue.describe().split(": ", 1)[1]
-        boxes[issue.severity](md_escape(text), icon={"error": ":material/error:",
+        boxes[issue.severity](issue_text(issue), icon={"error": ":material/error:",
                                                  "warning": ":material/warning:",
                                                  "info": ":material/info:"}[issue.severity])
     if not report.issues:

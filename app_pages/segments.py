@@ -100,7 +100,7 @@ for item in summary:
         "Accounts judged": m["n_scored"],
         "Churned": m["n_churned"],
         "AUC": m["auc"]["value"], "Surprise churn": m["surprise_churn"]["count"],
-        "Red churn rate": red.get("churn_rate"),
+        "Red list precision": red.get("churn_rate"),
         "Note": m["auc"].get("reason") or "; ".join(m.get("warnings", [])),
     })
 st.subheader("How each segment's score performs")
@@ -109,7 +109,7 @@ st.caption("**Accounts now**: accounts whose latest snapshot uses that config. *
            "(an onboarding segment may have none: renewals usually come after onboarding).")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
     "AUC": st.column_config.NumberColumn(format="%.3f", help=HELP["auc"]),
-    "Red churn rate": st.column_config.NumberColumn(format="percent"),
+    "Red list precision": st.column_config.NumberColumn(format="percent"),
     "Surprise churn": st.column_config.NumberColumn(help=HELP["surprise_churn"]),
 })
 

@@ -39,11 +39,11 @@ HIGHER_IS_BETTER: dict[str, bool | None] = {
 """Direction of each metric; None = no better or worse (band sizes are a choice)."""
 
 METRIC_LABELS = {
-    "auc": "AUC (ranking)", "point_biserial_r": "point-biserial r",
-    "lift": "lift (red vs green churn)",
+    "auc": "AUC (ranking)", "point_biserial_r": "correlation with renewal",
+    "lift": "red vs green lift",
     "red_churned_arr_share": "churned ARR caught red", "red_churned_share":
         "churned accounts caught red",
-    "red_churn_rate": "red precision (red churn rate)", "green_churn_rate": "green churn rate",
+    "red_churn_rate": "red list precision", "green_churn_rate": "green churn rate",
     "surprise_churn_count": "surprise churn (accounts)", "surprise_churn_arr":
         "surprise churn (ARR)",
     "red_share": "red share of accounts", "yellow_share": "yellow share of accounts",

@@ -282,7 +282,8 @@ def fit_curves(values: dict[str, tuple[Kind, np.ndarray]], churned: np.ndarray, 
     notes = []
     if l2 is None:
         l2 = _choose_l2(design, y, c, folds, seed)
-        notes.append(f"ridge penalty {l2:g} chosen by {folds}-fold cross-validated log-loss")
+        notes.append(f"curves smoothed just enough to hold on accounts they were not fitted on "
+                     f"({folds}-fold cross-validation; ridge penalty {l2:g})")
     w = fit_logistic(design.x, y, design.bounds, l2)
     coef = {n: w[1:][s] for n, s in design.slices.items()}
     curves, spans = {}, {}

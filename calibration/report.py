@@ -191,7 +191,7 @@ def _bands_section(ev: Mapping[str, Any]) -> str:
                      e("; ".join(map(str, r.get("notes") or [])))])
     return "<h2>Churn by band</h2>" + _table(
         ["Band", "Accounts", "Churned", "Churn rate", "Likely range (95%)", "ARR",
-         "Churned ARR", "Churn rate", "Notes"], rows, numeric=(1, 2, 3, 5, 6)) + (
+         "Churned ARR", "Churn rate, drawn to scale", "Notes"], rows, numeric=(1, 2, 3, 5, 6)) + (
         '<p class="small muted">The likely range is where the churn rate would plausibly '
         "fall with another sample of this many accounts (Wilson 95% interval).</p>")
 

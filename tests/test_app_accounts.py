@@ -87,8 +87,8 @@ def test_misses_equal_validation(demo):
     traits = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(traits) == 10  # top 5 traits for each kind of miss
     agreement = evidence["reference"]["value"]
-    assert metric(open_tab(at, "Reference accounts"), "Agreement with bands") == (
-        f"{agreement:.0%}")
+    assert metric(open_tab(at, "Reference accounts"), "Known accounts in the right band") == (
+        f"{agreement:.1%}")
     # one factor distribution chart per weighted factor
     weighted = [f for f in config.factors if f.weight > 0 and config.group_weight(f.group) > 0]
     assert len(open_tab(at, "Factor by factor").get("vega_lite_chart")) == len(weighted)

@@ -61,6 +61,12 @@ def test_demo_smoke():
     assert list(at.dataframe[0].value.columns) == ["account_id", "arr"]
     # the headline counts against pandas: rows, columns and rows per outcome value
     assert any(f"{len(raw):,} rows · {raw.shape[1]} columns" in t for t in texts(at, "markdown"))
+    # data-quality notes in CS words: the factor first, no loader jargon, five rows at most
+    nps = next(t for t in texts(at, "info") if t.startswith("NPS (column nps): "))
+    blank = raw["nps"].isna().to_numpy().nonzero()[0][:5] + 2  # header = row 1
+    assert "scored without it (its weight is shared by the other factors)" in nps
+    assert f"Spreadsheet rows {', '.join(f'{r:,}' for r in blank)} (" in nps
+    assert "renormalised" not in nps and "factor 'NPS'" not in nps
     counts = at.dataframe[1].value
     want = raw["outcome"].astype("string").str.strip().fillna("").replace("", "(blank)")
     assert dict(zip(counts["outcome value"], counts["Rows"], strict=True)) == \
@@ -106,7 +112,8 @@ def test_telco_upload_starter_config_and_calibrate_auc():
     blank = [t for t in texts(at, "info") if "TotalCharges" in t]
     assert len(blank) == 1 and "11 rows" in blank[0]
     rows = np.flatnonzero(frame["TotalCharges"].isna().to_numpy()) + 2  # header = row 1
-    assert f"(rows {', '.join(str(r) for r in rows)})" in blank[0]
+    assert f"Spreadsheet rows {', '.join(f'{r:,}' for r in rows[:5])} (11 rows in all)." \
+        in blank[0]
     assert "7,043 rows read · 7,043 used" in " ".join(texts(at, "caption"))
 
     at.switch_page("app_pages/calibrate.py").run()

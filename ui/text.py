@@ -31,3 +31,38 @@ def judged_when(table, horizon_days: int) -> str:
     if table.cross_sectional:
         return "on its only snapshot (single-snapshot data: no horizon)"
     return f"as it stood {horizon_days} days before its renewal"
+
+
+# Loader wording -> the words a CS leader reads on the Data page.
+ISSUE_PHRASES = {
+    "scored as missing (factor left out, weights renormalised)":
+        "those rows are scored without it (its weight is shared by the other factors)",
+}
+FIRST_ROWS = 5
+
+
+def issue_text(issue) -> str:
+    """One data-quality issue in plain words (markdown-escaped): which factor or column, what
+    is wrong, what happens, and the first spreadsheet rows concerned."""
+    message = str(issue.message)
+    for loader, words in ISSUE_PHRASES.items():
+        message = message.replace(loader, words)
+    where = ""
+    factor = re.match(r"factor '([^']+)': ", message)
+    if factor:
+        message = message[factor.end():]
+        where = f"**{md_escape(factor.group(1))}**"
+        if issue.column and issue.column != factor.group(1):
+            where += f" (column {md_escape(issue.column)})"
+        where += ": "
+    elif issue.column:
+        where = f"Column **{md_escape(issue.column)}**: "
+    text = where + md_escape(message[:1].upper() + message[1:])
+    if issue.rows:
+        shown = ", ".join(f"{r:,}" for r in issue.rows[:FIRST_ROWS])
+        total = max(issue.n_rows, len(issue.rows))
+        more = f" ({total:,} rows in all)" if total > FIRST_ROWS else ""
+        text += f". Spreadsheet rows {shown}{more}."
+    elif not text.endswith("."):
+        text += "."
+    return text
