@@ -1,4 +1,9 @@
-"""Calibrate: weights, scoring thresholds, bands and guardrails, with live validation."""
+"""Calibrate: weights, scoring thresholds, bands and guardrails, with live validation.
+
+The page is cut into fragments (:mod:`ui.fragments`): a control reruns only the parts that
+show what it changed (headline numbers, its own controls, the results pane, the sidebar's
+draft status), never the app frame or the other controls.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from calibration import charts
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.fitting import band_warnings
 from calibration.weights import apply_flat_weights, flat_weights, rebalance
-from ui import components, layout, rule_editor, state
+from ui import components, fragments, layout, rule_editor, state
+from ui.fragments import then_rerun, then_rerun_app
 from ui.text import judged_when, md_escape
 
 ws, table = state.workspace_and_table()
@@ -20,15 +26,28 @@ st.caption("Move a weight, a threshold or a band cut-off: the numbers below are 
            "Deltas compare with the baseline "
            f"(**{md_escape(ws.baseline.name)}**).")
 
-baseline = state.evaluate(ws, ws.baseline, table)
-draft = state.evaluate(ws, ws.draft, table)
-components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
-                             table.cross_sectional)
-for alarm in state.config_alarms(draft):
-    st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
-             f"{md_escape(alarm['message'])}")
-if error := st.session_state.pop("calibrate_error", None):
-    st.error(error)
+
+def current() -> tuple[state.Workspace, state.Evaluation, state.Evaluation]:
+    """This session's workspace and the baseline and draft evaluations (cached for every
+    session: a fragment rerun asks again at no cost)."""
+    ws = state.workspace()
+    return ws, state.evaluate(ws, ws.baseline, table), state.evaluate(ws, ws.draft, table)
+
+
+@st.fragment(key=fragments.METRICS)
+def headline() -> None:
+    """The CS outcome cards, reference agreement, statistics, alarms and the last error."""
+    ws, baseline, draft = current()
+    components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
+                                 table.cross_sectional)
+    for alarm in state.config_alarms(draft):
+        st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
+                 f"{md_escape(alarm['message'])}")
+    if error := st.session_state.pop("calibrate_error", None):
+        st.error(error)
+
+
+headline()
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -38,12 +57,13 @@ def weight_key(name: str) -> str:
 
 def current_flat() -> dict[str, float]:
     """The draft's true shares (never rounded: the sliders only display one decimal)."""
-    return flat_weights(ws.draft)
+    return flat_weights(state.workspace().draft)
 
 
 def on_weight(name: str) -> None:
     """Move one slider: it keeps exactly the value the user chose (within what the locked
     factors leave free); the unlocked others are rescaled in proportion."""
+    ws = state.workspace()
     locked = {n for n in ws.draft.factor_names if st.session_state.get(f"lock::{n}")}
     new = rebalance(current_flat(), name, float(st.session_state[weight_key(name)]), locked)
     if sum(new.values()) <= 0:
@@ -56,6 +76,7 @@ def on_weight(name: str) -> None:
 
 
 def on_bands() -> None:
+    ws = state.workspace()
     red_max, yellow_max = st.session_state["band::range"]
     if red_max >= yellow_max:
         st.session_state["calibrate_error"] = (
@@ -67,6 +88,7 @@ def on_bands() -> None:
 
 
 def on_rail(index: int) -> None:
+    ws = state.workspace()
     raw = ws.draft.model_dump()
     raw["guardrails"][index]["enabled"] = bool(st.session_state[f"rail::{index}::on"])
     raw["guardrails"][index]["cap"] = st.session_state[f"rail::{index}::cap"]
@@ -74,100 +96,118 @@ def on_rail(index: int) -> None:
 
 
 def remove_rail(index: int) -> None:
+    ws = state.workspace()
     raw = ws.draft.model_dump()
     del raw["guardrails"][index]
     ws.set_draft(config_from_dict(raw), reset_widgets=True)
 
 
 def equal_weights() -> None:
+    ws = state.workspace()
     names = ws.draft.factor_names
     ws.set_draft(apply_flat_weights(ws.draft, dict.fromkeys(names, 100 / len(names))),
                  reset_widgets=True)
 
 
 def baseline_weights() -> None:
+    ws = state.workspace()
     ws.set_draft(apply_flat_weights(ws.draft, flat_weights(ws.baseline)), reset_widgets=True)
 
 
-# --------------------------------------------------------------------------- layout
-controls, results = layout.panes([0.44, 0.56], key="calibrate")
+# --------------------------------------------------------------------------- controls
+@st.fragment(key=fragments.WEIGHTS)
+def weight_controls() -> None:
+    """One slider and lock per factor, grouped by sub-score, and the weight presets."""
+    st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
+               "one rescales the unlocked others. Tick **lock** to hold a weight.")
+    ws = state.workspace()
+    flat = current_flat()
+    for group in ws.draft.group_names():
+        members = [f for f in ws.draft.factors if f.group == group]
+        total = sum(flat[f.name] for f in members)
+        st.markdown(f"**{md_escape(group)}** · {total:.1f}%")
+        for factor in members:
+            key = weight_key(factor.name)
+            if st.session_state.get(key) is None:
+                st.session_state[key] = round(float(flat[factor.name]), 1)
+            left, right = st.columns([0.8, 0.2], vertical_alignment="center")
+            left.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
+                        help=md_escape(factor.description) or None,
+                        on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
+                        args=(factor.name,))
+            right.checkbox("lock", key=f"lock::{factor.name}",
+                           help=f"Keep {md_escape(factor.name)} at its weight while "
+                                "others move")
+    left, right = st.columns(2)
+    left.button("Equal weights", on_click=then_rerun_app(equal_weights), width="stretch")
+    right.button("Baseline weights", on_click=then_rerun_app(baseline_weights),
+                 width="stretch")
 
-with controls:
-    weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
-    with weights_tab:
-        st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
-                   "one rescales the unlocked others. Tick **lock** to hold a weight.")
-        flat = current_flat()
-        groups = ws.draft.group_names()
-        for group in groups:
-            members = [f for f in ws.draft.factors if f.group == group]
-            total = sum(flat[f.name] for f in members)
-            st.markdown(f"**{md_escape(group)}** · {total:.1f}%")
-            for factor in members:
-                key = weight_key(factor.name)
-                if key not in st.session_state:
-                    st.session_state[key] = round(float(flat[factor.name]), 1)
-                left, right = st.columns([0.8, 0.2], vertical_alignment="center")
-                left.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
-                            help=md_escape(factor.description) or None, on_change=on_weight,
-                            args=(factor.name,))
-                right.checkbox("lock", key=f"lock::{factor.name}",
-                               help=f"Keep {md_escape(factor.name)} at its weight while "
-                                    "others move")
-        left, right = st.columns(2)
-        left.button("Equal weights", on_click=equal_weights, width="stretch")
-        right.button("Baseline weights", on_click=baseline_weights, width="stretch")
 
-    with rules_tab:
-        rule_editor.render(ws, table, draft)
+@st.fragment(key=fragments.RULES)
+def rule_controls() -> None:
+    """The selected factor's scoring rule (:mod:`ui.rule_editor`)."""
+    ws, _, draft = current()
+    rule_editor.render(ws, table, draft)
 
-    with weights_tab:
-        st.markdown("**Bands**")
-        st.caption("Red if the score is at or below the left handle, green above the right "
-                   "one, yellow between.")
-        if "band::range" not in st.session_state:
-            st.session_state["band::range"] = (float(ws.draft.bands.red_max),
-                                               float(ws.draft.bands.yellow_max))
-        st.slider("Band cut-offs", 0.0, 100.0, step=1.0, key="band::range",
-                  on_change=on_bands)
-        st.markdown("**Guardrails**: cap the band whatever the score")
-        if not ws.draft.guardrails:
-            st.caption("No guardrails yet.")
-        for index, rail in enumerate(ws.draft.guardrails):
-            hits = int(np.sum(draft.judged_result.guardrail == index))
-            value = "" if rail.operator == "is_missing" else f" {rail.value!r}"
-            a, b, c = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
-            condition = md_escape(f"{rail.column} {rail.operator}{value}")
-            a.checkbox(f"{md_escape(rail.name)}: {condition}",
-                       value=rail.enabled, key=f"rail::{index}::on", on_change=on_rail,
-                       args=(index,), help=f"Caps {hits:,} judged accounts")
-            b.selectbox("at most", ["yellow", "red"], index=["yellow", "red"].index(rail.cap),
-                        key=f"rail::{index}::cap", on_change=on_rail, args=(index,),
-                        label_visibility="collapsed")
-            c.button("✕", key=f"rail::{index}::remove", on_click=remove_rail, args=(index,),
-                     help="Remove this guardrail")
-        with st.expander("Add a guardrail"), st.form("add_rail", border=False):
-            columns = [c for c in table.frame.columns]
-            name = st.text_input("Name", placeholder="No executive sponsor")
-            column = st.selectbox("Column", columns)
-            operator = st.selectbox("Condition", ["==", "!=", "<", "<=", ">", ">=",
-                                                  "is_missing"])
-            raw_value = st.text_input("Value", placeholder="e.g. false, 3, red")
-            cap = st.selectbox("Cap the band at", ["yellow", "red"])
-            if st.form_submit_button("Add guardrail"):
-                try:
-                    rail = Guardrail(name=name or f"{column} {operator} {raw_value}",
-                                     column=column, operator=operator,
-                                     value=rule_editor.parse_value(raw_value, operator),
-                                     cap=cap)
-                    raw = ws.draft.model_dump()
-                    raw["guardrails"].append(rail.model_dump())
-                    ws.set_draft(config_from_dict(raw), reset_widgets=True)
-                    st.rerun()
-                except (ValueError, ConfigError) as error:
-                    st.error(f"Guardrail not added: {md_escape(error)}")
 
-with results:
+@st.fragment(key=fragments.BANDS)
+def band_controls() -> None:
+    """The band cut-offs and the guardrails."""
+    ws, _, draft = current()
+    st.markdown("**Bands**")
+    st.caption("Red if the score is at or below the left handle, green above the right "
+               "one, yellow between.")
+    if st.session_state.get("band::range") is None:
+        st.session_state["band::range"] = (float(ws.draft.bands.red_max),
+                                           float(ws.draft.bands.yellow_max))
+    st.slider("Band cut-offs", 0.0, 100.0, step=1.0, key="band::range",
+              on_change=then_rerun(on_bands, *fragments.AFTER_BANDS))
+    st.markdown("**Guardrails**: cap the band whatever the score")
+    if not ws.draft.guardrails:
+        st.caption("No guardrails yet.")
+    for index, rail in enumerate(ws.draft.guardrails):
+        hits = int(np.sum(draft.judged_result.guardrail == index))
+        value = "" if rail.operator == "is_missing" else f" {rail.value!r}"
+        a, b, c = st.columns([0.55, 0.3, 0.15], vertical_alignment="center")
+        condition = md_escape(f"{rail.column} {rail.operator}{value}")
+        a.checkbox(f"{md_escape(rail.name)}: {condition}",
+                   value=rail.enabled, key=f"rail::{index}::on",
+                   on_change=then_rerun(on_rail, *fragments.AFTER_GUARDRAIL), args=(index,),
+                   help=f"Caps {hits:,} judged accounts")
+        b.selectbox("at most", ["yellow", "red"], index=["yellow", "red"].index(rail.cap),
+                    key=f"rail::{index}::cap",
+                    on_change=then_rerun(on_rail, *fragments.AFTER_GUARDRAIL), args=(index,),
+                    label_visibility="collapsed")
+        c.button("✕", key=f"rail::{index}::remove", on_click=then_rerun_app(remove_rail),
+                 args=(index,), help="Remove this guardrail")
+    with st.expander("Add a guardrail"), st.form("add_rail", border=False):
+        columns = [c for c in table.frame.columns]
+        name = st.text_input("Name", placeholder="No executive sponsor")
+        column = st.selectbox("Column", columns)
+        operator = st.selectbox("Condition", ["==", "!=", "<", "<=", ">", ">=",
+                                              "is_missing"])
+        raw_value = st.text_input("Value", placeholder="e.g. false, 3, red")
+        cap = st.selectbox("Cap the band at", ["yellow", "red"])
+        if st.form_submit_button("Add guardrail"):
+            try:
+                rail = Guardrail(name=name or f"{column} {operator} {raw_value}",
+                                 column=column, operator=operator,
+                                 value=rule_editor.parse_value(raw_value, operator),
+                                 cap=cap)
+                raw = ws.draft.model_dump()
+                raw["guardrails"].append(rail.model_dump())
+                ws.set_draft(config_from_dict(raw), reset_widgets=True)
+                st.rerun()  # the whole app: the draft status and every control re-read
+            except (ValueError, ConfigError) as error:
+                st.error(f"Guardrail not added: {md_escape(error)}")
+
+
+# --------------------------------------------------------------------------- results
+@st.fragment(key=fragments.RESULTS)
+def results_pane() -> None:
+    """Renewed vs churned scores, churn by band and how many accounts changed band."""
+    ws, baseline, draft = current()
     st.subheader("Renewed vs churned")
     judged_churned = draft.churned
     hist = charts.score_histogram(draft.judged_result.score, judged_churned)
@@ -182,3 +222,19 @@ with results:
     moved = int(np.sum(draft.judged_result.band != baseline.judged_result.band))
     st.caption(f"{moved:,} of {draft.rows.size:,} judged accounts are in a different band "
                "than under the baseline (details on the Export page).")
+
+
+# --------------------------------------------------------------------------- layout
+controls, results = layout.panes([0.44, 0.56], key="calibrate")
+
+with controls:
+    weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
+    with weights_tab:
+        weight_controls()
+    with rules_tab:
+        rule_controls()
+    with weights_tab:
+        band_controls()
+
+with results:
+    results_pane()

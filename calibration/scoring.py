@@ -348,6 +348,8 @@ def _combine_plan(points: np.ndarray, plan: Plan, explain: bool):
         flat = plan.flat_weights
         return (points[:, active] @ flat[active],)
     onehot = np.eye(len(plan.group_weight))[plan.group_of]  # K x G
+    if not explain:  # a weightless factor adds nothing below: leave its column out
+        points, weights, onehot = points[:, active], weights[active], onehot[active]
     present = ~np.isnan(points)
     filled = np.where(present, points, 0.0)
     weighted = present * weights  # N x K

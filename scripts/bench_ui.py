@@ -185,6 +185,7 @@ class Samples:
         print(f"  {name}: {timing['settled']:.2f} s{changed}", file=sys.stderr, flush=True)
         self.add(name, timing["settled"])
         self.add(f"{name} (metrics changed)", timing["changed"])
+        self.add(f"{name} (server done)", timing["server_done"])
 
     def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
         out = {}
@@ -234,16 +235,20 @@ def one_session(browser, url: str, rep: int, args, samples: Samples,
         for _ in range(args.steps):
             samples.add_timing("weight step", tab.press(slider, "ArrowRight", args.quiet))
         open_tab(tab, "Scoring rules")
-        box = page.get_by_test_id("stNumberInput").filter(has_text="points at or below").first
-        for _ in range(args.steps):
-            samples.add_timing("threshold step", tab.click(
-                box.get_by_test_id("stNumberInputStepUp"), args.quiet))
-        open_tab(tab, "Bands & guardrails")
+        # the selected factor's (Active users, linear) range slider: its left handle
+        ends = page.get_by_test_id("stSlider").filter(has_text="points rise between")
+        for i in range(args.steps):
+            samples.add_timing("threshold step", tab.press(
+                ends.get_by_role("slider").first, ("ArrowRight", "ArrowLeft")[i % 2],
+                args.quiet))
+        open_tab(tab, "Weights, bands & guardrails")
         band = page.get_by_test_id("stSlider").filter(has_text="Band cut-offs").get_by_role(
             "slider").first
         for i in range(args.steps):
             samples.add_timing("band step", tab.press(band, ("ArrowRight", "ArrowLeft")[i % 2],
                                                       args.quiet))
+        if args.only == "calibrate":
+            return
         for name in PAGES:
             link = page.get_by_test_id("stSidebarNavLink").filter(has_text=name).first
             try:
@@ -360,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="key steps per control per session (default 3)")
     parser.add_argument("--concurrent", type=int, default=5,
                         help="sessions stepping a weight at once (0 = skip; default 5)")
+    parser.add_argument("--only", choices=["all", "calibrate"], default="all",
+                        help="calibrate: sessions, Calibrate sliders and concurrent sessions "
+                             "only (no page visits or downloads)")
     parser.add_argument("--quiet", type=float, default=0.4,
                         help="seconds without DOM change that count as settled")
     parser.add_argument("--out", help="also write the JSON here")

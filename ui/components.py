@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from calibration import charts, formatting, outcomes
-from calibration.charts import BAND_COLOURS
 from calibration.formatting import Kind
 from calibration.glossary import HELP
 from ui import layout
@@ -128,18 +127,17 @@ def band_table(bands: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 BAND_MARKS = {"Red": "▼ Red", "Yellow": "◆ Yellow", "Green": "▲ Green"}
+BAND_BACKGROUNDS = {"Red": "red", "Yellow": "orange", "Green": "green"}
 
 
 def show_band_table(bands: list[dict[str, Any]]) -> None:
     """Render the band table: band colour plus a shape, so colour is never the only cue;
-    a static table that wraps instead of clipping columns."""
+    a static table that wraps instead of clipping columns. The band cell is Markdown (no
+    pandas Styler: styling three rows took longer than the rest of a slider move)."""
     frame = band_table(bands)
-    colours = {name.capitalize(): colour for name, colour in BAND_COLOURS.items()}
-    styled = frame.style.apply(
-        lambda row: [f"background-color: {colours.get(row['Band'], '#cccccc')}33; "
-                     "font-weight: 600" if c == "Band" else "" for c in row.index], axis=1
-    ).format({"Band": lambda name: BAND_MARKS.get(name, name)}).hide(axis="index")
-    st.table(styled)
+    frame["Band"] = [f":{BAND_BACKGROUNDS[name]}-background[**{BAND_MARKS[name]}**]"
+                     if name in BAND_MARKS else md_escape(name) for name in frame["Band"]]
+    st.table(frame, hide_index=True)
     if "ARR" not in frame.columns:
         st.caption("No ARR column in the data: revenue figures are n/a.")
 

@@ -8,29 +8,60 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from calibration.accounts import AccountTable
-from calibration.reference_tags import account_ids_text, dataset_key
+from calibration.reference_tags import account_ids_text, dataset_key, tags_key
 from calibration.store import StoreError
 from calibration.store import tags as store_tags
 from ui.drafts import Workspace
 from ui.store import get_store
 
+# Tags are read once per owner, data and change (not on every evaluation of every rerun):
+# a tag set in this server process bumps the generation; one set by another process sharing
+# the store shows within TAGS_TTL_S seconds.
+TAGS_TTL_S = 5
+_generation = [0]
+
+
+@st.cache_resource(ttl=TAGS_TTL_S, max_entries=64, show_spinner=False)
+def _read_tags(store_url: str, owner: str, dataset: str, legacy: str, generation: int,
+               _table: AccountTable) -> tuple[dict[str, str], str] | None:
+    try:
+        found = store_tags.tags_for(get_store(), owner, dataset, legacy_dataset=legacy,
+                                    present=lambda: account_ids_text(_table))
+    except (StoreError, SQLAlchemyError, OSError):
+        return None  # not kept: read again next time
+    tags = {t.account_id: t.tag for t in found}
+    return tags, tags_key(tags)
+
+
+def tagged(ws: Workspace, table: AccountTable) -> tuple[dict[str, str], str]:
+    """This workspace's tags (account id -> "healthy" / "struggling"; {} if the store
+    cannot be read: the data's own labels still count) and their fingerprint. Shared by
+    every session and read-only: do not modify the dict."""
+    try:
+        store = get_store()
+        found = _read_tags(store.url, ws.owner, dataset_key(table), ws.source_name,
+                           _generation[0], table)
+    except (StoreError, SQLAlchemyError, OSError):
+        found = None
+    if found is None:
+        _read_tags.clear()
+        return {}, tags_key({})
+    return found
+
 
 def tags(ws: Workspace, table: AccountTable) -> dict[str, str]:
     """Account id -> "healthy" / "struggling" for this workspace's data ({} if the store
-    cannot be read: the data's own labels still count)."""
-    try:
-        found = store_tags.tags_for(get_store(), ws.owner, dataset_key(table),
-                                    legacy_dataset=ws.source_name,
-                                    present=lambda: account_ids_text(table))
-    except (StoreError, SQLAlchemyError, OSError):
-        return {}
-    return {t.account_id: t.tag for t in found}
+    cannot be read: the data's own labels still count). Read-only."""
+    return tagged(ws, table)[0]
 
 
 def set_tag(ws: Workspace, table: AccountTable, account_id: object, tag: str | None) -> None:
     """Tag one account of this workspace's data (None clears the tag); raises StoreError /
     SQLAlchemyError / OSError when the store cannot be written."""
-    store_tags.set_tag(get_store(), ws.owner, dataset_key(table), str(account_id), tag)
+    try:
+        store_tags.set_tag(get_store(), ws.owner, dataset_key(table), str(account_id), tag)
+    finally:
+        _generation[0] += 1
 
 
 TAG_CHOICES = ("none", "healthy", "struggling")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from calibration import fitting
@@ -14,6 +17,7 @@ from calibration.scoring import percentile_rule
 from calibration.values import as_number, normalise_text
 from calibration.weights import move_to_group
 from ui import rule_sliders
+from ui.fragments import AFTER_FACTOR, AFTER_RULE, reruns
 from ui.state import Evaluation, Workspace
 from ui.text import md_escape
 
@@ -53,6 +57,7 @@ def _set_rule(ws: Workspace, index: int, rule: dict[str, Any]) -> None:
         st.session_state["calibrate_error"] = f"Change not applied: {md_escape(error)}"
 
 
+@reruns(*AFTER_RULE)
 def _rule_changed(ws: Workspace, index: int, field: str) -> None:
     factor = ws.draft.factors[index]
     rule = factor.rule.model_dump()
@@ -61,6 +66,7 @@ def _rule_changed(ws: Workspace, index: int, field: str) -> None:
     st.session_state.pop(rule_sliders.range_key(factor), None)  # the slider re-reads
 
 
+@reruns(*AFTER_RULE)
 def _mapping_changed(ws: Workspace, index: int, category: str) -> None:
     factor = ws.draft.factors[index]
     rule = factor.rule.model_dump()
@@ -68,6 +74,7 @@ def _mapping_changed(ws: Workspace, index: int, category: str) -> None:
     _set_rule(ws, index, rule)
 
 
+@reruns(*AFTER_RULE)
 def _steps_changed(ws: Workspace, index: int) -> None:
     factor = ws.draft.factors[index]
     try:
@@ -82,11 +89,13 @@ def _steps_changed(ws: Workspace, index: int) -> None:
         del st.session_state[key]  # the cut-off sliders re-read
 
 
+@reruns(*AFTER_RULE)
 def _field_changed(ws: Workspace, index: int, field: str) -> None:
     factor = ws.draft.factors[index]
     _apply(ws, index, {field: st.session_state[f"rule::{factor.name}::{field}"]})
 
 
+@reruns(*AFTER_RULE)
 def _refreeze(ws: Workspace, index: int, values: np.ndarray) -> None:
     try:
         rule = percentile_rule(values)
@@ -96,6 +105,7 @@ def _refreeze(ws: Workspace, index: int, values: np.ndarray) -> None:
     _set_rule(ws, index, rule.model_dump())
 
 
+@reruns(*AFTER_RULE)
 def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
     factor = ws.draft.factors[index]
     kind = st.session_state[f"rule::{factor.name}::kind"]
@@ -120,6 +130,7 @@ def _switch_kind(ws: Workspace, index: int, values: np.ndarray) -> None:
             del st.session_state[key]
 
 
+@reruns(*AFTER_RULE)
 def _apply_cutoffs(ws: Workspace, index: int, cut: Any) -> None:
     factor = ws.draft.factors[index]
     _apply(ws, index, {"rule": {"kind": "linear", "lo": cut.lo, "hi": cut.hi},
@@ -140,12 +151,14 @@ def _move(ws: Workspace, index: int, group: str) -> None:
     st.session_state.pop(f"rule::{factor.name}::group", None)
 
 
+@reruns(*AFTER_FACTOR)
 def _group_changed(ws: Workspace, index: int) -> None:
     group = st.session_state[f"rule::{ws.draft.factors[index].name}::group"]
     if group != NEW_GROUP:
         _move(ws, index, group)
 
 
+@reruns(*AFTER_FACTOR)
 def _new_group(ws: Workspace, index: int) -> None:
     name = st.session_state[f"rule::{ws.draft.factors[index].name}::new_group"].strip()
     if name:
@@ -158,15 +171,61 @@ def _init(key: str, value: Any) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What the rule editor shows about one column on the judged accounts: its numbers,
+    the data-driven cut-offs, percentiles and medians. Read-only."""
+
+    numbers: np.ndarray
+    cut: Any  # fitting.suggest_factor_cutoffs' result, or None
+    spread: tuple[tuple[float, float, float], float, float] | None
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _column_facts(file_key: str, roles_json: str, horizon: int, column: str,
+                  _draft: Evaluation) -> ColumnFacts:
+    values = _draft.view.frame[column]
+    numbers, _ = as_number(values)
+    churned = _draft.churned
+    finite = numbers[np.isfinite(numbers)]
+    cut, spread = None, None
+    if finite.size and churned.any() and (~churned).any():
+        try:
+            cut = fitting.suggest_factor_cutoffs(numbers, churned)
+        except ValueError:
+            cut = None
+    if finite.size:
+        p10, p50, p90 = (float(v) for v in np.percentile(finite, [10, 50, 90]))
+        with warnings.catch_warnings():  # a class with no value: NaN, shown as nan
+            warnings.simplefilter("ignore", RuntimeWarning)
+            renewed = float(np.nanmedian(numbers[~churned])) if (~churned).any() else np.nan
+            churned_median = float(np.nanmedian(numbers[churned])) if churned.any() else np.nan
+        spread = ((p10, p50, p90), renewed, churned_median)
+    numbers.setflags(write=False)
+    return ColumnFacts(numbers, cut, spread)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _category_counts(file_key: str, roles_json: str, horizon: int, column: str,
+                     _draft: Evaluation) -> pd.Series:
+    return normalise_text(_draft.view.frame[column]).dropna().value_counts()
+
+
+def column_facts(draft: Evaluation, column: str) -> ColumnFacts:
+    """:class:`ColumnFacts` of ``column``, computed once per data, horizon and column for
+    every session (they do not depend on the weights or rules)."""
+    return _column_facts(draft.file_key, draft.config.columns.model_dump_json(),
+                         draft.judged.horizon_days or 0, column, draft)
+
+
 def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
     """Pick a factor, then edit how its raw values become 0-100 points."""
     names = ws.draft.factor_names
     name = st.selectbox("Factor", names, key="rule::selected")
     index = names.index(name)
     factor = ws.draft.factors[index]
-    column = draft.view.frame[factor.column]
-    numbers, _ = as_number(column)
-    churned = draft.churned
+    facts = column_facts(draft, factor.column)
+    numbers = facts.numbers
     if factor.description:
         st.caption(md_escape(factor.description))
     rule = factor.rule
@@ -175,24 +234,16 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         st.selectbox("Rule", ["linear", "percentile", "steps"], index=["linear", "percentile",
                      "steps"].index(rule.kind), key=_init(prefix + "kind", rule.kind),
                      on_change=_switch_kind, args=(ws, index, numbers))
-        finite = numbers[np.isfinite(numbers)]
-        if finite.size and churned.any() and (~churned).any():
-            try:
-                cut = fitting.suggest_factor_cutoffs(numbers, churned)
-            except ValueError:
-                cut = None
-            if cut is not None:
-                st.caption(
-                    f"From the data: 0 → 100 points between {cut.lo:,.4g} and {cut.hi:,.4g} "
-                    f"(10th-90th percentile), {cut.direction.replace('_', ' ')} (this "
-                    f"factor alone: AUC {cut.auc:.3f}). Renewed and churned accounts differ "
-                    f"most at {cut.ks_value:,.4g}: a natural single threshold.")
-                st.button("Use these cut-offs", key=prefix + "use_cutoffs",
-                          on_click=_apply_cutoffs, args=(ws, index, cut))
-        if finite.size:
-            p10, p50, p90 = np.percentile(finite, [10, 50, 90])
-            renewed_median = np.nanmedian(numbers[~churned]) if (~churned).any() else np.nan
-            churned_median = np.nanmedian(numbers[churned]) if churned.any() else np.nan
+        if (cut := facts.cut) is not None:
+            st.caption(
+                f"From the data: 0 → 100 points between {cut.lo:,.4g} and {cut.hi:,.4g} "
+                f"(10th-90th percentile), {cut.direction.replace('_', ' ')} (this "
+                f"factor alone: AUC {cut.auc:.3f}). Renewed and churned accounts differ "
+                f"most at {cut.ks_value:,.4g}: a natural single threshold.")
+            st.button("Use these cut-offs", key=prefix + "use_cutoffs",
+                      on_click=_apply_cutoffs, args=(ws, index, cut))
+        if facts.spread is not None:
+            (p10, p50, p90), renewed_median, churned_median = facts.spread
             st.caption(f"Judged accounts: 10th pct {p10:,.1f} · median {p50:,.1f} · 90th pct "
                        f"{p90:,.1f}. Median renewed {renewed_median:,.1f} vs churned "
                        f"{churned_median:,.1f}.")
@@ -228,8 +279,8 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
                           key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
                           on_change=_steps_changed, args=(ws, index))
     elif rule.kind == "mapping":
-        seen = normalise_text(column).dropna()
-        counts = seen.value_counts()
+        counts = _category_counts(draft.file_key, draft.config.columns.model_dump_json(),
+                                  draft.judged.horizon_days or 0, factor.column, draft)
         st.caption("Points per category (case and spaces ignored).")
         for category, points in rule.points.items():
             n = int(counts.get(category.strip().casefold(), 0))

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from calibration.data_quality import DataError
 from calibration.glossary import HELP
 from calibration.store import StoreError, ago, recent_drafts
-from ui import drafts
+from ui import drafts, fragments
 from ui.state import Workspace, clear_widgets, load_table
 from ui.store import get_store
 from ui.text import md_escape
@@ -25,9 +25,6 @@ def render(ws: Workspace) -> None:
         st.markdown(f"**{FRAME_MARKER}**")
         if message := st.session_state.pop(drafts.FLASH_KEY, None):
             st.warning(message)
-        _conflict(ws)
-        if error := st.session_state.get(drafts.AUTOSAVE_ERROR_KEY):
-            st.error(error)
         table = None
         try:
             table = load_table(ws)
@@ -39,12 +36,7 @@ def render(ws: Workspace) -> None:
             size = "not usable yet: see the Data page"
         st.caption(f"**Data:** {md_escape(ws.source_name)}  \n{size}")
         st.caption(f"**Baseline:** {md_escape(ws.baseline.name)} `{ws.baseline.fingerprint()}`")
-        changed = ws.draft.fingerprint() != ws.baseline.fingerprint()
-        status = "changed from baseline" if changed else "same as baseline"
-        saved = (f"saved {(ws.saved_at or '')[11:16]} UTC · version {ws.version}"
-                 if ws.stored else "not saved yet: nothing changed")
-        st.caption(f"**Draft:** {md_escape(ws.draft.name)} `{ws.draft.fingerprint()}` "
-                   f"{status}  \n{saved}")
+        draft_status()
         _details(ws)
         if table is not None and table.cross_sectional:
             st.caption("**Horizon:** not used. Single-snapshot data (one row per account, no "
@@ -54,12 +46,30 @@ def render(ws: Workspace) -> None:
             st.number_input("Judge accounts this many days before renewal", 0, 730,
                             value=ws.horizon_days, step=15, key="horizon_days_input",
                             help=HELP["horizon"], on_change=_set_horizon, args=(ws,))
-        left, right = st.columns(2)
-        left.button("Undo", on_click=ws.undo, disabled=not ws.history, width="stretch",
-                    help="Go back one change")
-        right.button("Reset draft", on_click=_reset, args=(ws,), disabled=not changed,
-                     width="stretch", help="Make the draft equal to the baseline again")
         _recent(ws)
+
+
+@st.fragment(key=fragments.STATUS)
+def draft_status() -> None:
+    """Conflicts, autosave errors, the draft's status and Undo / Reset: a fragment, so a
+    slider on Calibrate reruns it (and not the rest of the sidebar) after changing the
+    draft. Its buttons rerun the whole app."""
+    ws = drafts.workspace()
+    _conflict(ws)
+    if error := st.session_state.get(drafts.AUTOSAVE_ERROR_KEY):
+        st.error(error)
+    changed = ws.draft.fingerprint() != ws.baseline.fingerprint()
+    status = "changed from baseline" if changed else "same as baseline"
+    saved = (f"saved {(ws.saved_at or '')[11:16]} UTC · version {ws.version}"
+             if ws.stored else "not saved yet: nothing changed")
+    st.caption(f"**Draft:** {md_escape(ws.draft.name)} `{ws.draft.fingerprint()}` "
+               f"{status}  \n{saved}")
+    left, right = st.columns(2)
+    left.button("Undo", on_click=fragments.then_rerun_app(ws.undo), disabled=not ws.history,
+                width="stretch", help="Go back one change")
+    right.button("Reset draft", on_click=fragments.then_rerun_app(_reset), args=(ws,),
+                 disabled=not changed, width="stretch",
+                 help="Make the draft equal to the baseline again")
 
 
 def _conflict(ws: Workspace) -> None:
@@ -68,10 +78,12 @@ def _conflict(ws: Workspace) -> None:
         return
     st.error(message)
     left, right = st.columns(2)
-    left.button("Reload", on_click=drafts.reload_saved, args=(ws,), key="draft::reload",
+    left.button("Reload", on_click=fragments.then_rerun_app(drafts.reload_saved), args=(ws,),
+                key="draft::reload",
                 width="stretch", help="Drop this tab's unsaved changes and load the saved "
                                       "draft")
-    right.button("Save mine as a copy", on_click=drafts.save_as_copy, args=(ws,),
+    right.button("Save mine as a copy", on_click=fragments.then_rerun_app(drafts.save_as_copy),
+                 args=(ws,),
                  key="draft::copy", width="stretch",
                  help="Keep this tab's changes as a new draft; the other stays as it is")
 

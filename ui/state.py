@@ -24,7 +24,7 @@ from calibration.data_files import read_table
 from calibration.data_quality import DataError
 from calibration.decisions import Decisions
 from calibration.explain import explained_rows
-from calibration.reference_tags import apply_tags, tags_key
+from calibration.reference_tags import apply_tags
 from calibration.renewals import attach_renewals, prepare_renewals, snapshot_roles
 from calibration.scoring import (
     FactorMatrix,
@@ -268,8 +268,8 @@ def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
     table = table or load_table(ws)
     file_key = data_key(ws)
     view = _judged_view(file_key, config.columns.model_dump_json(), ws.horizon_days, table)
-    tags = reference_tags.tags(ws, table)
-    return _evaluate(file_key, config.cache_key(), ws.horizon_days, tags_key(tags), view,
+    tags, fingerprint = reference_tags.tagged(ws, table)
+    return _evaluate(file_key, config.cache_key(), ws.horizon_days, fingerprint, view,
                      table, config, tags)
 
 

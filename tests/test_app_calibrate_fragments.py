@@ -1,0 +1,156 @@
+"""AppTest: a control on Calibrate reruns only the fragments that show what it changed
+(ui/fragments.py), and everything that depends on the draft still follows it: the headline
+numbers, the reference agreement, the accounts that changed band, the sidebar's draft status
+and Undo, the saved draft (page switch and reload)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from calibration import formatting
+from calibration.accounts import load_accounts
+from calibration.config import LinearRule, load_config
+from calibration.weights import apply_flat_weights, flat_weights, round_to_total
+from tests import independent
+from tests.apptest_support import assert_clean, metric, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+
+pytestmark = pytest.mark.xdist_group("app")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    config = load_config(DEMO_CONFIG)
+    return config, load_accounts(DEMO_DATA, config)
+
+
+def judged(table, config) -> pd.DataFrame:
+    return independent.judged_accounts(table, config, columns=("reference_label",))
+
+
+def moved_between(table, before, after) -> int:
+    """Judged accounts whose band differs between two configs (pandas merge)."""
+    pair = judged(table, before)[["account_id", "band"]].merge(
+        judged(table, after)[["account_id", "band"]], on="account_id")
+    return int((pair["band_x"] != pair["band_y"]).sum())
+
+
+def agreement(frame: pd.DataFrame) -> float:
+    """Known healthy in green + known struggling in red, over labelled accounts (pandas)."""
+    labelled = frame[frame["reference_label"].isin(["known_healthy", "known_struggling"])]
+    right = (((labelled["reference_label"] == "known_healthy") & (labelled["band"] == 2))
+             | ((labelled["reference_label"] == "known_struggling") & (labelled["band"] == 0)))
+    return float(right.sum() / len(labelled))
+
+
+def draft_status(at) -> str:
+    return next(c.value for c in at.sidebar.caption if c.value.startswith("**Draft:**"))
+
+
+def test_weight_step_reruns_its_fragments_and_everything_follows_the_draft(demo):
+    config, table = demo
+    at = run_app()
+    assert [t.value for t in at.title] == ["Calibrate"]
+    assert "same as baseline" in draft_status(at)
+    assert at.sidebar.button[0].disabled  # Undo: nothing to undo yet
+    at.slider(key="w::Executive sponsor").set_value(20).run()
+    assert_clean(at)
+    # only the fragments rerun: the page title (outside them) was not drawn again
+    assert not at.title
+    draft = at.session_state["workspace"].draft
+    wanted = apply_flat_weights(config, {**round_to_total(flat_weights(config), digits=0),
+                                         "Executive sponsor": 20.0, "Active users": 32.0,
+                                         "Open tickets": 24.0, "CSM assessment": 24.0})
+    assert draft.fingerprint() == wanted.fingerprint()
+    now = judged(table, wanted)
+    assert metric(at, "AUC") == f"{independent.auc(now):.3f}"
+    # the other weight sliders were rebalanced and redrawn
+    assert [at.slider(key=f"w::{n}").value for n in ("Active users", "Open tickets")] == [32, 24]
+    # reference agreement and its change against the baseline
+    card = next(m for m in at.metric if m.label == "Known accounts in the right band")
+    before = agreement(judged(table, config))
+    assert card.value == formatting.percent(agreement(now))
+    assert (card.delta or None) == formatting.delta(agreement(now), before, "percent")
+    # accounts that changed band (results pane)
+    moved = moved_between(table, config, wanted)
+    assert moved > 0
+    assert any(c.value.startswith(f"{moved:,} of {len(now):,} judged accounts are in a "
+                                  "different band") for c in at.caption)
+    # the sidebar's draft status and Undo follow the draft
+    status = draft_status(at)
+    assert f"`{wanted.fingerprint()}` changed from baseline" in status
+    assert "version 1" in status
+    assert not at.sidebar.button[0].disabled
+    # Undo reruns the whole app: back to the baseline everywhere
+    at.sidebar.button[0].click().run()
+    assert_clean(at)
+    assert [t.value for t in at.title] == ["Calibrate"]
+    assert at.slider(key="w::Executive sponsor").value == 0
+    assert "same as baseline" in draft_status(at)
+    assert metric(at, "AUC") == f"{independent.auc(judged(table, config)):.3f}"
+    assert any(c.value.startswith(f"0 of {len(now):,} judged accounts") for c in at.caption)
+
+
+def test_band_step_updates_numbers_and_status_without_redrawing_the_weights(demo):
+    config, table = demo
+    at = run_app()
+    at.slider(key="band::range").set_value((40.0, 60.0)).run()
+    assert_clean(at)
+    assert not at.title and not at.slider  # no control was redrawn: the band slider shows
+    raw = config.model_dump()                # the value the user moved it to
+    raw["bands"] = {"red_max": 40.0, "yellow_max": 60.0}
+    moved_config = type(config).model_validate(raw)
+    now = judged(table, moved_config)
+    assert metric(at, "Surprise churn (accounts)") == f"{independent.surprise_churn(now)[0]:,}"
+    shown = at.table[0].value
+    counts = now["band"].value_counts()
+    assert list(shown["Accounts"]) == [f"{counts.get(b, 0):,}" for b in (0, 1, 2)]
+    assert f"`{moved_config.fingerprint()}` changed from baseline" in draft_status(at)
+    moved = moved_between(table, config, moved_config)
+    assert any(c.value.startswith(f"{moved:,} of ") for c in at.caption)
+    # a full rerun afterwards shows the same draft in every control
+    at.run()
+    assert at.slider(key="band::range").value == (40.0, 60.0)
+    assert at.session_state["workspace"].draft.bands.red_max == 40.0
+
+
+def test_threshold_step_redraws_its_rule_and_the_numbers(demo):
+    config, table = demo
+    at = run_app()
+    at.selectbox(key="rule::selected").set_value("Active users").run()
+    at.slider(key="rule::Active users::range").set_value((35.0, 60.0)).run()
+    assert_clean(at)
+    assert not at.title
+    moved = config.with_rule("Active users", LinearRule(lo=35.0, hi=60.0))
+    assert metric(at, "AUC") == f"{independent.auc(judged(table, moved)):.3f}"
+    assert at.number_input(key="rule::Active users::lo").value == 35.0  # rule pane redrawn
+    assert f"`{moved.fingerprint()}` changed from baseline" in draft_status(at)
+
+
+def test_a_refused_change_says_why(demo):
+    """A callback that refuses a change still reruns the headline fragment, where the
+    message shows."""
+    at = run_app()
+    at.slider(key="band::range").set_value((50.0, 50.0)).run()
+    assert any("Red must end below where green starts" in e.value for e in at.error)
+    assert "same as baseline" in draft_status(at)
+
+
+def test_fragment_changes_survive_page_switch_and_reload(demo):
+    at = run_app()
+    at.slider(key="w::NPS").set_value(15).run()  # fragment rerun only
+    at.run()  # AppTest's tree holds only the fragments that reran: bring back the band slider
+    at.slider(key="band::range").set_value((35.0, 75.0)).run()
+    assert not at.title
+    draft_id = at.query_params["draft"]
+    draft_id = draft_id[0] if isinstance(draft_id, list) else draft_id
+    auc = metric(at, "AUC")
+    at.switch_page("app_pages/data.py").run()
+    at.switch_page("app_pages/calibrate.py").run()
+    assert at.slider(key="w::NPS").value == 15
+    assert at.slider(key="band::range").value == (35.0, 75.0)
+    again = run_app(draft_id=draft_id)  # a reload: a new session on the same URL
+    assert again.slider(key="w::NPS").value == 15
+    assert again.slider(key="band::range").value == (35.0, 75.0)
+    assert metric(again, "AUC") == auc
