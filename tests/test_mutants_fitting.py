@@ -138,3 +138,131 @@ def test_over_half_red_boundary(n_red, flagged):
     churned[:30] = True
     warnings = fitting.band_warnings(band, churned)
     assert any("accounts are red" in w for w in warnings) == flagged
+
+
+# --------------------------------------------------------------------------- band cut-offs
+def test_red_capture_weighs_churned_arr_in_any_unit():
+    """One churned account holds nearly all churned ARR: capturing 90% of churned ARR needs
+    only it (red_max 10); capturing 90% of churned *accounts* needs both (red_max 30). Money
+    in dollars or in millions must give the same band."""
+    score = np.array([10.0, 20, 30, 40, 50, 60, 80, 90])
+    churned = np.array([1, 0, 1, 0, 0, 0, 0, 0], dtype=bool)
+    arr = np.array([1000.0, 5, 1, 5, 5, 5, 5, 5])
+    by_accounts = fitting.suggest_bands(score, churned, red_capture=0.9)
+    assert by_accounts.red_max == 30.0
+    for unit in (1.0, 1e-6):
+        by_arr = fitting.suggest_bands(score, churned, arr * unit, red_capture=0.9)
+        assert by_arr.red_max == 10.0, unit
+        red = by_arr.achieved["red"]
+        assert red["accounts"] == 1
+        assert red["share_of_churned_arr"] == pytest.approx(1000 / 1001, rel=1e-12)
+
+
+def test_a_red_cut_off_equal_to_the_yellow_one_is_refused():
+    # 5 accounts at each score 10, 20, ..., 100; 3 of 5 churn up to 70, none above: a 50%
+    # churn risk reaches up to 70, the current yellow cut-off, so red would swallow yellow
+    score = np.repeat(np.arange(10.0, 101.0, 10.0), 5)
+    churned = np.tile([True, True, True, False, False], 10) & (score <= 70)
+    result = fitting.suggest_bands(score, churned, red_risk=0.5, current=(30.0, 70.0))
+    assert result.red_max == 70.0
+    assert not result.feasible and result.achieved == {}
+    assert "red cut-off 70 is not below the yellow cut-off 70" in " ".join(result.messages)
+    below = fitting.suggest_bands(score, churned, red_risk=0.5, current=(30.0, 80.0))
+    assert below.feasible and below.achieved["red"]["accounts"] == 35
+
+
+# --------------------------------------------------------------------------- factor cut-offs
+def test_factor_cut_offs_default_to_the_10th_and_90th_percentiles():
+    rng = np.random.default_rng(8)
+    churned = rng.random(300) < 0.3
+    values = rng.normal(50, 15, 300) + 8 * ~churned
+    cut = fitting.suggest_factor_cutoffs(values, churned)
+    assert (cut.lo, cut.hi) == (np.percentile(values, 10), np.percentile(values, 90))
+    renewal_auc = stats.mannwhitneyu(values[~churned], values[churned]).statistic / (
+        churned.sum() * (~churned).sum())
+    assert cut.auc == pytest.approx(renewal_auc, abs=1e-12)
+    assert cut.direction == "higher_is_better"
+    ks = stats.ks_2samp(values[churned], values[~churned])
+    assert cut.ks_statistic == pytest.approx(ks.statistic, abs=1e-12)
+    flipped = fitting.suggest_factor_cutoffs(-values, churned)
+    assert flipped.auc == pytest.approx(1 - renewal_auc, abs=1e-12)
+    assert flipped.direction == "lower_is_better"
+
+
+# --------------------------------------------------------------------------- honest checks
+def test_two_fold_cross_validation_is_allowed_and_stratified():
+    points, churned, _, names = weak_signal(40, 2, 3)
+    churned = np.zeros(40, dtype=bool)
+    churned[:10] = True
+    cv = fitting.cross_validate(points, churned, "logit", k=2, names=names)
+    assert [(f["n_test"], f["n_test_churned"]) for f in cv["folds"]] == [(20, 5), (20, 5)]
+    with pytest.raises(ValueError, match="k must be"):
+        fitting.cross_validate(points, churned, "logit", k=1, names=names)
+
+
+def _split_case(n_test_churned: int, seed: int = 0):
+    """120 renewals in the first half of 2024 (30 churned), 100 from October (the test
+    period) of which ``n_test_churned`` churned; factor 0 carries the signal."""
+    rng = np.random.default_rng(seed)
+    churned = np.r_[np.arange(120) < 30, np.arange(100) < n_test_churned]
+    dates = np.r_[pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, 120), "D"),
+                  pd.Timestamp("2024-10-01") + pd.to_timedelta(rng.integers(0, 90, 100), "D")]
+    points = rng.uniform(0, 100, (220, 2))
+    points[:, 0] = np.clip(points[:, 0] - 30 * churned, 0, 100)
+    return points, churned, dates
+
+
+@pytest.mark.parametrize(("n_test_churned", "warned"), [(19, True), (20, False)])
+def test_time_split_warns_below_20_churned_test_accounts(n_test_churned, warned):
+    points, churned, dates = _split_case(n_test_churned)
+    split = fitting.time_split(points, churned, dates, test_from="2024-09-01",
+                               method="logit", names=["a", "b"])
+    assert (split["n_test"], split["n_test_churned"]) == (100, n_test_churned)
+    assert any("churned accounts in the test period" in w
+               for w in split["warnings"]) == warned
+
+
+def test_time_split_refuses_a_period_with_one_outcome():
+    points, churned, dates = _split_case(0)
+    with pytest.raises(ValueError, match=r"test period \(100 renewals\) needs both"):
+        fitting.time_split(points, churned, dates, test_from="2024-09-01", method="logit",
+                           names=["a", "b"])
+
+
+# --------------------------------------------------------------------------- weights
+def test_weight_stability_on_three_accounts_uses_their_rank_correlation():
+    points = np.array([[60.0, 40.0], [40.0, 62.0], [100.0, 0.0]])
+    table = fitting.weight_stability(points, ["a", "b"], {"a": 50, "b": 50}, nudge=10)
+    row = table.set_index("factor").loc["a"]
+    base = points @ [0.5, 0.5]
+    up, down = points @ [0.6, 0.4], points @ [0.4, 0.6]
+    rho_up = stats.spearmanr(base, up).statistic
+    rho_down = stats.spearmanr(base, down).statistic
+    assert (row["spearman_up"], row["spearman_down"]) == pytest.approx((rho_up, rho_down))
+    assert min(rho_up, rho_down) < 1  # the nudge really reorders these three
+
+
+def test_all_weights_locked_means_nothing_is_optimised():
+    points, churned, _, names = weak_signal(60, 2, 1)
+    result = fitting.suggest_auc(points, churned, names, locked={"f0": 70, "f1": 30})
+    assert result.weights == {"f0": 70.0, "f1": 30.0}
+    assert (result.details["pairs"], result.details["iterations"]) == (0, 0)
+    assert result.auc == pytest.approx(auc(points @ [0.7, 0.3], churned), abs=1e-12)
+
+
+def test_the_smooth_auc_gradient_is_exact_even_for_a_group_at_zero_weight():
+    """Forward differences of the surrogate AUC match its analytic gradient, including the
+    weight of a group that is switched off (weight 0) and rows with missing points."""
+    from calibration.fitting.weight_suggestions import _Surrogate
+
+    rng = np.random.default_rng(2)
+    points = rng.uniform(0, 100, (40, 4))
+    points[rng.random((40, 4)) < 0.2] = np.nan
+    churned = rng.random(40) < 0.4
+    surrogate = _Surrogate(points, churned, np.array([0, 0, 1, 2]), 10_000, 0, tau=0.1)
+    w = np.array([0.3, 0.2, 0.0, 0.5])  # group 1 (factor 2) is off
+    value, grad = surrogate(w)
+    h = 1e-7
+    numeric = [(surrogate(w + h * np.eye(4)[j])[0] - value) / h for j in range(4)]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
+    assert abs(grad[2]) > 1e-3  # the switched-off group's gradient is not trivially 0

@@ -23,7 +23,7 @@ MODULES: dict[str, list[str]] = {
     "decisions": ["tests/test_mutants_decisions.py", "tests/test_decisions.py",
                   "tests/test_decisions_layouts.py", "tests/test_mutants_validation.py",
                   "tests/test_decisions_property.py"],
-    "fitting": ["tests/test_fitting.py", "tests/test_mutants_fitting.py"],
+    "fitting": ["tests/test_mutants_fitting.py", "tests/test_fitting.py"],
     "compare": ["tests/test_mutants_compare.py", "tests/test_compare.py"],
     "sql": ["tests/test_sql.py", "tests/test_mutants_sql.py"],
 }
