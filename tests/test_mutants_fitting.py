@@ -156,6 +156,15 @@ def test_red_capture_weighs_churned_arr_in_any_unit():
         red = by_arr.achieved["red"]
         assert red["accounts"] == 1
         assert red["share_of_churned_arr"] == pytest.approx(1000 / 1001, rel=1e-12)
+        within = fitting.suggest_bands(score, churned, arr * unit, red_capture=0.9,
+                                       red_max_accounts=0.2)  # red holds 1 of 8 = 12.5%
+        assert (within.red_max, within.feasible, within.messages) == (10.0, True, [])
+    # by accounts, 90% needs 3 of 8 accounts (38%) red; at a 20% limit red holds 1 of 8
+    # accounts and captures 1 of the 2 churned
+    limited = fitting.suggest_bands(score, churned, red_capture=0.9, red_max_accounts=0.2)
+    assert (limited.red_max, limited.feasible) == (10.0, False)
+    assert limited.messages == ["capturing 90% of churned accounts needs 38% of accounts in "
+                                "red (limit 20%); at the limit red captures 50%"]
 
 
 def test_a_red_cut_off_equal_to_the_yellow_one_is_refused():
