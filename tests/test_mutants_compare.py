@@ -14,6 +14,7 @@ from calibration.accounts import prepare
 from calibration.cli import main
 from calibration.compare import band_movers, compare, compare_scored
 from calibration.config import ColumnRoles, Config
+from calibration.cs_metrics import METRIC_LABELS
 from calibration.scoring import score_frame
 from calibration.validation import judged_rows
 from tests import layouts
@@ -161,10 +162,10 @@ def test_the_text_report_shows_each_metric_in_its_unit_and_the_differences():
     s_draft = score_frame(table.frame, two_factor(0, 100)).result.score
     a_base, a_draft = auc(s_base[both], churned[both]), auc(s_draft[both], churned[both])
     text = result.describe()
-    line = next(t for t in text.splitlines() if t.startswith("AUC"))
+    line = next(t for t in text.splitlines() if t.startswith(METRIC_LABELS["auc"]))
     assert line.split()[-5:] == [f"{a_base:.3f}", f"{a_draft:.3f}",
                                  f"{a_draft - a_base:+.3f}", "n/a", "n/a"]
-    lift = next(t for t in text.splitlines() if t.startswith("lift"))
+    lift = next(t for t in text.splitlines() if t.startswith(METRIC_LABELS["lift"]))
     assert lift.split()[-5:] == ["n/a"] * 5  # no churned account is green: undefined
     assert "  - factor logins removed" in text and "(none)" not in text
     rows = text.split("top 3):\n")[1].splitlines()
