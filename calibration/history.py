@@ -39,7 +39,10 @@ _CHURNED, _RENEWED, _OPEN = 0, 1, 2
 _NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
 _BUCKET_DAYS = 30
-_DROP_TOLERANCE = 1e-9
+_DROP_TOLERANCE = 0.5e-9
+"""Half a score step: scores are rounded to 1e-9 (:func:`calibration.scoring.round_score`),
+so a true drop is a whole number of steps; floating-point noise (~1e-14) stays inside the
+tolerance while a drop one step short of ``min_drop`` (14.999999999) stays out."""
 MAX_SPAN_DAYS = 100_000
 """A ``within_days`` wider than any real history (callers that pre-select a window)."""
 

@@ -31,7 +31,6 @@ from calibration.config import (
 from calibration.values import as_boolean, as_number, category_text, fold, is_blank
 
 RED, YELLOW, GREEN, UNSCORED = 0, 1, 2, -1
-SCORE_DECIMALS = 9
 SCORE_SCALE = 1e9
 """Scores are rounded half up to 1/SCORE_SCALE: ``floor(x * 1e9 + 0.5) / 1e9`` (see
 :func:`round_score`). Python and every SQL dialect apply exactly this rule."""
@@ -80,7 +79,7 @@ def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray
     elif isinstance(rule, StepsRule):
         index = np.searchsorted(np.asarray(rule.cutoffs), numbers, side="right")
         table = np.asarray(rule.points, dtype=float)
-        points = table[np.minimum(index, len(table) - 1)]
+        points = table[index]  # index <= len(cutoffs) = len(table) - 1 (config checks)
         return np.where(np.isnan(numbers), np.nan, points)
     else:  # pragma: no cover - the config model admits no other kind
         raise TypeError(f"rule {rule!r} does not score numbers")
@@ -91,35 +90,41 @@ def numeric_rule_points(numbers: np.ndarray, rule, direction: str) -> np.ndarray
 
 def _linear_points(numbers: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """0 at or below ``lo``, 100 at or above ``hi``, a straight line between (a share below
-    :data:`SHARE_FLOOR` of the interval scores 0). The SQL compiler writes the same steps."""
+    :data:`SHARE_FLOOR` of the interval scores 0). The SQL compiler writes the same values.
+
+    A value at or below ``lo`` has an offset <= 0, below the floor: 0. At ``hi`` the offset
+    is exactly ``span`` (the same subtraction), so the line gives exactly 100; above it the
+    line exceeds 100 (or overflows to inf) and is cut to 100. NaN stays NaN.
+    """
     span = hi - lo
     offset = numbers - lo
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         inside = offset / span * 100.0
     inside = np.where(offset < span * SHARE_FLOOR, 0.0, inside)
-    return np.where(numbers <= lo, 0.0, np.where(numbers >= hi, 100.0, inside))
+    return np.minimum(inside, 100.0)
 
 
 def _percentile_points(numbers: np.ndarray, xs: list[float], ys: list[float]) -> np.ndarray:
     """Linear interpolation of ``ys`` over ``xs``, clamped at both ends: on the interval
     ``xs[j] <= x < xs[j+1]`` the points are ``ys[j] + (ys[j+1] - ys[j]) * share`` with
     ``share = (x - xs[j]) / (xs[j+1] - xs[j])`` (``ys[j]`` when the share is below
-    :data:`SHARE_FLOOR`)."""
+    :data:`SHARE_FLOOR`). Below ``xs[0]`` the offset is negative, below the floor: ``ys[0]``;
+    NaN sorts last and stays NaN."""
     x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    j = np.clip(np.searchsorted(x, np.nan_to_num(numbers), side="right") - 1, 0, len(x) - 2)
+    j = np.clip(np.searchsorted(x, numbers, side="right") - 1, 0, len(x) - 2)
     dx, dy = np.diff(x)[j], np.diff(y)[j]
     offset = numbers - x[j]
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         inside = y[j] + dy * (offset / dx)
     inside = np.where(offset < dx * SHARE_FLOOR, y[j], inside)
-    return np.where(numbers <= x[0], y[0], np.where(numbers >= x[-1], y[-1], inside))
+    return np.where(numbers >= x[-1], y[-1], inside)
 
 
 def _mapping_points(values: pd.Series, rule: MappingRule) -> np.ndarray:
     table = {fold(key): float(points) for key, points in rule.points.items()}
     default = np.nan if rule.default is None else float(rule.default)
     # factorize the raw values first (fast), then normalise only the few distinct ones
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = pd.factorize(values)  # missing values get code -1
     names = category_text(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
     lookup = np.array([np.nan if u is None else table.get(u, default) for u in names]
                       + [np.nan], dtype=float)
@@ -162,8 +167,8 @@ def factor_points(
         points[:, k] = rule_points(column, factor)
         for index, seg in enumerate(config.segments):
             rule = seg.rules.get(factor.name)
-            rows = segments == index
-            if rule is not None and rows.any():
+            if rule is not None:
+                rows = segments == index
                 points[rows, k] = rule_points(column[rows], factor, rule)
         if factor.missing == "points":
             np.nan_to_num(points[:, k], copy=False, nan=factor.missing_points)
@@ -241,10 +246,12 @@ class Plan:
         """Effective share of each factor in the overall score when nothing is missing."""
         onehot = np.eye(len(self.group_weight))[self.group_of]
         group_total = self.factor_weight @ onehot
-        used = (group_total > 0) & (self.group_weight > 0)
+        used = group_total > 0  # a group of weight 0 gets 0 share either way
         group_share = np.where(used, self.group_weight, 0.0)
         group_share = group_share / group_share.sum()
-        within = self.factor_weight / np.where(group_total > 0, group_total, 1.0)[self.group_of]
+        per_factor_total = group_total[self.group_of]
+        within = np.divide(self.factor_weight, per_factor_total,
+                           out=np.zeros_like(self.factor_weight), where=per_factor_total > 0)
         return group_share[self.group_of] * within
 
 
@@ -328,15 +335,21 @@ def combine(
         if explain:
             contributions[rows] = part[1]
             subscores[rows] = part[2]
-    raw = np.clip(round_score(raw), 0.0, 100.0)
+    # No clamp needed: every factor's points lie in 0-100 (linear and percentile rules cut
+    # at their ends, other points are validated 0-100) and weights are >= 0, so the weighted
+    # mean lies in 0-100 up to a few ulps (100.00000000000001 for weights 57/80.2), which the
+    # rounding to 1e-9 maps back to exactly 100 (or 0). tests/test_scoring.py checks the range
+    # on hostile points and weights; the SQL export relies on the same argument.
+    raw = round_score(raw)
     score = raw.copy()
     cap = hits.cap if hits is not None else np.full(n, NO_CAP, dtype=np.int8)
     ceiling = np.where(cap == RED, red_max, np.where(cap == YELLOW, yellow_max, np.inf))
     np.minimum(score, ceiling, out=score, where=~np.isnan(score))
     band = assign_bands(score, red_max, yellow_max)
-    applied = (score < raw) | ((cap < NO_CAP) & ~np.isnan(score))
-    guardrail = np.where(applied, hits.rule, -1).astype(np.int16) if hits is not None else (
-        np.full(n, -1, dtype=np.int16))
+    # the guardrail named is the one that set the row's cap (hits.rule is -1 for uncapped
+    # rows), for every scored row: a cap the score was already under still counts
+    guardrail = np.where(np.isnan(score), -1, hits.rule).astype(np.int16) if (
+        hits is not None) else np.full(n, -1, dtype=np.int16)
     return ScoreResult(score, raw, band, guardrail, segments, contributions, subscores)
 
 
@@ -351,25 +364,26 @@ def _combine_plan(points: np.ndarray, plan: Plan, explain: bool):
     if not explain:  # a weightless factor adds nothing below: leave its column out
         points, weights, onehot = points[:, active], weights[active], onehot[active]
     present = ~np.isnan(points)
-    filled = np.where(present, points, 0.0)
+    filled = np.nan_to_num(points)  # a missing factor's weight is 0 in its row anyway
     weighted = present * weights  # N x K
     group_total = weighted @ onehot  # N x G
     with np.errstate(invalid="ignore", divide="ignore"):
         sub = (filled * weighted) @ onehot / group_total
-    group_on = (group_total > 0) & (plan.group_weight > 0)
+    group_on = group_total > 0  # a group of weight 0 is on but adds 0 x its sub-score
     group_w = np.where(group_on, plan.group_weight, 0.0)
     total = group_w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
+        # nothing to score in a row (total 0): 0 / 0, NaN; likewise a group without data
+        # has the sub-score 0 / 0, NaN
         raw = np.where(group_on, sub, 0.0) @ plan.group_weight / total
-        raw = np.where(total > 0, raw, np.nan)
         if not explain:
             return (raw,)
         per_factor_total = group_total[:, plan.group_of]
         share = np.where(per_factor_total > 0, (group_w / total[:, None])[:, plan.group_of]
                          * weighted / per_factor_total, 0.0)  # a weightless group adds 0
-        contributions = np.where(present & (total[:, None] > 0), share * filled, 0.0)
+        contributions = np.where(present, share * filled, 0.0)
     contributions[np.isnan(raw)] = np.nan
-    return raw, contributions, np.where(group_total > 0, sub, np.nan)
+    return raw, contributions, sub
 
 
 def assign_bands(score: np.ndarray, red_max, yellow_max) -> np.ndarray:

@@ -92,7 +92,7 @@ def validate(
 
 
 def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None,
-                         lookback_days: int = 365, renewals: pd.DataFrame | None = None
+                         lookback_days: int, renewals: pd.DataFrame | None = None
                          ) -> dict[str, dict[str, Any]]:
     """:func:`calibration.early_warning.lead_time` per segment label (rows with that label).
 

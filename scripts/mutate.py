@@ -13,7 +13,7 @@ from pathlib import Path
 from mutation.catalogue import MODULES, ROOT
 from mutation.generate import generated_mutants, hand_mutants, module_sources, select
 from mutation.report import report_text
-from mutation.runner import Pool, run_module
+from mutation.runner import Pool, run_module, stale_equivalent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module}: {len(generated)} generated")
             for m in select(generated, args.per_module) + hand_mutants(module, sources):
                 print(f"  {m.id} {m.path}:{m.line}: {m.description}: {m.source_line[:80]}")
+            for key in stale_equivalent(module, generated):
+                print(f"  STALE EQUIVALENT entry {key}")
         return 0
 
     def log(text: str) -> None:

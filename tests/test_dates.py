@@ -47,7 +47,8 @@ def test_mixed_aware_and_plain_dates_are_read_with_a_warning_naming_rows_and_exa
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=30), st.none(),
                           st.sampled_from(["2024-02-01T09:00:00Z", "2024-02-30", "0000-00-00",
-                                           "9999-12-31T23:59:59+14:00", "1e400", "Z"])),
+                                           "9999-12-31T23:59:59+14:00", "1e400", "Z",
+                                           "2024-07-31", "1999-01-09", " n/a "])),
                 max_size=20))
 def test_any_text_is_read_or_reported_never_raises(values):
     parsed = parse_dates(pd.Series(values, dtype=object))
@@ -55,3 +56,14 @@ def test_any_text_is_read_or_reported_never_raises(values):
     assert len(parsed.values) == len(values)
     readable = ~np.isnat(parsed.values)
     assert not (readable & parsed.unreadable).any()
+    # never a silent loss: a value that is not blank is either read or reported unreadable
+    blank = np.array([v is None or v.strip().casefold() in ("", "na", "n/a", "nan", "null",
+                                                            "none", "-")
+                      for v in values], dtype=bool)
+    assert (readable | parsed.unreadable | blank).all()
+    # and a plain ISO date is always read, to the day
+    for k, v in enumerate(values):
+        if v is not None and len(v) == 10 and v[4] == v[7] == "-" and v.replace("-", "").isdigit():
+            expected = pd.to_datetime(v, format="%Y-%m-%d", errors="coerce")
+            if not pd.isna(expected):
+                assert parsed.values[k] == expected.to_datetime64(), v

@@ -250,7 +250,7 @@ def test_lead_time_by_segment():
     out = lead_time_by_segment(frame, labels, 365)
     assert out["X"]["median_days"] == 90.0  # red since 1 January, churned 1 April
     assert out["Y"]["median_days"] == 31.0  # red since 1 March
-    assert lead_time_by_segment(frame, None) == {}
+    assert lead_time_by_segment(frame, None, 365) == {}
 
 
 # --------------------------------------------------------------------------- lists

@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from calibration.accounts import load_accounts
 from calibration.config import Config, ConfigError, config_from_json, load_config
@@ -64,13 +65,13 @@ def test_exported_json_round_trips_and_never_holds_null_numbers():
 
 
 def test_tiny_points_are_refused_with_the_reason():
-    with pytest.raises(Exception, match="points must be 0 or at least 1e-09"):
+    with pytest.raises(ValidationError, match="points must be 0 or at least 1e-09"):
         make_config(factors=[{"name": "x", "column": "x", "weight": 1, "rule": {
             "kind": "boolean", "true_points": 1e-320}}])
 
 
 def test_category_that_reads_as_missing_is_refused():
-    with pytest.raises(Exception, match="reads as a missing value"):
+    with pytest.raises(ValidationError, match="reads as a missing value"):
         make_config(factors=[{"name": "x", "column": "x", "weight": 1, "rule": {
             "kind": "mapping", "points": {"N/A": 10}}}])
 

@@ -503,9 +503,10 @@ def test_bootstrap_keeps_capped_bands():
     capped = (score > 80) & (np.arange(4000) % 4 == 0)
     band[capped] = 0
     res = m.bootstrap(score, churned, band, n_resamples=100)
-    rows = m.band_table(band, churned)["rows"]
-    for row in rows:
-        assert res["bands"][row["band"]]["point"] == pytest.approx(row["churn_rate"])
+    for code, name in enumerate(["red", "yellow", "green"]):  # the capped band, not the score
+        assert res["bands"][name]["point"] == pytest.approx(churned[band == code].mean(),
+                                                            rel=1e-12)
+    assert res["bands"]["red"]["point"] != pytest.approx(churned[score <= 40].mean(), rel=1e-3)
 
 
 def test_evaluate_bootstrap_auc_ci():
@@ -539,7 +540,10 @@ def test_auc_properties(sample):
         assert res["value"] is None and res["reason"]
         return
     value = res["value"]
-    assert 0.0 <= value <= 1.0
+    # the value itself against scipy (the symmetries below hold for a constant 0.5 too):
+    # P(renewed scores above churned) + half the ties = U / (n_renewed * n_churned)
+    u = stats.mannwhitneyu(score[~churned], score[churned]).statistic
+    assert value == pytest.approx(u / (churned.sum() * (~churned).sum()), abs=1e-12)
     assert m.auc(100 - score, churned)["value"] == pytest.approx(1 - value, abs=1e-12)
     assert m.auc(10 * np.sqrt(score), churned)["value"] == pytest.approx(value, abs=1e-12)
     assert m.auc(score, ~churned)["value"] == pytest.approx(1 - value, abs=1e-12)

@@ -1,5 +1,5 @@
 """SQL details no equivalence run on DuckDB can see (mutation-testing kills): the infinity
-literal per engine, BigQuery column names, and the 0-100 clamp at the top of the range."""
+literal per engine, BigQuery column names, and scores of exactly 100 at the top of the range."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_other_dialects_keep_the_label_text(dialect):
 @pytest.mark.parametrize("weights", [(57.0, 80.2), (71.9, 16.1), (64.8, 16.9)])
 def test_full_points_score_exactly_100_in_sql_and_python(weights):
     # sum(w * 100) / sum(w) is 100.00000000000001 in floating point for these weights: the
-    # clamp keeps the exported score inside 0-100 (Python also rounds to 1e-9, see scoring)
+    # rounding to 1e-9 that Python and SQL share brings it back to exactly 100 (no clamp)
     config = make_config().with_weights({"usage": weights[0], "tickets": weights[1]})
     frame = pd.DataFrame({"id": ["a", "b", "c"], "usage": [100.0, 100.0, 0.0],
                           "tickets": [0.0, 0.0, 10.0], "arr": [1.0, 1.0, 1.0],

@@ -4,6 +4,9 @@ falling scores at exactly the minimum drop."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +16,13 @@ from calibration import decisions, history
 from calibration.accounts import prepare
 from calibration.config import ColumnRoles
 from calibration.scoring import score_frame
-from calibration.validation import by_config_segment, falling_accounts, judged_rows, validate
+from calibration.validation import (
+    by_config_segment,
+    falling_accounts,
+    judged_rows,
+    segment_labels,
+    validate,
+)
 from tests.conftest import make_config
 from tests.test_validation import table_with
 
@@ -173,3 +182,43 @@ def test_validate_by_default_includes_each_factors_own_signal(segmented):
         assert row["auc"]["value"] == pytest.approx(
             u / (churned.sum() * (~churned).sum()), rel=1e-12)
     assert evidence["logit"]["reason"] is None and evidence["logit"]["value"] is not None
+
+
+def test_segments_page_metrics_skip_the_logistic_fit(segmented):
+    # by_config_segment feeds the Segments page on every rerun: no logistic fit there (the
+    # full evidence of validate has one, see the test above, on the same accounts)
+    _, table, config, scored = segmented
+    for row in by_config_segment(table, config, scored):
+        assert row["metrics"]["n_churned"] >= 20  # enough for a fit had one been asked for
+        assert row["metrics"]["logit"]["value"] is None, row["segment"]
+
+
+def test_app_and_cli_show_the_same_interval_by_default(segmented, tmp_path, capsys):
+    # the app (ui/evidence.py) calls validate without a seed; `validate --bootstrap N` has
+    # --seed 0 by default: the same data and config must give the same interval in both
+    from calibration.cli import main
+
+    frame, table, config, scored = segmented
+    data, config_path = tmp_path / "accounts.csv", tmp_path / "config.json"
+    frame.to_csv(data, index=False)
+    config_path.write_text(config.to_json())
+    capsys.readouterr()
+    assert main(["validate", "--data", str(data), "--config", str(config_path),
+                 "--bootstrap", "40", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    app = validate(table, config, scored, bootstrap_resamples=40, by_segment=False,
+                   include_logit=False, include_factors=False)
+    assert cli["auc_ci"]["value"] == app["auc_ci"]["value"]
+    assert cli["bootstrap"]["seed"] == app["bootstrap"]["seed"]
+
+
+def test_a_segment_role_the_data_lacks_gives_no_segments(segmented):
+    # defensive: an AccountTable whose segment role names no column of its frame (prepare
+    # refuses such a file; a table built by hand can still have it)
+    _, table, config, scored = segmented
+    lost = dataclasses.replace(table, roles=table.roles.model_copy(update={"segment": "region"}))
+    assert segment_labels(lost) is None
+    evidence = validate(lost, config, scored, include_logit=False, include_factors=False)
+    assert evidence["segments"] == {}
+    assert sorted(validate(table, config, scored, include_logit=False,
+                           include_factors=False)["segments"]) == ["ent", "mid", "smb"]

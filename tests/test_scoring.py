@@ -14,7 +14,6 @@ from calibration.scoring import (
     GREEN,
     RED,
     UNSCORED,
-    WEIGHT_FLOOR,
     YELLOW,
     assign_bands,
     percentile_rule,
@@ -214,10 +213,10 @@ def test_properties_range_and_contributions(usage, tickets, w):
     # and the score is the weighted mean of the present factors' points, written out here
     # (a 0-100 range alone holds for any implementation that clips)
     points = np.column_stack([np.clip(usage, 0, 100), 100 - np.clip(tickets / 10, 0, 1) * 100])
-    # weights relative to the largest; below WEIGHT_FLOOR of it a weight counts as 0 (the
+    # weights relative to the largest; below 1e-12 of it a weight counts as 0 (the documented
     # rule Python and SQL share so no product can underflow)
     weight = np.asarray(w, dtype=float) / max(w)
-    weight = np.where(weight < WEIGHT_FLOOR, 0.0, weight)
+    weight = np.where(weight < 1e-12, 0.0, weight)
     present = ~np.isnan(points) & (weight > 0)
     total = (present * weight).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -331,9 +331,9 @@ def build_query(config: Config, source: str, d: Dialect) -> Query:
         f"CASE WHEN hs_on{g} > 0 THEN hs_sub{g} * hs_gw{g} ELSE 0.0 END" for g in members)
     raw0 = f"CASE WHEN hs_total > 0 THEN ({weighted_subs}) / hs_total END"
     scale = d.number(SCORE_SCALE)
-    rounded = f"FLOOR(hs_raw0 * {scale} + 0.5) / {scale}"  # calibration.scoring.round_score
-    clip = (f"CASE WHEN hs_raw0 IS NULL THEN NULL WHEN {rounded} < 0 THEN 0.0 "
-            f"WHEN {rounded} > 100 THEN 100.0 ELSE {rounded} END")
+    # calibration.scoring.round_score; no 0-100 clamp, as in Python: the weighted mean of
+    # points within 0-100 overshoots by a few ulps at most, which this rounding removes
+    rounded = f"FLOOR(hs_raw0 * {scale} + 0.5) / {scale}"
     score = ("CASE WHEN hs_raw IS NULL THEN NULL "
              "WHEN hs_cap = 0 AND hs_raw > hs_red_max THEN hs_red_max "
              "WHEN hs_cap = 1 AND hs_raw > hs_yellow_max THEN hs_yellow_max ELSE hs_raw END")
@@ -374,7 +374,7 @@ def build_query(config: Config, source: str, d: Dialect) -> Query:
         ("hs_pts", [f"{seg_sql} AS hs_seg", f"{cap_sql} AS hs_cap", f"{rail_sql} AS hs_rail"]),
         ("hs_pts2", points_sql), ("hs_wts", weights), ("hs_grp", totals), ("hs_sub", subs),
         ("hs_tot", [f"{total_on} AS hs_total"]), ("hs_raw0", [f"{raw0} AS hs_raw0"]),
-        ("hs_raw", [f"{clip} AS hs_raw"]), ("hs_scored", [f"{score} AS hs_score"]),
+        ("hs_raw", [f"{rounded} AS hs_raw"]), ("hs_scored", [f"{score} AS hs_score"]),
     ]
     title = re.sub(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]+", " ", config.name)
     header = [f"-- Health score {title!r}, config {config.fingerprint()}, dialect {d.name}.",

@@ -16,7 +16,7 @@ MODULES: dict[str, list[str]] = {
     "scoring": ["tests/test_scoring.py", "tests/test_mutants_scoring.py",
                 "tests/test_explain.py"],
     "metrics": ["tests/test_metrics.py", "tests/test_mutants_metrics.py"],
-    "history": ["tests/test_history.py", "tests/test_mutants_history.py",
+    "history": ["tests/test_mutants_history.py", "tests/test_history.py",
                 "tests/test_mutants_validation.py"],
     "validation": ["tests/test_validation.py", "tests/test_mutants_validation.py",
                    "tests/test_validation_cli.py"],
@@ -63,10 +63,6 @@ HAND_WRITTEN: list[HandMutant] = [
                'word = "Infinity" if self.name in ("postgres",) else "inf"'),
     HandMutant("sql", "BigQuery labels starting with a digit not prefixed",
                'text = "_" + text', "text = text"),
-    HandMutant("sql", "SQL score not clamped at 100",
-               "WHEN hs_raw0 > 100 THEN 100.0 ", ""),
-    HandMutant("scoring", "Python score not clamped to 0-100",
-               "    np.clip(raw, 0.0, 100.0, out=raw)\n", ""),
     HandMutant("config", "red_max == yellow_max accepted",
                "if self.red_max >= self.yellow_max:", "if self.red_max > self.yellow_max:"),
     HandMutant("config", "equal step cut-offs accepted",
@@ -81,22 +77,12 @@ HAND_WRITTEN: list[HandMutant] = [
                "if key in owner and owner[key] != label:", "if key in owner and False:"),
 ]
 
+# The "0-100 clamp removed" mutants (Python and SQL) are gone with the clamps: they
+# never acted (see calibration/scoring.py, combine), which both survivors showed.
+
 # Survivors judged harmless, with the reason (by mutant id): equivalent (no input can tell
 # them apart from the original) unless the reason says otherwise.
 EQUIVALENT: dict[str, str] = {
-    "scoring:hand:1":
-        "every factor's points lie in 0-100 (linear rules clip, steps/mapping/boolean/missing "
-        "points and percentile targets are validated 0-100, interpolation stays between "
-        "them) and weights are >= 0, so the weighted mean lies in 0-100 up to a few ulps "
-        "(100.00000000000001 for weights 57/80.2, see tests/test_mutants_sql.py); the "
-        "rounding to 1e-9 on the line before maps that back to exactly 100, and nothing "
-        "negative can arise. The SQL clamp, which has no such rounding, is not equivalent "
-        "and is killed (sql:hand:3)",
-    "scoring:combine:call:`clip(...)` dropped (first argument kept)#1":
-        "the same mutant as scoring:hand:1 (the final 0-100 clamp): equivalent for the "
-        "reason given there",
-    "scoring:combine:number:`100.0` -> `200.0`#1":
-        "the upper clamp never acts (see scoring:hand:1), so raising it changes nothing",
     "sql:Dialect.number:number:`0` -> `1`#1":
         "only +inf and -inf reach `\"-\" if value < 0`: value < 1 splits them the same way",
     "metrics:_cells:number:`3` -> `4`#2":
@@ -105,46 +91,12 @@ EQUIVALENT: dict[str, str] = {
     "sql:Dialect.string:number:`32` -> `33`#1":
         "a space is then written as an escape (\\x20 or \\u0020) that the engine reads as "
         "the same space (tests/test_mutants_sql.py reads every literal back)",
-    "scoring:combine:compare0:`<` -> `<=`#2":
-        "`cap <= NO_CAP` also marks uncapped rows, but their guardrail_hits rule is -1, the "
-        "same value the unmarked rows get",
-    "scoring:_combine_plan:compare0:`>` -> `>=`#4":
-        "where the total group weight is 0 every group is off, so the raw score is 0 / 0 = "
-        "NaN already: `total >= 0` keeps that NaN",
-    "scoring:<module>:number:`2` -> `3`#2":
-        "NO_CAP only has to differ from the red (0) and yellow (1) caps, the only caps a "
-        "guardrail may set; every use compares against the constant itself",
-    "scoring:combine:bool:`False` -> `True`#1":
-        "explain=True by default only computes contributions nobody asked for: the scores "
-        "are identical (tests/test_scoring.py::test_fast_and_explain_paths_give_identical_"
-        "scores); a speed difference, not a result",
-    "scoring:plans:bool:`True` -> `False`#1":
-        "zip(strict=False) over a list built from the same groups: the lengths always match",
     "metrics:band_table:number:`0.0` -> `1.0`#2":
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
         "scipy's kstwo.sf is a probability, already within 0-1",
     "scoring:guardrail_condition:bool:`False` -> `True`#1":
         "the missing texts that fillna fills are removed by `known &` on the next line",
-    "scoring:Plan.flat_weights:compare0:`>` -> `>=`#2":
-        "a group of weight 0 marked used still gets np.where(used, 0, 0) = 0 share",
-    "scoring:Plan.flat_weights:number:`1.0` -> `2.0`#1":
-        "the divisor only replaces a zero group total, whose factors all weigh 0: 0 / 1 and "
-        "0 / 2 are both 0",
-    "validation:by_config_segment:bool:`True` -> `False`#1":
-        "zip(strict=False) over two lists built with the same length",
-    "validation:lead_time_by_segment:number:`365` -> `366`#1":
-        "not equivalent for a direct caller, harmless in the app: validate always passes its "
-        "own lookback_days to this helper, so the helper's default is never used",
-    "validation:validate:number:`0` -> `1`#2":
-        "the default bootstrap seed: any fixed seed is reproducible and the seed used is "
-        "recorded in the evidence (and validate bootstraps nothing unless asked)",
-    "validation:by_config_segment:bool:`False` -> `True`#2":
-        "by_config_segment then also fits a logistic regression per segment: slower, but "
-        "every number it returns is the same (the logit is an extra key)",
-    "validation:segment_labels:boolop:`or` -> `and`#1":
-        "unreachable through accounts.prepare, which refuses a segment role naming a column "
-        "that is not in the data (\"the segment column 'tier' is not in the file\")",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
         "rules_fingerprint is only a cache key compared with other rules_fingerprint values: "
         "13 hex digits identify a rule set as well as 12",

@@ -66,6 +66,8 @@ class _Walker:
             return  # docstring
         if isinstance(node, ast.keyword) and node.arg in _LAYOUT_KEYWORDS:
             return  # output layout (JSON indent, ...), not behaviour
+        if isinstance(node, ast.keyword) and node.arg == "strict":
+            return  # zip(strict=...) only asserts equal lengths, like an assert statement
         if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
             return

@@ -28,4 +28,7 @@ def report_text(results: list[dict], elapsed: float) -> str:
                              f"{m['description']}: {m['source_line'][:90]}{why}")
                 if m["outcome"] == "stale":
                     lines.append(f"    {m['detail']}")
+        for key in r.get("stale_equivalent", []):
+            lines.append(f"STALE EQUIVALENT entry {key}: no such mutant now; re-check and "
+                         "update or drop it")
     return "\n".join(lines)

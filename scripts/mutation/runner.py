@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import EQUIVALENT, MODULES, ROOT
+from .catalogue import EQUIVALENT, HAND_WRITTEN, MODULES, ROOT
 from .generate import generated_mutants, hand_mutants, module_sources, mutated_source, select
 
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
@@ -219,4 +219,13 @@ def run_module(module: str, pool: Pool, per_module: int, log,
             "n_equivalent": sum(1 for m in survivors if m.equivalent),
             "n_timeout": sum(1 for m in counted if m.outcome == "timeout"),
             "kill_rate": len(killed) / len(counted) if counted else None,
-            "baseline_seconds": seconds, "mutants": [m.to_dict() for m in chosen]}
+            "baseline_seconds": seconds, "mutants": [m.to_dict() for m in chosen],
+            "stale_equivalent": stale_equivalent(module, generated)}
+
+
+def stale_equivalent(module: str, generated: list) -> list[str]:
+    """EQUIVALENT entries of ``module`` that name no mutant any more (code moved or changed:
+    re-check the survivor and update or drop its entry)."""
+    ids = {m.id for m in generated} | {f"{module}:hand:{k + 1}" for k in range(len(
+        [h for h in HAND_WRITTEN if h.module == module]))}
+    return sorted(k for k in EQUIVALENT if k.split(":")[0] == module and k not in ids)
