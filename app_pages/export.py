@@ -10,7 +10,7 @@ import streamlit as st
 from calibration import charts, formatting
 from calibration.config import ConfigError
 from calibration.configfile import config_text, export_config, import_config
-from calibration.cs_metrics import CS_METRICS, METRIC_LABELS
+from calibration.cs_metrics import METRIC_LABELS
 from calibration.evidence import report_html
 from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
@@ -68,11 +68,11 @@ def show_comparison(comparison, checked: bool) -> None:
         if metric is None:
             continue
         ci = metric.get("ci") or [None, None]
-        rows.append({"Metric": METRIC_LABELS[key] + (" (CS)" if key in CS_METRICS else ""),
+        rows.append({"Measure": METRIC_LABELS[key][:1].upper() + METRIC_LABELS[key][1:],
                      "Baseline": format_value(key, metric["baseline"]),
                      "Draft": format_value(key, metric["draft"]),
                      "Change": format_value(key, metric["diff"], signed=True),
-                     "95% CI of change": f"{format_value(key, ci[0], True)} to "
+                     "Likely range of change": f"{format_value(key, ci[0], True)} to "
                                          f"{format_value(key, ci[1], True)}"
                                          if checked else CHECKING,
                      "Result": metric.get("status", "n/a") if checked else CHECKING,
@@ -81,11 +81,12 @@ def show_comparison(comparison, checked: bool) -> None:
         frame = pd.DataFrame(rows)
         st.dataframe(frame.style.map(lambda v: COLOURS.get(v, ""), subset=["Result"]),
                      hide_index=True, width="stretch")
-    st.caption("Confidence intervals come from a paired bootstrap: both configs are re-scored "
-               "on the same resampled accounts, so the interval shows whether the change is "
-               "real or noise. **better / worse**: the interval excludes 0 (a real change, "
-               "judged by the metric's direction); **no real change**: it includes 0. Band "
-               "sizes have no better or worse: they are your choice.")
+    st.caption("CS outcomes first, then the statistics. The likely range of each change comes "
+               "from a paired bootstrap: both configs are re-scored on the same resampled "
+               "accounts, so it shows whether the change is real or noise. **better / "
+               "worse**: the range excludes 0 (a real change, judged by the measure's "
+               "direction); **no real change**: it includes 0. Band sizes have no better or "
+               "worse: they are your choice.")
     if comparison.differences:
         st.markdown("**What changed**")
         st.markdown("\n".join(f"- {line}" for line in comparison.differences))

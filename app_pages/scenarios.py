@@ -73,8 +73,9 @@ else:
     result = _compare(state.data_key(ws), tuple(f"{n}:{c.fingerprint()}" for n, c in chosen),
                       ws.horizon_days, table, chosen)
     st.caption(f"Each renewal decision judged {judged_when(table, ws.horizon_days)}. "
-               f"Changes are against **{md_escape(picked[0])}**, with paired bootstrap "
-               "95% CIs: *real* when the CI excludes zero, *noise* otherwise.")
+               f"Changes are against **{md_escape(picked[0])}**, each with its likely range "
+               "(a paired bootstrap 95% interval): *real* when the range excludes zero, "
+               "*noise* otherwise.")
     st.markdown("**Headline outcomes**")
     st.dataframe(result.metrics, width="stretch")
     left, right = st.columns(2)

@@ -63,11 +63,16 @@ def score_distribution_chart(hist: pd.DataFrame, red_max: float, yellow_max: flo
     lines = alt.Chart(band_cuts(red_max, yellow_max)).encode(x="score:Q", color=alt.Color(
         "band:N", scale=band_scale(), legend=None), tooltip=["label:N"])
     rules = lines.mark_rule(strokeDash=[5, 3], strokeWidth=2)
-    # the cut-offs are named in text, so colour is never the only cue
-    labels = lines.mark_text(align="left", dx=4, baseline="top", fontWeight="bold").encode(
+    # the cut-offs are named in text, so colour is never the only cue; the red label sits
+    # left of its line and the green one right, so close cut-offs never print over each other
+    red_label = lines.transform_filter(alt.datum.band == "red").mark_text(
+        align="right", dx=-4, baseline="top", fontWeight="bold").encode(
         text="label:N", y=alt.value(2))
-    return alt.layer(bars, rules, labels).resolve_scale(color="independent").properties(
-        height=height)
+    green_label = lines.transform_filter(alt.datum.band == "green").mark_text(
+        align="left", dx=4, baseline="top", fontWeight="bold").encode(
+        text="label:N", y=alt.value(2))
+    return alt.layer(bars, rules, red_label, green_label).resolve_scale(
+        color="independent").properties(height=height)
 
 
 def band_churn_chart(bands: Sequence[dict[str, Any]], height: int = 200) -> alt.Chart:

@@ -51,7 +51,7 @@ def _cell(name: str, value: float | None, metric: dict | None = None) -> str:
     if not ci:
         return f"{text} ({change})"
     real = "real" if metric.get("ci_excludes_zero") else "noise"
-    return (f"{text} ({change}; 95% CI {format_value(name, ci[0], True)} to "
+    return (f"{text} ({change}; likely range {format_value(name, ci[0], True)} to "
             f"{format_value(name, ci[1], True)}: {real})")
 
 
@@ -90,7 +90,7 @@ def compare_scenarios(table: AccountTable, scenarios: list[tuple[str, Config]], 
             row[name] = _cell(key, metric["draft"], metric) if metric else "n/a"
         rows[METRIC_LABELS.get(key, key)] = row
     metrics = pd.DataFrame.from_dict(rows, orient="index")[names]
-    metrics.index.name = "metric"
+    metrics.index.name = "Outcome"
 
     labels = [b for b in BAND_NAMES] + ["unscored"]
     sizes = {ref_name: first.migration_latest.sum(axis=1)}

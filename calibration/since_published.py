@@ -66,7 +66,9 @@ def performance_since(table: AccountTable, config: Config, published_at: datetim
     surprise = numbers["surprise_churn_count"]
     surprise_arr = numbers["surprise_churn_arr"]
     money = f" (${surprise_arr:,.0f} ARR)" if surprise_arr is not None else ""
-    summary = (f"{n:,} renewal decision(s) after {day}, {int(churned.sum()):,} churned: "
+    decisions = "renewal decision" if n == 1 else "renewal decisions"
+    accounts = "account" if surprise == 1 else "accounts"
+    summary = (f"{n:,} {decisions} after {day}, {int(churned.sum()):,} churned: "
                f"{caught_text}; surprise churn (churned while green): {surprise:,} "
-               f"account(s){money}.")
+               f"{accounts}{money}.")
     return SincePublished(published_at, n, int(churned.sum()), numbers, summary)

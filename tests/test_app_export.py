@@ -29,7 +29,7 @@ def test_export_shows_comparison_of_tuned_draft():
                      digits=0)
     draft = apply_flat_weights(config, flat)
     expected = compare(table, config, draft, n_resamples=1000)
-    shown = at.dataframe[0].value.set_index("Metric")
+    shown = at.dataframe[0].value.set_index("Measure")
     auc = "AUC (ranking)"
     assert shown.loc[auc, "Baseline"] == f"{expected.metrics['auc']['baseline']:.3f}"
     assert shown.loc[auc, "Draft"] == f"{expected.metrics['auc']['draft']:.3f}"
@@ -37,10 +37,10 @@ def test_export_shows_comparison_of_tuned_draft():
     draft_auc = independent.auc(independent.judged_accounts(table, draft))
     assert shown.loc[auc, "Baseline"] == f"{baseline_auc:.3f}"  # pandas + scipy, not compare()
     assert shown.loc[auc, "Draft"] == f"{draft_auc:.3f}"
-    for key, label in (("auc", auc), ("surprise_churn_arr", "surprise churn (ARR) (CS)"),
-                       ("green_churn_rate", "green churn rate (CS)")):
+    for key, label in (("auc", auc), ("surprise_churn_arr", "Surprise churn (ARR)"),
+                       ("green_churn_rate", "Green churn rate")):
         assert shown.loc[label, "Result"] == expected.metrics[key]["status"]
-    assert shown.loc["surprise churn (ARR) (CS)", "Direction"] == "lower is better"
+    assert shown.loc["Surprise churn (ARR)", "Direction"] == "lower is better"
     verdict = expected.verdict_detail["label"]
     shown_verdict = [*at.success, *at.warning, *at.info, *at.error]
     assert any(m.value == expected.verdict for m in shown_verdict), verdict

@@ -134,7 +134,7 @@ def test_publish_list_diff_and_since(backend):
     # how Q3 2025 did since 3 Dec 2025 (the demo has renewals until Oct 2026)
     at.selectbox(key="ver::since").set_value("Q3 2025").run()
     summary = texts(at, "markdown")
-    assert "renewal decision(s) after 03 Dec 2025" in summary
+    assert "renewal decisions after 03 Dec 2025" in summary
     # the since-published cards equal a pandas recount of the decisions renewed after it
     config = load_config(DEMO_CONFIG)
     judged = independent.judged_accounts(load_accounts(DEMO_DATA, config), config)

@@ -64,7 +64,7 @@ def test_side_by_side_numbers_match_independent_counts(demo):
         surprise = int(((band == 2) & (decisions.outcome == "churned")).sum())
         cell = result.metrics.loc["surprise churn (accounts)", name]
         assert cell.split(" ")[0] == f"{surprise:,}", (name, cell)
-    assert "95% CI" in result.metrics.loc["surprise churn (accounts)", "Sponsor-heavy"]
+    assert "likely range" in result.metrics.loc["surprise churn (accounts)", "Sponsor-heavy"]
     assert "CI" not in result.metrics.loc["surprise churn (accounts)", "Gut feel"]
 
 
@@ -100,7 +100,7 @@ def test_since_published_counts_only_later_decisions(demo):
     green = churned[churned["band"] == "green"]
     assert since.numbers["surprise_churn_count"] == len(green)
     assert since.numbers["surprise_churn_arr"] == pytest.approx(green["arr"].sum())
-    assert f"{len(later):,} renewal decision(s) after 03 Dec 2025" in since.summary
+    assert f"{len(later):,} renewal decisions after 03 Dec 2025" in since.summary
     assert f"{red_share:.0%} of churned ARR was red 90 days before renewal" in since.summary
 
 
