@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mutation.catalogue import MODULES, ROOT
 from mutation.generate import generated_mutants, hand_mutants, module_sources, select
-from mutation.report import report_text
+from mutation.report import cpu_seconds, report_text
 from mutation.runner import Pool, run_module, stale_equivalent
 
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(text, flush=True)
 
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="hsc-mutate-") as tmp:
         pool = Pool(args.workers, Path(tmp))
         only = set(args.only) if args.only else None
@@ -58,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             args.modules)
         results = [run_module(m, pool, args.per_module, log, only) for m in modules]
     elapsed = time.monotonic() - started
-    print(report_text(results, elapsed))
+    cpu = cpu_seconds() - cpu_started
+    print(report_text(results, elapsed, cpu))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"elapsed_seconds": elapsed, "per_module": args.per_module,
+    args.json.write_text(json.dumps({"elapsed_seconds": elapsed, "cpu_seconds": cpu,
+                                     "per_module": args.per_module,
                                      "results": results}, indent=1), encoding="utf-8")
     print(f"details: {args.json}")
     low = [r["module"] for r in results

@@ -27,9 +27,10 @@ BASE = pd.Timestamp("2024-01-01")
 DAY = pd.Timedelta(days=1)
 
 
-def trend_frame() -> pd.DataFrame:
+def trend_frame(shuffle: bool = True) -> pd.DataFrame:
     """Accounts with uneven snapshots, unscored rows, a tie on the latest date, a snapshot
-    exactly ``window`` days before the latest one and an account with one date only."""
+    exactly ``window`` days before the latest one and an account with one date only (in
+    file order, or shuffled)."""
     rows = [
         ("a", 0, 80.0), ("a", 30, 74.0), ("a", 61, 70.5), ("a", 90, 66.0), ("a", 120, 61.0),
         ("b", 0, 50.0), ("b", 45, np.nan), ("b", 90, 58.0), ("b", 100, 57.0),
@@ -39,7 +40,8 @@ def trend_frame() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["account_id", "day", "score"])
     frame["snapshot_date"] = BASE + frame["day"] * DAY
-    return frame.drop(columns="day").sample(frac=1, random_state=3).reset_index(drop=True)
+    frame = frame.drop(columns="day")
+    return frame.sample(frac=1, random_state=3).reset_index(drop=True) if shuffle else frame
 
 
 def brute_trend(frame: pd.DataFrame, window: int) -> pd.DataFrame:
@@ -56,18 +58,21 @@ def brute_trend(frame: pd.DataFrame, window: int) -> pd.DataFrame:
                  if days.nunique() >= 2 else np.nan)
         out[account] = {
             "latest_date": latest["snapshot_date"], "latest_score": latest["score"],
+            "earlier_date": before["snapshot_date"].max() if len(before) else pd.NaT,
             "earlier_score": earlier["score"].iloc[-1] if len(earlier) else np.nan,
             "slope_per_30d": slope, "n_points": len(inside)}
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-@pytest.mark.parametrize("window", [1, 30, 90, 200])
-def test_score_trend_matches_a_per_account_brute_force(window):
-    frame = trend_frame()
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("window", [1, 30, 90, 120, 200])
+def test_score_trend_matches_a_per_account_brute_force(window, shuffle):
+    frame = trend_frame(shuffle)
     got = score_trend(frame, window_days=window).set_index("account_id")
     want = brute_trend(frame, window)
     assert list(got.index) == list(frame["account_id"].drop_duplicates())
-    assert got["latest_date"].to_dict() == want["latest_date"].to_dict()
+    for column in ("latest_date", "earlier_date"):
+        assert got[column].to_dict() == want[column].to_dict(), column
     for column in ("latest_score", "earlier_score", "slope_per_30d"):
         np.testing.assert_allclose(got[column].loc[want.index], want[column].astype(float),
                                    rtol=1e-9, atol=1e-12, err_msg=column)

@@ -88,9 +88,6 @@ EQUIVALENT: dict[str, str] = {
     "metrics:_cells:number:`3` -> `4`#2":
         "only the length of the bincount buffer (minlength): extra empty cells are dropped "
         "by flatnonzero right after",
-    "sql:Dialect.string:number:`32` -> `33`#1":
-        "a space is then written as an escape (\\x20 or \\u0020) that the engine reads as "
-        "the same space (tests/test_mutants_sql.py reads every literal back)",
     "metrics:band_table:number:`0.0` -> `1.0`#2":
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":

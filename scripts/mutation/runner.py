@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .catalogue import EQUIVALENT, HAND_WRITTEN, MODULES, ROOT
 from .generate import generated_mutants, hand_mutants, module_sources, mutated_source, select
+from .report import cpu_seconds
 
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-m", "not slow and not browser and not postgres", "--no-header", "-rN"]
@@ -169,6 +170,17 @@ def _ordered_tests(module: str) -> list[str]:
 
 def run_module(module: str, pool: Pool, per_module: int, log,
                only: set[str] | None = None) -> dict:
+    """Mutate ``module``: a baseline run, then the sampled (or ``only``) mutants; the
+    result dict also has the module's wall and CPU seconds."""
+    started, cpu = time.monotonic(), cpu_seconds()
+    result = _run_module(module, pool, per_module, log, only)
+    result["wall_seconds"] = time.monotonic() - started
+    result["cpu_seconds"] = cpu_seconds() - cpu
+    return result
+
+
+def _run_module(module: str, pool: Pool, per_module: int, log,
+                only: set[str] | None = None) -> dict:
     sources = module_sources(module)
     tests = _ordered_tests(module)
     if not sources or not tests:
