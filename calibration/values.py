@@ -44,9 +44,35 @@ _NUMBER = re.compile(NUMBER_PATTERN)
 
 def fold_text(values: pd.Series) -> pd.Series:
     """Text values stripped of :data:`WHITESPACE` and case-folded (object dtype, missing
-    stays None). The one text normalisation: categories, words and numbers all use it."""
+    stays None). The one text normalisation: categories, words and numbers all use it.
+
+    A column of text is folded once per distinct value (1.8M snapshot rows of 100k account
+    names fold 100k strings), the same strings as folding every row."""
+    if _all_text(values) and len(values) > _DISTINCT_FIRST:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        folded = _fold_every(pd.Series(uniques, dtype=values.dtype))
+        table = np.append(folded.to_numpy(dtype=object), None)  # code -1 (missing): None
+        return pd.Series(table[codes], index=values.index, dtype=object)
+    return _fold_every(values)
+
+
+_DISTINCT_FIRST = 1000
+"""Columns longer than this are folded per distinct value (shorter: the direct path)."""
+
+
+def _fold_every(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip(WHITESPACE).str.casefold()
     return text.astype(object).where(text.notna(), None)
+
+
+def _all_text(values: pd.Series) -> bool:
+    """Only Python strings (or blanks): equal values are the same text, so folding each
+    distinct value gives every row's fold (1 and 1.0 are equal keys but not the same text:
+    mixed columns take the direct path)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return True
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string", "empty")
 
 
 def fold(value: str) -> str:
@@ -125,7 +151,10 @@ def normalise_text(values: pd.Series) -> pd.Series:
             text = values.astype("string")
             return text.astype(object).where(text.notna(), None)
         numbers = _float_array(values)
-        text = np.array([repr(float(v)) for v in numbers], dtype=object)
+        # repr once per distinct bit pattern (exact: -0.0 and 0.0, NaNs stay apart)
+        bits, inverse = np.unique(numbers.view(np.int64), return_inverse=True)
+        text = np.array([repr(float(v)) for v in bits.view(np.float64)],
+                        dtype=object)[inverse.reshape(-1)]
         whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (
             np.abs(numbers) < WHOLE_LIMIT)
         text[whole] = numbers[whole].astype(np.int64).astype(str)
