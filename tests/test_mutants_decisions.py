@@ -155,3 +155,27 @@ def test_judged_rows_are_read_only():
     frame = _dated([("a", "2024-01-01", "2024-03-01", "churned", 1.0)])
     with pytest.raises(ValueError, match="read-only"):
         derive(frame, 0).rows[0] = 5
+
+
+def test_an_empty_renewals_table_leaves_every_account_open():
+    snapshots = _dated([("a", "2024-01-01", None, None, 1.0),
+                        ("b", "2024-02-01", None, None, 2.0)]).drop(
+        columns=["renewal_date", "outcome"])
+    empty = pd.DataFrame({"account_id": pd.Series([], dtype=object),
+                          "renewal_date": pd.Series([], dtype="datetime64[ns]"),
+                          "outcome": pd.Series([], dtype=object),
+                          "arr": pd.Series([], dtype=float)})
+    judged = derive(snapshots, 30, renewals=empty)
+    assert (judged.n_judged, judged.n_open, judged.n_open_renewals, judged.n_conflicting,
+            judged.n_decided) == (0, 2, 0, 0, 0)
+    assert judged.describe().startswith("Judged 0 renewal decisions (from the renewals table)")
+    assert len(decided_renewals(snapshots, empty)) == 0
+
+
+def test_one_dated_snapshot_judges_only_the_renewals_it_precedes():
+    frame = _dated([("a", "2024-03-01", "2024-04-01", "renewed", 5.0),
+                    ("b", None, "2024-04-01", "churned", 6.0)])
+    judged = derive(frame, 31)  # judge date 2024-03-01: a's snapshot is just in time
+    assert list(judged.account_id) == ["a"] and list(judged.rows) == [0]
+    assert judged.excluded_no_early_snapshot == ["b"]
+    assert derive(frame, 32).excluded_no_early_snapshot == ["a", "b"]
