@@ -136,9 +136,24 @@ def test_movers_losing_their_score_come_first_and_missing_factors_never_move_any
     raw["factors"][1]["rule"] = {"kind": "linear", "lo": 0, "hi": 2}
     result = compare(five_accounts(), make_config(), Config.model_validate(raw),
                      n_resamples=0)
-    assert result.movers[["account_id", "moved_by", "moved_by_points"]].to_dict(
-        "records") == [{"account_id": "no usage", "moved_by": "tickets", "moved_by_points": -40.0},
-                       {"account_id": "steady", "moved_by": "tickets", "moved_by_points": -20.0}]
+    assert result.movers[["account_id", "draft_band", "moved_by", "moved_by_points"]].to_dict(
+        "records") == [{"account_id": "no usage", "draft_band": "yellow", "moved_by": "tickets",
+                        "moved_by_points": -40.0},
+                       {"account_id": "steady", "draft_band": "red", "moved_by": "tickets",
+                        "moved_by_points": -20.0}]
+
+
+def test_an_account_gaining_a_score_and_unrounded_draft_scores():
+    # the reverse of the comparison above: tickets only -> usage 60 / tickets 40 / logins 10
+    movers = compare(five_accounts(), two_factor(0, 100), with_logins(),
+                     n_resamples=0).movers.set_index("account_id")
+    assert list(movers.index) == ["only logins", "capped", "red"]
+    gained = movers.loc["only logins"]
+    assert (gained["baseline_band"], gained["draft_band"], gained["draft_score"]) == (
+        "unscored", "green", 80.0)
+    assert np.isnan(gained["baseline_score"])
+    assert movers.loc["capped", "draft_score"] == round((2 * 60 + 100 * 40 + 10 * 10) / 110, 2)
+    assert movers.loc["red", "draft_score"] == round((74 * 40 + 10 * 10) / 110, 2)
 
 
 def test_band_movers_refuses_results_without_contributions():
@@ -196,6 +211,10 @@ def test_the_api_defaults_are_the_cli_defaults(tmp_path, capsys):
                             judged_rows(table, 90)).to_dict()["metrics"]
     for name in ("auc", "green_churn_rate", "surprise_churn_arr"):
         assert cli[name]["ci"] == api[name]["ci"] == scored[name]["ci"], name
+    comparison = compare(table, two_factor(60, 40), two_factor(20, 80), n_resamples=0)
+    assert len(comparison.movers) > 20
+    movers_text = comparison.describe().split("top 20):\n")[1].split("\n\n")[0]
+    assert len(movers_text.splitlines()) == 1 + 20  # header and the 20 biggest moves
 
 
 # --------------------------------------------------------------------------- dated history
@@ -208,7 +227,8 @@ def test_migration_and_movers_on_a_history_use_each_accounts_latest_snapshot():
     base = Config.model_validate(layouts.config_dict())
     draft = base.with_weights({"usage": 20, "tickets": 80})
     table = prepare(snapshots, ColumnRoles(**layouts.ROLES), base)
-    result = compare(table, base, draft, horizon_days=90, n_resamples=0)
+    result = compare(table, base, draft, n_resamples=0)  # documented default: 90 days
+    assert result.horizon_days == 90
 
     bands = snapshots.assign(base=score_frame(snapshots, base).result.band,
                              draft=score_frame(snapshots, draft).result.band)
