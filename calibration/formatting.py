@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import pandas as pd
@@ -40,43 +40,46 @@ def number_or_none(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def money(value: Any) -> str:
-    """Whole dollars with thousands separators: ``-$1,234`` / ``$3,381,300``; n/a if unknown."""
+def _known(value: Any, text: Callable[[float], str]) -> str:
+    """``text(number)`` for a finite number, else :data:`NA` (the shared rule of the
+    formatters below)."""
     number = number_or_none(value)
-    if number is None:
-        return NA
+    return NA if number is None else text(number)
+
+
+def _dollars(number: float) -> str:
     rounded = round(number)
     return f"{'-' if rounded < 0 else ''}${abs(rounded):,.0f}"
 
 
+def money(value: Any) -> str:
+    """Whole dollars with thousands separators: ``-$1,234`` / ``$3,381,300``; n/a if unknown."""
+    return _known(value, _dollars)
+
+
 def percent(value: Any, digits: int = 1) -> str:
     """A share (0.123) as ``12.3%``; n/a if unknown."""
-    number = number_or_none(value)
-    return NA if number is None else f"{number:.{digits}%}"
+    return _known(value, lambda number: f"{number:.{digits}%}")
 
 
 def count(value: Any) -> str:
     """A whole count with separators (``1,234``); n/a if unknown."""
-    number = number_or_none(value)
-    return NA if number is None else f"{round(number):,}"
+    return _known(value, lambda number: f"{round(number):,}")
 
 
 def ratio(value: Any, digits: int = 1) -> str:
     """A multiple (``3.4x``); n/a if unknown."""
-    number = number_or_none(value)
-    return NA if number is None else f"{number:.{digits}f}x"
+    return _known(value, lambda number: f"{number:.{digits}f}x")
 
 
 def decimal(value: Any, digits: int = 3) -> str:
     """A plain statistic (``0.712``); n/a if unknown."""
-    number = number_or_none(value)
-    return NA if number is None else f"{number:.{digits}f}"
+    return _known(value, lambda number: f"{number:.{digits}f}")
 
 
 def days(value: Any) -> str:
     """Whole days (``45 days``); n/a if unknown."""
-    number = number_or_none(value)
-    return NA if number is None else f"{round(number):,} days"
+    return _known(value, lambda number: f"{round(number):,} days")
 
 
 FORMATS = {"money": money, "percent": percent, "count": count, "ratio": ratio,
