@@ -21,6 +21,8 @@ from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
 from ui import deployment, state
 from ui.data_actions import WIDGET_PREFIX
+from ui.flash import Kind, show_flash
+from ui.flash import flash as keep_message
 from ui.text import issue_text, md_escape
 
 DEMO, UPLOAD, SQL = "Demo data", "Upload a file (CSV or Parquet)", "SQL query (DuckDB)"
@@ -49,8 +51,8 @@ ws = state.workspace()
 
 
 # --------------------------------------------------------------------------- helpers
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+def flash(kind: Kind, text: str) -> None:
+    keep_message(FLASH, text, kind)
 
 
 def show_report(report: QualityReport) -> None:
@@ -207,9 +209,7 @@ def on_baseline_as_draft() -> None:
 
 # --------------------------------------------------------------------------- page
 st.title("Data")
-if message := st.session_state.pop(FLASH, None):
-    kind, text = message
-    (st.success if kind == "success" else st.error)(text)
+show_flash(FLASH)
 
 st.subheader("1. Accounts")
 team_db = deployment.team_database()

@@ -8,8 +8,10 @@ from calibration import formatting
 from calibration.compare import config_diff
 from calibration.scenarios import MAX_SCENARIOS, compare_scenarios
 from ui import state
+from ui.flash import show_flash
 from ui.scenario_actions import (
     CURRENT_DRAFT,
+    FLASH,
     delete,
     promote,
     save_current,
@@ -24,8 +26,7 @@ st.caption("A scenario is a named copy of the draft (\"Sponsor-heavy\", \"Usage-
            "what-ifs, save each one, compare up to four side by side on the same accounts, "
            "then make the best one the draft.")
 
-if message := st.session_state.pop("sc::flash", None):
-    (st.error if message.startswith("!") else st.success)(message.lstrip("!"))
+show_flash(FLASH)
 
 with st.form("sc::save_form", clear_on_submit=True, border=True):
     left, right = st.columns([3, 1], vertical_alignment="bottom")

@@ -10,6 +10,7 @@ from calibration.compare import config_diff
 from calibration.since_published import performance_since
 from calibration.store import trail
 from ui import layout, state
+from ui.flash import show_flash
 from ui.store import get_store
 from ui.text import md_escape
 from ui.version_actions import (
@@ -26,8 +27,7 @@ st.title("Versions")
 st.caption("A published version is frozen: its config, hash, author, notes and validation "
            "evidence. Next quarter's session starts here: see how the version in production "
            "did since it was published, then make it the baseline.")
-if message := st.session_state.pop(FLASH, None):
-    (st.error if message.startswith("!") else st.success)(message.lstrip("!"))
+show_flash(FLASH)
 
 # --------------------------------------------------------------------------- publish
 with st.expander("Publish the draft", expanded=False), st.form("ver::publish_form", border=False):

@@ -17,6 +17,7 @@ from calibration.store import (
     save_scenario,
 )
 from ui.drafts import Workspace
+from ui.flash import flash
 from ui.store import get_store
 from ui.text import md_escape
 
@@ -44,7 +45,7 @@ def save_current(ws: Workspace, name: str) -> None:
     """Save the draft as the scenario ``name`` (the draft is stored first if it was not)."""
     name = " ".join(name.split())
     if name == CURRENT_DRAFT:
-        st.session_state[FLASH] = "!That name is reserved: pick another."
+        flash(FLASH, "That name is reserved: pick another.", "error")
         return
     try:
         if not ws.stored:
@@ -52,10 +53,10 @@ def save_current(ws: Workspace, name: str) -> None:
         save_scenario(get_store(), ws.draft_id, ws.owner, name,
                       ws.draft.to_json(indent=None), ws.draft.fingerprint())
     except (StoreError, SQLAlchemyError, OSError) as error:
-        st.session_state[FLASH] = f"!{md_escape(error)}"
+        flash(FLASH, md_escape(error), "error")
         return
-    st.session_state[FLASH] = (f"Saved scenario “{md_escape(name)}” "
-                               f"({ws.draft.fingerprint()}).")
+    flash(FLASH, f"Saved scenario “{md_escape(name)}” "
+                 f"({ws.draft.fingerprint()}).")
 
 
 def promote(ws: Workspace, key: str) -> None:
@@ -64,11 +65,11 @@ def promote(ws: Workspace, key: str) -> None:
     name = st.session_state.get(key)
     configs, _ = scenario_configs(ws)
     if name not in configs:
-        st.session_state[FLASH] = "!That scenario is gone: pick another."
+        flash(FLASH, "That scenario is gone: pick another.", "error")
         return
     ws.set_draft(configs[name][1], reset_widgets=True, action=f"promoted scenario “{name}”")
-    st.session_state[FLASH] = (f"“{md_escape(name)}” is now the draft. The previous draft is one "
-                               "*Undo* away in the sidebar.")
+    flash(FLASH, f"“{md_escape(name)}” is now the draft. The previous draft is one "
+                 "*Undo* away in the sidebar.")
 
 
 def delete(ws: Workspace, key: str) -> None:
@@ -80,6 +81,6 @@ def delete(ws: Workspace, key: str) -> None:
     try:
         delete_scenario(get_store(), configs[name][0].id, ws.owner)
     except (StoreError, SQLAlchemyError) as error:
-        st.session_state[FLASH] = f"!{md_escape(error)}"
+        flash(FLASH, md_escape(error), "error")
         return
-    st.session_state[FLASH] = f"Deleted scenario “{md_escape(name)}”."
+    flash(FLASH, f"Deleted scenario “{md_escape(name)}”.")

@@ -17,6 +17,7 @@ from calibration.reference_tags import with_tags
 from calibration.store import StoreError, VersionRecord, list_versions, publish
 from ui import reference_tags
 from ui.drafts import Workspace
+from ui.flash import flash
 from ui.store import get_store
 from ui.text import md_escape
 
@@ -54,10 +55,10 @@ def publish_draft(ws: Workspace, table: AccountTable, name: str, author: str,
                          actor=ws.owner, draft_id=ws.draft_id if ws.stored else None,
                          summary=f"from draft “{ws.draft.name}” on {ws.source_name}")
     except (StoreError, SQLAlchemyError, ValueError) as error:
-        st.session_state[FLASH] = f"!{md_escape(error)}"
+        flash(FLASH, md_escape(error), "error")
         return
-    st.session_state[FLASH] = (f"Published “{md_escape(record.name)}” (config "
-                               f"{record.config_hash}).")
+    flash(FLASH, f"Published “{md_escape(record.name)}” (config "
+                 f"{record.config_hash}).")
 
 
 def import_version(raw: bytes, filename: str, name: str, owner: str) -> None:
@@ -76,14 +77,14 @@ def import_version(raw: bytes, filename: str, name: str, owner: str) -> None:
                          horizon_days=int((config.validation or {}).get("horizon_days") or 90),
                          actor=owner, published_at=when, summary=f"imported from {filename}")
     except ConfigError as error:
-        st.session_state[FLASH] = "!" + md_escape(
-            f"{filename} was not imported: " + "; ".join(error.problems))
+        flash(FLASH, md_escape(
+            f"{filename} was not imported: " + "; ".join(error.problems)), "error")
         return
     except (StoreError, SQLAlchemyError, ValueError) as error:
-        st.session_state[FLASH] = f"!{md_escape(error)}"
+        flash(FLASH, md_escape(error), "error")
         return
-    st.session_state[FLASH] = (f"Recorded “{md_escape(record.name)}” as published on "
-                               f"{record.published_at:%d %b %Y}.")
+    flash(FLASH, f"Recorded “{md_escape(record.name)}” as published on "
+                 f"{record.published_at:%d %b %Y}.")
 
 
 def use_as_baseline(ws: Workspace, key: str) -> None:
@@ -92,9 +93,9 @@ def use_as_baseline(ws: Workspace, key: str) -> None:
     name = st.session_state.get(key)
     found = [config for record, config in versions()[0] if record.name == name]
     if not found:
-        st.session_state[FLASH] = "!That version cannot be read: pick another."
+        flash(FLASH, "That version cannot be read: pick another.", "error")
         return
     ws.baseline = found[0]
     ws.save(action=f"baseline set to published “{name}”")
-    st.session_state[FLASH] = (f"“{md_escape(name)}” is now the baseline: the draft is "
-                               "compared with it on every page.")
+    flash(FLASH, f"“{md_escape(name)}” is now the baseline: the draft is "
+                 "compared with it on every page.")
