@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, Table, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from calibration.store.engine import Store
+from calibration.store.engine import Store, StoreError
 from calibration.store.schema import audit_log
 
 MAX_SUMMARY = 20_000
@@ -31,6 +33,18 @@ def record(conn: Connection, *, actor: str, owner: str, subject: str, subject_id
     conn.execute(insert(audit_log).values(
         at=at or datetime.now(UTC), actor=actor, owner=owner, subject=subject,
         subject_id=subject_id, action=action, summary=summary[:MAX_SUMMARY]))
+
+
+def insert_audited(store: Store, table: Table, values: dict[str, Any], *, taken: str,
+                   **entry: Any) -> None:
+    """Insert one row and its audit entry (:func:`record`'s keywords) in one transaction;
+    StoreError(``taken``) when the row clashes with a unique name."""
+    try:
+        with store.transaction() as conn:
+            conn.execute(insert(table).values(**values))
+            record(conn, **entry)
+    except IntegrityError:
+        raise StoreError(taken) from None
 
 
 def trail(store: Store, owner: str, subject_id: str | None = None, *,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select, update
 
 from calibration.store import audit
-from calibration.store.engine import NotFound, Store, StoreError, new_id
+from calibration.store.engine import NotFound, Store, StoreError, from_row, new_id
 from calibration.store.schema import drafts
 
 MAX_NAME = 200
@@ -72,10 +72,6 @@ def _clean(content: DraftContent) -> dict:
     return values
 
 
-def _record(row) -> DraftRecord:
-    return DraftRecord(**{f.name: row[f.name] for f in fields(DraftRecord)})
-
-
 def create_draft(store: Store, owner: str, content: DraftContent, *, actor: str | None = None,
                  draft_id: str | None = None, summary: str = "created",
                  now: datetime | None = None) -> DraftRecord:
@@ -87,7 +83,7 @@ def create_draft(store: Store, owner: str, content: DraftContent, *, actor: str 
         conn.execute(insert(drafts).values(**values))
         audit.record(conn, actor=actor or owner, owner=owner, subject="draft",
                      subject_id=values["id"], action="created", summary=summary, at=now)
-    return _record(values)
+    return from_row(DraftRecord, values)
 
 
 def get_draft(store: Store, draft_id: str, owner: str) -> DraftRecord:
@@ -97,7 +93,7 @@ def get_draft(store: Store, draft_id: str, owner: str) -> DraftRecord:
             drafts.c.id == draft_id, drafts.c.owner == owner)).mappings().first()
     if row is None:
         raise NotFound(f"Draft {draft_id[:40]} was not found.")
-    return _record(row)
+    return from_row(DraftRecord, row)
 
 
 def _detail_changes(old: DraftRecord, new: dict) -> list[str]:
@@ -133,7 +129,7 @@ def save_draft(store: Store, draft_id: str, owner: str, content: DraftContent,
             drafts.c.id == draft_id, drafts.c.owner == owner)).mappings().first()
         if row is None:
             raise NotFound(f"Draft {draft_id[:40]} was not found.")
-        old = _record(row)
+        old = from_row(DraftRecord, row)
         if old.version != expected_version:
             raise StaleDraft(old, now)
         result = conn.execute(
@@ -148,8 +144,8 @@ def save_draft(store: Store, draft_id: str, owner: str, content: DraftContent,
         audit.record(conn, actor=actor or owner, owner=owner, subject="draft",
                      subject_id=draft_id, action=action,
                      summary="\n".join(lines) or "no change to the score", at=now)
-    return _record({**asdict(old), **values, "version": expected_version + 1,
-                    "updated_at": now, "updated_by": actor or owner})
+    return from_row(DraftRecord, {**asdict(old), **values, "version": expected_version + 1,
+                                  "updated_at": now, "updated_by": actor or owner})
 
 
 def recent_drafts(store: Store, owner: str, *, limit: int = 10) -> list[DraftRecord]:
@@ -157,7 +153,7 @@ def recent_drafts(store: Store, owner: str, *, limit: int = 10) -> list[DraftRec
     with store.engine.connect() as conn:
         rows = conn.execute(select(drafts).where(drafts.c.owner == owner)
                             .order_by(drafts.c.updated_at.desc()).limit(limit)).mappings()
-        return [_record(r) for r in rows]
+        return [from_row(DraftRecord, r) for r in rows]
 
 
 def delete_draft(store: Store, draft_id: str, owner: str, *, actor: str | None = None) -> None:

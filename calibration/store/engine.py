@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -32,6 +33,15 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """No such record for this user (also what another user's record looks like)."""
+
+
+R = TypeVar("R")
+
+
+def from_row(record_type: type[R], row: Mapping[str, Any]) -> R:
+    """The record dataclass ``record_type`` from a database row (or the dict of values just
+    inserted) holding at least its fields."""
+    return record_type(**{f.name: row[f.name] for f in fields(record_type)})
 
 
 def new_id() -> str:

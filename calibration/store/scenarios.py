@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 
 from calibration.store import audit
 from calibration.store.drafts import MAX_NAME, get_draft
-from calibration.store.engine import NotFound, Store, StoreError, new_id
+from calibration.store.engine import NotFound, Store, StoreError, from_row, new_id
 from calibration.store.schema import scenarios
 
 MAX_SCENARIOS = 50
@@ -28,10 +27,6 @@ class ScenarioRecord:
     config_hash: str
     created_at: datetime
     created_by: str
-
-
-def _record(row) -> ScenarioRecord:
-    return ScenarioRecord(**{k: row[k] for k in ScenarioRecord.__dataclass_fields__})
 
 
 def save_scenario(store: Store, draft_id: str, owner: str, name: str, config_json: str,
@@ -52,17 +47,15 @@ def save_scenario(store: Store, draft_id: str, owner: str, name: str, config_jso
     values = {"id": new_id(), "draft_id": draft_id, "owner": owner, "name": name,
               "config_json": config_json, "config_hash": config_hash,
               "created_at": datetime.now(UTC), "created_by": actor or owner}
-    try:
-        with store.transaction() as conn:
-            conn.execute(insert(scenarios).values(**values))
-            audit.record(conn, actor=actor or owner, owner=owner, subject="draft",
-                         subject_id=draft_id, action="scenario saved",
-                         summary=f"Saved scenario “{name}” (config {config_hash})"
-                                 + (f"\n{summary}" if summary else ""))
-    except IntegrityError:
-        raise StoreError(f"A scenario named “{name}” already exists for this draft: pick "
-                         "another name or delete the old one.") from None
-    return _record(values)
+    audit.insert_audited(
+        store, scenarios, values,
+        taken=f"A scenario named “{name}” already exists for this draft: pick another name "
+              "or delete the old one.",
+        actor=actor or owner, owner=owner, subject="draft", subject_id=draft_id,
+        action="scenario saved",
+        summary=f"Saved scenario “{name}” (config {config_hash})"
+                + (f"\n{summary}" if summary else ""))
+    return from_row(ScenarioRecord, values)
 
 
 def list_scenarios(store: Store, draft_id: str, owner: str) -> list[ScenarioRecord]:
@@ -71,7 +64,7 @@ def list_scenarios(store: Store, draft_id: str, owner: str) -> list[ScenarioReco
         rows = conn.execute(select(scenarios).where(
             scenarios.c.draft_id == draft_id, scenarios.c.owner == owner)
             .order_by(scenarios.c.created_at, scenarios.c.name)).mappings()
-        return [_record(r) for r in rows]
+        return [from_row(ScenarioRecord, r) for r in rows]
 
 
 def get_scenario(store: Store, scenario_id: str, owner: str) -> ScenarioRecord:
@@ -81,7 +74,7 @@ def get_scenario(store: Store, scenario_id: str, owner: str) -> ScenarioRecord:
             scenarios.c.id == scenario_id, scenarios.c.owner == owner)).mappings().first()
     if row is None:
         raise NotFound("Scenario not found.")
-    return _record(row)
+    return from_row(ScenarioRecord, row)
 
 
 def delete_scenario(store: Store, scenario_id: str, owner: str, *,

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from calibration.store import audit
 from calibration.store.drafts import MAX_NAME
-from calibration.store.engine import NotFound, Store, StoreError, new_id
+from calibration.store.engine import NotFound, Store, StoreError, from_row, new_id
 from calibration.store.schema import versions
 
 
@@ -35,10 +34,6 @@ class VersionRecord:
     published_by: str
 
 
-def _record(row) -> VersionRecord:
-    return VersionRecord(**{k: row[k] for k in VersionRecord.__dataclass_fields__})
-
-
 def publish(store: Store, *, name: str, author: str, notes: str, config_hash: str,
             config_json: str, data_name: str, horizon_days: int, actor: str,
             draft_id: str | None = None, published_at: datetime | None = None,
@@ -56,24 +51,22 @@ def publish(store: Store, *, name: str, author: str, notes: str, config_hash: st
               "data_name": data_name, "horizon_days": int(horizon_days),
               "draft_id": draft_id, "published_at": published_at or datetime.now(UTC),
               "published_by": actor}
-    try:
-        with store.transaction() as conn:
-            conn.execute(insert(versions).values(**values))
-            audit.record(conn, actor=actor, owner=actor, subject="version",
-                         subject_id=values["id"], action="published",
-                         summary=f"Published “{name}” (config {config_hash})"
-                                 + (f"\n{summary}" if summary else ""))
-    except IntegrityError:
-        raise StoreError(f"A version named “{name}” is already published: choose another "
-                         "name (versions are never overwritten).") from None
-    return _record(values)
+    audit.insert_audited(
+        store, versions, values,
+        taken=f"A version named “{name}” is already published: choose another name "
+              "(versions are never overwritten).",
+        actor=actor, owner=actor, subject="version", subject_id=values["id"],
+        action="published",
+        summary=f"Published “{name}” (config {config_hash})"
+                + (f"\n{summary}" if summary else ""))
+    return from_row(VersionRecord, values)
 
 
 def list_versions(store: Store) -> list[VersionRecord]:
     """Every published version, newest first."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(versions).order_by(versions.c.published_at.desc()))
-        return [_record(r) for r in rows.mappings()]
+        return [from_row(VersionRecord, r) for r in rows.mappings()]
 
 
 def get_version(store: Store, version_id: str) -> VersionRecord:
@@ -83,4 +76,4 @@ def get_version(store: Store, version_id: str) -> VersionRecord:
                            ).mappings().first()
     if row is None:
         raise NotFound("Published version not found.")
-    return _record(row)
+    return from_row(VersionRecord, row)
