@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from calibration import metrics as m
-from tests.test_metrics import bands_of, make_sample
+from tests.metrics_samples import bands_of, make_sample
 
 
 def plain_bootstrap(score, churned, statistic, n_resamples=2000, seed=99):
