@@ -31,6 +31,10 @@ CSS = """
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; }
 [data-testid="stMetricValue"] > div { overflow-wrap: anywhere; }
+/* toggle and checkbox labels too ("Capacity in accou…" in a narrow column) */
+[data-testid="stCheckbox"] [data-testid="stMarkdownContainer"] {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
 /* the script below renders nothing: no empty row for it */
 [data-testid="stElementContainer"]:has(.hsc-fold-sidebar) { display: none; }
 </style>

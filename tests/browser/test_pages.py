@@ -58,6 +58,14 @@ CLIPPED_JS = """
       }
     }
   }
+  // any other text Streamlit cuts with "…" (toggle and widget labels in narrow columns)
+  for (const el of main.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
+    if (el.offsetParent === null || !(el.innerText || '').trim()) continue;
+    if (getComputedStyle(el).textOverflow === 'ellipsis'
+        && el.scrollWidth > el.clientWidth + 1) {
+      out.push(`${describe(el)} ends in "…" (${el.scrollWidth} > ${el.clientWidth} px)`);
+    }
+  }
   for (const el of main.querySelectorAll('[data-testid="stElementContainer"]')) {
     const box = el.getBoundingClientRect();
     if (box.width > 0 && box.right > window.innerWidth + 1) {
