@@ -63,7 +63,8 @@ OBSERVER = """
 })();
 """
 SETTLE_TIMEOUT = 300  # seconds an interaction may take before it is recorded as timed out
-PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Calibrate"]
+PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Scenarios", "Versions",
+         "Calibrate"]
 
 
 # --------------------------------------------------------------------------- servers
@@ -249,7 +250,7 @@ def one_session(browser, url: str, rep: int, args, samples: Samples,
                                                       args.quiet))
         if args.only == "calibrate":
             return
-        for name in PAGES:
+        for name in args.pages:
             link = page.get_by_test_id("stSidebarNavLink").filter(has_text=name).first
             try:
                 samples.add_timing(f"first visit: {name}", tab.click(link, args.quiet))
@@ -368,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["all", "calibrate"], default="all",
                         help="calibrate: sessions, Calibrate sliders and concurrent sessions "
                              "only (no page visits or downloads)")
+    parser.add_argument("--pages", type=lambda text: [p.strip() for p in text.split(",")],
+                        default=PAGES, help="pages to visit, in order, comma-separated "
+                        f"(default: {','.join(PAGES)})")
     parser.add_argument("--quiet", type=float, default=0.4,
                         help="seconds without DOM change that count as settled")
     parser.add_argument("--out", help="also write the JSON here")
