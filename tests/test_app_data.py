@@ -317,3 +317,37 @@ def test_single_snapshot_data_hides_the_horizon_and_says_why(tmp_path):
     assert "horizon_days_input" not in [w.key for w in at.sidebar.number_input]
     assert any("Horizon:** not used" in c.value and "Single-snapshot data" in c.value
                for c in at.sidebar.caption)
+
+
+def test_quality_report_is_kept_across_threshold_weight_and_band_changes():
+    """The Data page caches the quality report by what it reads from the draft: moving a
+    threshold, weight or band gives the same report (so it is not recomputed over every
+    row); changing how a column is read gives another key."""
+    from calibration.accounts import prepare
+    from calibration.config import config_from_dict
+    from calibration.data_files import read_table
+    from ui.data_actions import quality_key
+
+    base = load_config(DEMO_CONFIG)
+    raw = base.model_dump()
+    raw["factors"][0]["rule"]["lo"] = raw["factors"][0]["rule"]["lo"] + 7
+    raw["factors"][1]["weight"] = raw["factors"][1]["weight"] + 3
+    raw["bands"] = {"red_max": 20.0, "yellow_max": 80.0}
+    moved = config_from_dict(raw)
+    assert moved.rules_fingerprint() != base.rules_fingerprint()
+    assert quality_key(moved) == quality_key(base)
+    frame = read_table(DEMO_DATA)
+    assert prepare(frame, moved.columns, moved).report.describe() == prepare(
+        frame, base.columns, base).report.describe()
+    for change in ("missing", "mapping", "column"):
+        other = base.model_dump()
+        if change == "missing":
+            other["factors"][10]["missing"] = "points"  # NPS: blanks get points
+        elif change == "mapping":
+            other["factors"][7]["rule"]["points"].pop("yellow")  # CSM: one category unmapped
+        else:
+            other["factors"][0]["column"] = "csat"  # a column with blanks
+        other = config_from_dict(other)
+        assert quality_key(other) != quality_key(base), change
+        assert prepare(frame, other.columns, other).report.describe() != prepare(
+            frame, base.columns, base).report.describe(), change

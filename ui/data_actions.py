@@ -4,7 +4,9 @@ and is testable without a browser (the functions take the workspace)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +19,7 @@ from calibration.autoconfig.starter import (
     default_factor_columns,
     with_roles,
 )
-from calibration.config import ColumnRoles, Config, check_columns, load_config
+from calibration.config import ColumnRoles, Config, MappingRule, check_columns, load_config
 from calibration.configfile import import_config
 from calibration.data_files import read_table
 from calibration.data_quality import DataError, QualityReport
@@ -62,8 +64,23 @@ def quality_report(ws: Workspace, frame: pd.DataFrame, roles: ColumnRoles) -> Qu
     """
     config = ws.draft if not check_columns(ws.draft, frame.columns) else None
     return _quality(state.data_key(ws), roles.model_dump_json(),
-                    config.rules_fingerprint() if config else "", frame, config,
-                    ws.source_name)
+                    quality_key(config) if config else "", frame, config, ws.source_name)
+
+
+def quality_key(config: Config) -> str:
+    """What the quality report reads from a config: each factor's name, column, how its
+    values are read (rule kind; a mapping's categories and default) and missing policy, and
+    the columns of guardrails and segments. A threshold, weight or band change keeps the
+    key (the report is not recomputed over every row)."""
+    factors = [[f.name, f.column, f.rule.kind, f.missing, f.missing_points,
+                sorted(f.rule.points) if isinstance(f.rule, MappingRule) else None,
+                f.rule.default if isinstance(f.rule, MappingRule) else None]
+               for f in config.factors]
+    parts = {"factors": factors,
+             "guardrails": [[g.name, g.column] for g in config.guardrails],
+             "segments": [[s.name, s.match.column] for s in config.segments]}
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @st.cache_data(max_entries=8, show_spinner="Looking for factor columns...")
