@@ -160,3 +160,36 @@ def test_with_rule_replaces_one_rule_and_refuses_unknown_factors():
     assert changed.factors[1] == config.factors[1]
     with pytest.raises(ValueError, match="unknown factor: nope"):
         config.with_rule("nope", steps)
+
+
+def test_missing_column_notes_name_a_segment_whose_match_column_is_missing():
+    from calibration.config import missing_column_notes
+
+    config = make_config(segments=[
+        {"name": "Enterprise", "match": {"column": "tier", "values": ["ent"]}},
+        {"name": "Onboarding", "match": {"column": "stage", "values": ["new"]}}])
+    assert missing_column_notes(config, ["usage", "tickets", "tier"]) == [
+        "Segment Onboarding: it picks accounts by column 'stage', which is not in the data"]
+    assert missing_column_notes(config, ["usage", "tickets", "tier", "stage"]) == []
+
+
+def test_fingerprint_is_the_documented_recipe():
+    # docs/architecture.md: SHA-256 of the canonical scoring content as JSON with sorted keys
+    # and no spaces, first 12 hex digits (stable across releases: exports keep it)
+    import hashlib
+    import json
+
+    from calibration.canonical import canonical_scoring
+
+    config = make_config(segments=[{"name": "S", "match": {"column": "tier", "values": ["a"]},
+                                    "weights": {"usage": 10}}])
+    text = json.dumps(canonical_scoring(config), sort_keys=True, separators=(",", ":"))
+    assert config.fingerprint() == hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def test_percentiles_closer_than_1e9_are_refused():
+    for percentiles in ([10.0, 10.0000000005], [99.9999999995, 100.0]):
+        with pytest.raises(ConfigError, match="increase by at least"):
+            config_from_dict({**make_config().model_dump(mode="json"), "factors": [
+                {"name": "x", "column": "x", "weight": 1, "rule": {
+                    "kind": "percentile", "values": [1.0, 2.0], "percentiles": percentiles}}]})
