@@ -275,3 +275,53 @@ def test_the_smooth_auc_gradient_is_exact_even_for_a_group_at_zero_weight():
     numeric = [(surrogate(w + h * np.eye(4)[j])[0] - value) / h for j in range(4)]
     np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
     assert abs(grad[2]) > 1e-3  # the switched-off group's gradient is not trivially 0
+
+
+# --------------------------------------------------------------------------- more edges
+def test_paired_bootstrap_ci_is_the_percentile_interval_of_weighted_aucs():
+    """Each resample's AUCs recomputed with sklearn (resample multiplicities as sample
+    weights, tied scores counting half), the 95% CI as numpy's 2.5th/97.5th percentiles."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(11)
+    churned = rng.random(120) < 0.3
+    a = np.round(rng.uniform(2, 10, 120) - 2 * churned)  # few distinct values: many ties
+    b = np.round(rng.uniform(4, 10, 120) - 4 * churned)
+    boot = fitting.paired_auc_bootstrap(a, b, churned, n_resamples=200, seed=4)
+    draws = fitting.stratified_draws(churned, 200, 4)
+    assert (draws[:, churned].sum(axis=1) == churned.sum()).all()  # counts kept per outcome
+    diffs = np.array([roc_auc_score(~churned, b, sample_weight=w)
+                      - roc_auc_score(~churned, a, sample_weight=w) for w in draws])
+    np.testing.assert_allclose(boot["ci"], np.percentile(diffs, [2.5, 97.5]), atol=1e-12)
+    assert boot["share_not_better"] == pytest.approx((diffs <= 0).mean())
+    assert boot["diff"] == pytest.approx(
+        roc_auc_score(~churned, b) - roc_auc_score(~churned, a), abs=1e-12)
+
+
+def test_out_of_range_inputs_are_refused_with_a_message():
+    points, churned, _, names = weak_signal(60, 2, 1)
+    with pytest.raises(ValueError, match="0 <= min <= max <= 100"):
+        fitting.suggest_auc(points, churned, names, bounds={"f0": (0, 100.5)})
+    with pytest.raises(ValueError, match="positive total"):
+        fitting.score_points(points, {"f0": 0, "f1": 0}, names=names)
+    with pytest.raises(ValueError, match="need 0 <= lo_pct < hi_pct <= 100"):
+        fitting.suggest_factor_cutoffs(points[:, 0], churned, 10, 100.5)
+    cut = fitting.suggest_factor_cutoffs(points[:, 0], churned, 0, 100)  # the limits are fine
+    assert (cut.lo, cut.hi) == (points[:, 0].min(), points[:, 0].max())
+
+
+def test_a_one_month_test_window_is_allowed():
+    points, churned, dates = _split_case(20)
+    split = fitting.time_split(points, churned, dates, test_months=1, method="logit",
+                               names=["a", "b"])
+    latest = pd.Series(dates).max()
+    expected = pd.Series(dates) >= latest - pd.DateOffset(months=1)
+    assert split["n_test"] == expected.sum() > 0
+
+
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
+def test_identical_accounts_keep_their_ranking_under_any_nudge():
+    points = np.tile([[40.0, 80.0]], (5, 1))  # every account scores the same
+    table = fitting.weight_stability(points, ["a", "b"], {"a": 50, "b": 50}, nudge=10)
+    assert table["spearman"].tolist() == [1.0, 1.0]
+    assert table["band_changed"].tolist() == [0.0, 0.0]
