@@ -388,8 +388,15 @@ if missing:
     st.warning("The draft config **" + md_escape(ws.draft.name) + f"**{both} columns this "
                "data does not have:\n\n" + "\n".join(f"- {md_escape(p)}" for p in missing[:12])
                + (f"\n- … and {len(missing) - 12} more" if len(missing) > 12 else ""))
-with st.expander("Build a starter config from this data", expanded=bool(missing)):
-    if pending is None:
+# Only an open expander runs (on_change="rerun"): the column ranking reads every row (minutes
+# at 1.8M rows), so it waits until a starter is wanted. It opens by itself when the draft does
+# not fit the data (the key follows that, so the default applies again when the data changes).
+starter = st.expander("Build a starter config from this data", expanded=bool(missing),
+                      key=f"data::starter::{bool(missing)}", on_change="rerun")
+with starter:
+    if not starter.open:
+        pass
+    elif pending is None:
         st.info("Fix the column mapping above first.")
     else:
         candidates = actions.candidate_columns(ws, frame, pending)
