@@ -56,19 +56,31 @@ def main(argv: list[str] | None = None) -> int:
         only = set(args.only) if args.only else None
         modules = sorted({i.split(":")[0] for i in only}, key=args.modules.index) if only else (
             args.modules)
-        results = [run_module(m, pool, args.per_module, log, only) for m in modules]
-    elapsed = time.monotonic() - started
-    cpu = cpu_seconds() - cpu_started
+        results = []
+        for module in modules:  # JSON rewritten after each module: a stopped run keeps them
+            results.append(run_module(module, pool, args.per_module, log, only))
+            r = results[-1]
+            if not r.get("skipped"):
+                log(f"{module}: {r['n_killed']}/{r['n_run']} killed, "
+                    f"{r['wall_seconds'] / 60:.1f} min wall, {r['cpu_seconds'] / 60:.1f} CPU-min")
+            _write_json(args, results, started, cpu_started)
+    elapsed, cpu = _write_json(args, results, started, cpu_started)
     print(report_text(results, elapsed, cpu))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"elapsed_seconds": elapsed, "cpu_seconds": cpu,
-                                     "per_module": args.per_module,
-                                     "results": results}, indent=1), encoding="utf-8")
     print(f"details: {args.json}")
     low = [r["module"] for r in results
            if not r.get("skipped") and r["kill_rate"] is not None
            and r["kill_rate"] < args.min_rate]
     return 1 if low else 0
+
+
+def _write_json(args: argparse.Namespace, results: list[dict], started: float,
+                cpu_started: float) -> tuple[float, float]:
+    elapsed, cpu = time.monotonic() - started, cpu_seconds() - cpu_started
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"elapsed_seconds": elapsed, "cpu_seconds": cpu,
+                                     "per_module": args.per_module, "results": results},
+                                    indent=1), encoding="utf-8")
+    return elapsed, cpu
 
 
 if __name__ == "__main__":

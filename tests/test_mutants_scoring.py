@@ -112,13 +112,15 @@ def test_percentile_rule_defaults_to_deciles_and_needs_two_distinct_values():
 
 def test_weights_below_1e12_of_the_largest_count_as_zero():
     # documented floor (shared with SQL): below 1e-12 of the largest weight a weight is 0
-    for tiny, kept in ((1.5e-12, True), (1e-12, True), (0.5e-12, False)):
-        config = make_config().with_weights({"usage": 1.0, "tickets": tiny})
-        (plan,) = plans(config)
-        assert plan.factor_weight[0] == 1.0
-        assert bool(plan.factor_weight[1] > 0) is kept, tiny
-        if kept:
-            assert plan.factor_weight[1] == pytest.approx(tiny, rel=1e-12, abs=0)
+    # (weights are divided by the largest, which then weighs exactly 1, whatever the scale)
+    for top in (1.0, 0.5, 40.0):
+        for tiny, kept in ((1.5e-12, True), (1e-12, True), (0.5e-12, False)):
+            config = make_config().with_weights({"usage": top, "tickets": tiny * top})
+            (plan,) = plans(config)
+            assert plan.factor_weight[0] == 1.0
+            assert bool(plan.factor_weight[1] > 0) is kept, (top, tiny)
+            if kept:
+                assert plan.factor_weight[1] == pytest.approx(tiny, rel=1e-9, abs=0)
 
 
 # --------------------------------------------------------------------------- guardrails

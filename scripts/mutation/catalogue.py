@@ -93,6 +93,13 @@ EQUIVALENT: dict[str, str] = {
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
         "scipy's kstwo.sf is a probability, already within 0-1",
+    "scoring:_unit_scale:compare0:`>` -> `>=`#1":
+        "unreachable: the largest weight is 0 only when every weight is 0, which config "
+        "validation refuses for factors, groups and each segment",
+    "scoring:_combine_plan:compare0:`>` -> `>=`#1":
+        "weightless factors then count as active: a missing one sends its rows down the "
+        "slower path, where a weight of 0 adds 0 (test_fast_and_explain_paths_give_identical_"
+        "scores); a speed difference, not a result",
     "scoring:guardrail_condition:bool:`False` -> `True`#1":
         "the missing texts that fillna fills are removed by `known &` on the next line",
     "config:Config.rules_fingerprint:number:`12` -> `13`#1":
