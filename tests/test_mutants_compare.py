@@ -152,6 +152,7 @@ def test_an_account_gaining_a_score_and_unrounded_draft_scores():
     assert (gained["baseline_band"], gained["draft_band"], gained["draft_score"]) == (
         "unscored", "green", 80.0)
     assert np.isnan(gained["baseline_score"])
+    assert (gained["moved_by"], gained["moved_by_points"]) == ("logins", 80.0)
     assert movers.loc["capped", "draft_score"] == round((2 * 60 + 100 * 40 + 10 * 10) / 110, 2)
     assert movers.loc["red", "draft_score"] == round((74 * 40 + 10 * 10) / 110, 2)
 
