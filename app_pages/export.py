@@ -15,7 +15,7 @@ from calibration.evidence import report_html
 from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
-from ui import evidence, layout, state
+from ui import evidence, jobs, layout, state
 from ui.sidebar import details_editor
 from ui.text import judged_when, md_escape
 
@@ -27,6 +27,8 @@ st.caption(f"Draft **{md_escape(ws.draft.name)}** `{ws.draft.fingerprint()}` aga
            f"each judged {judged_when(table, ws.horizon_days)}.")
 
 
+CHECK_WAIT_SECONDS = 0.5  # the bootstrap of a few thousand decisions is done by then
+
 objective = st.selectbox(
     "Judge the draft by", OBJECTIVES, key="ex::objective",
     index=OBJECTIVES.index(st.session_state.get("goal::applied", "ranking")),
@@ -37,10 +39,16 @@ objective = st.selectbox(
 
 baseline_eval = state.evaluate(ws, ws.baseline, table)
 draft_eval = state.evaluate(ws, ws.draft, table)
-# Point estimates first (cached scoring, fast); the paired bootstrap behind the verdict and the
-# CIs runs at the end of the page and then replaces them, so it never holds the page up.
-comparison = evidence.comparison(baseline_eval, draft_eval, objective=objective)
 identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
+# Point estimates first (judged rows and each account's latest row, cached); the paired
+# bootstrap behind the verdict and the CIs runs in a background job shared by every session
+# (ui.jobs): a small data set is checked at once, a large one shows a progress bar and the
+# page reruns with the verdict when the job is done, so it never holds the page up.
+check = evidence.bootstrap_job(baseline_eval, draft_eval, objective=objective)
+checked = check.wait(CHECK_WAIT_SECONDS)
+comparison = (check.value() if checked
+              else evidence.point_comparison(baseline_eval, draft_eval, objective))
+export_job = evidence.bundle_job(ws, baseline_eval, draft_eval, objective=objective)
 
 ORDER = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
          "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "auc", "lift",
@@ -94,10 +102,9 @@ def show_comparison(comparison, checked: bool) -> None:
 
 # --------------------------------------------------------------------------- comparison
 st.subheader("Is the draft better?")
-checking = st.empty()
-comparison_slot = st.empty()
-with comparison_slot.container():
-    show_comparison(comparison, checked=False)
+if not checked and not identical:
+    jobs.wait_then_rerun(check, key="export-bootstrap")
+show_comparison(comparison, checked=checked)
 
 left, _ = layout.panes([0.45, 0.55], key="export-migration")
 with left:
@@ -117,11 +124,10 @@ fingerprint = ws.draft.fingerprint()  # the exported config's too (evidence is n
 
 
 def bundle():
-    """The export evidence (bootstrap CIs); cached, so computed once per draft. The cache is
-    keyed by what changes a score: the name, author and notes are the draft's as they are."""
-    return dataclasses.replace(
-        evidence.export_bundle(ws, baseline_eval, draft_eval, objective=objective),
-        config=ws.draft)
+    """The export evidence (bootstrap CIs), prepared in the background since the page opened
+    (a click waits for it if needed). The job is keyed by what changes a score: the name,
+    author and notes are the draft's as they are."""
+    return dataclasses.replace(export_job.value(), config=ws.draft)
 
 
 def exported_config(fmt: str) -> str:
@@ -175,12 +181,3 @@ if upload is not None:
             ws.baseline = imported
             ws.save()
             st.rerun()
-
-# --------------------------------------------------------------------------- bootstrap
-with checking.container(), st.spinner(
-        f"Checking whether the change is real ({evidence.BOOTSTRAP_RESAMPLES:,} paired "
-        "bootstrap resamples)..."):
-    checked = bundle().comparison
-checking.empty()
-with comparison_slot.container():
-    show_comparison(checked, checked=True)

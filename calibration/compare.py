@@ -195,13 +195,47 @@ def compare_scored(table: AccountTable, baseline_config: Config, draft_config: C
     ``latest`` (each account's latest row) may be passed when already known.
     ``n_resamples=0`` skips the bootstrap (point estimates, no verdict).
     """
+    if latest is None:
+        latest = history.latest_rows(table.canonical())
+
+    def explain_latest(positions: np.ndarray) -> tuple[ScoreResult, ScoreResult]:
+        rows = latest[positions]
+        if explain_rows is not None:
+            return explain_rows(rows)
+        return take_rows(base, rows), take_rows(draft, rows)
+
     rows = judged.rows
+    return compare_rows(baseline_config, draft_config, judged, take_rows(base, rows),
+                        take_rows(draft, rows), table.account_id[latest], base.band[latest],
+                        draft.band[latest], explain_latest, n_resamples, seed, objective)
+
+
+def take_rows(result: ScoreResult, rows: np.ndarray) -> ScoreResult:
+    """The rows ``rows`` of a score result (row ``i`` of the copy is row ``rows[i]``)."""
+    def pick(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values[rows]
+
+    return ScoreResult(result.score[rows], result.raw_score[rows], result.band[rows],
+                       result.guardrail[rows], result.segment[rows],
+                       pick(result.contributions), pick(result.subscores))
+
+
+def compare_rows(baseline_config: Config, draft_config: Config, judged: Decisions,
+                 base_judged: ScoreResult, draft_judged: ScoreResult, latest_ids: np.ndarray,
+                 base_latest_band: np.ndarray, draft_latest_band: np.ndarray,
+                 explain_latest: Callable[[np.ndarray], tuple[ScoreResult, ScoreResult]],
+                 n_resamples: int = 1000, seed: int = 0, objective: str = "ranking",
+                 progress: Callable[[float], None] | None = None) -> Comparison:
+    """:func:`compare` from just the rows it reads: each judged decision's row
+    (``*_judged``: row ``i`` is decision ``i``) and each account's latest row (ids and
+    bands; ``explain_latest(positions)`` returns explained baseline and draft results for
+    those latest rows, asked only for the accounts that change band). The app scores
+    these rows only, not every snapshot. ``n_resamples=0``: point estimates, no verdict
+    (add it later with :func:`with_bootstrap`).
+    """
     c = judged.churned
     warnings: list[str] = []
-    has_arr = not np.isnan(judged.arr).all()
-    stats = paired_metrics(base.score[rows], base.band[rows], draft.score[rows],
-                           draft.band[rows], c, judged.arr if has_arr else None,
-                           n_resamples, seed)
+    stats = _paired(base_judged, draft_judged, judged, n_resamples, seed, progress)
     judged_verdict = judge(stats, objective)
     n_churned = int(c.sum())
     note = metrics.too_few_churned_warning(n_churned)
@@ -210,13 +244,8 @@ def compare_scored(table: AccountTable, baseline_config: Config, draft_config: C
     if judged.cross_sectional:
         warnings.append("single-snapshot data: scores may reflect what happened after the "
                         "renewal decision")
-    if latest is None:
-        latest = history.latest_rows(table.canonical())
-    moved_base, moved_draft, moved_rows, moved_ids = base, draft, latest, table.account_id
-    if explain_rows is not None:
-        changed = latest[base.band[latest] != draft.band[latest]]
-        moved_base, moved_draft = explain_rows(changed)
-        moved_rows, moved_ids = None, table.account_id[changed]
+    changed = np.flatnonzero(np.asarray(base_latest_band) != np.asarray(draft_latest_band))
+    moved_base, moved_draft = explain_latest(changed)
     # factors matched by name: a draft that adds or drops a factor compares too
     names = list(dict.fromkeys([*baseline_config.factor_names, *draft_config.factor_names]))
     movers = band_movers(
@@ -224,18 +253,41 @@ def compare_scored(table: AccountTable, baseline_config: Config, draft_config: C
             moved_base.contributions, baseline_config.factor_names, names)),
         replace(moved_draft, contributions=aligned_contributions(
             moved_draft.contributions, draft_config.factor_names, names)),
-        names, moved_rows, moved_ids)
+        names, None, np.asarray(latest_ids)[changed])
     return Comparison(
         baseline_name=baseline_config.name, draft_name=draft_config.name,
         horizon_days=judged.horizon_days,
         judged=judged.summary(),
         metrics=stats, verdict=judged_verdict.text, real=judged_verdict.real,
-        migration_latest=migration_matrix(base.band[latest], draft.band[latest]),
-        migration_judged=migration_matrix(base.band[rows], draft.band[rows]),
+        migration_latest=migration_matrix(base_latest_band, draft_latest_band),
+        migration_judged=migration_matrix(base_judged.band, draft_judged.band),
         movers=movers, differences=config_diff(baseline_config, draft_config),
         warnings=warnings, verdict_detail=judged_verdict.to_dict(),
     )
 
 
-__all__ = ["Comparison", "band_movers", "compare", "compare_scored", "config_diff",
-           "migration_matrix", "paired_metrics"]
+def _paired(base_judged: ScoreResult, draft_judged: ScoreResult, judged: Decisions,
+            n_resamples: int, seed: int, progress: Callable[[float], None] | None
+            ) -> dict[str, dict[str, Any]]:
+    has_arr = not np.isnan(judged.arr).all()
+    return paired_cs_metrics(base_judged.score, base_judged.band, draft_judged.score,
+                             draft_judged.band, judged.churned,
+                             judged.arr if has_arr else None, n_resamples, seed,
+                             progress=progress)
+
+
+def with_bootstrap(comparison: Comparison, base_judged: ScoreResult,
+                   draft_judged: ScoreResult, judged: Decisions, n_resamples: int = 1000,
+                   seed: int = 0, objective: str = "ranking",
+                   progress: Callable[[float], None] | None = None) -> Comparison:
+    """A point-estimate comparison (``n_resamples=0``) with its paired bootstrap CIs and
+    verdict added: equal to comparing with ``n_resamples`` in the first place.
+    ``progress`` is called with the share of resamples done."""
+    stats = _paired(base_judged, draft_judged, judged, n_resamples, seed, progress)
+    verdict = judge(stats, objective)
+    return replace(comparison, metrics=stats, verdict=verdict.text, real=verdict.real,
+                   verdict_detail=verdict.to_dict())
+
+
+__all__ = ["Comparison", "band_movers", "compare", "compare_rows", "compare_scored",
+           "config_diff", "migration_matrix", "paired_metrics", "take_rows", "with_bootstrap"]

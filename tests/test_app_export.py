@@ -4,6 +4,7 @@ and what it offers for download is built by calibration/ (tested there)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -18,10 +19,25 @@ from tests.conftest import DEMO_CONFIG, DEMO_DATA
 pytestmark = pytest.mark.xdist_group("app")
 
 
+def until_checked(at, seconds: float = 180.0):
+    """Rerun the page as its polling fragment does until the bootstrap verdict shows; while
+    the check runs, the table says "checking..." and a progress bar follows the job."""
+    deadline = time.monotonic() + seconds
+    while "checking..." in set(at.dataframe[0].value["Result"]):
+        assert at.get("progress"), "no progress bar while the bootstrap runs"
+        assert time.monotonic() < deadline, "the bootstrap never finished"
+        time.sleep(0.5)
+        at.run()
+    assert not at.get("progress")
+    return at
+
+
 def test_export_shows_comparison_of_tuned_draft():
     at = run_app()
     at.slider(key="w::Executive sponsor").set_value(30).run()
     at.switch_page("app_pages/export.py").run()
+    assert_clean(at)
+    until_checked(at)
     assert_clean(at)
     config = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, config)

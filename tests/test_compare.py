@@ -11,7 +11,14 @@ import pytest
 from calibration import fitting
 from calibration.accounts import prepare
 from calibration.cli import main
-from calibration.compare import compare, config_diff, migration_matrix
+from calibration.compare import (
+    compare,
+    compare_scored,
+    config_diff,
+    migration_matrix,
+    take_rows,
+    with_bootstrap,
+)
 from calibration.config import Config
 from tests.conftest import make_config
 
@@ -93,6 +100,35 @@ def test_compare_finds_a_real_improvement():
     result = compare(table, two_factor(90, 10), two_factor(10, 90), n_resamples=300)
     assert result.real and result.verdict.startswith("improvement is real")
     assert result.metrics["auc"]["ci"][0] > 0 and result.metrics["auc"]["draft_better"]
+
+
+def test_bootstrap_added_later_equals_comparing_with_it():
+    """The Export page shows point estimates first and adds the bootstrap in a job."""
+    from calibration.band_rules import with_bands
+    from calibration.scoring import score_frame
+    from calibration.validation import judged_rows
+
+    table = noise_table()
+    base_config = two_factor(60, 40)
+    draft_config = with_bands(two_factor(20, 80), 45, 75)
+    base = score_frame(table.frame, base_config).result
+    draft = score_frame(table.frame, draft_config).result
+    judged = judged_rows(table, 90)
+    whole = compare_scored(table, base_config, draft_config, base, draft, judged, 300,
+                           objective="catch_churn")
+    first = compare_scored(table, base_config, draft_config, base, draft, judged, 0,
+                           objective="catch_churn")
+    assert first.metrics["auc"]["ci"] is None and first.verdict_detail["label"] == "no verdict"
+    seen = []
+    later = with_bootstrap(first, take_rows(base, judged.rows), take_rows(draft, judged.rows),
+                           judged, 300, objective="catch_churn", progress=seen.append)
+    assert seen[-1] == 1.0
+    assert later.metrics == whole.metrics and later.verdict == whole.verdict
+    assert later.verdict_detail == whole.verdict_detail and later.real == whole.real
+    pd.testing.assert_frame_equal(later.movers, whole.movers)
+    pd.testing.assert_frame_equal(later.migration_latest, whole.migration_latest)
+    assert later.metrics == compare(table, base_config, draft_config, n_resamples=300,
+                                    objective="catch_churn").metrics
 
 
 def test_config_diff_wording():

@@ -1,0 +1,114 @@
+"""Background jobs: slow evidence (bootstrap CIs, export bundles) computed off the page.
+
+A page starts a job with :func:`start` and shows what it already has at once; the job runs in
+a worker thread shared by every session (one job per key, like ``st.cache_resource``: a
+second tab or user asking for the same key gets the same job) and reports its progress.
+:func:`wait_then_rerun` draws a progress bar in a fragment that polls the job and reruns the
+page once it is done, so the page never waits on it. Jobs must not call Streamlit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import streamlit as st
+
+KEEP = 8
+"""Jobs kept per kind (the key's first item), oldest dropped first: a dropped job is
+recomputed when asked again, and its result is freed once no page holds it."""
+WORKERS = 2
+POLL_SECONDS = 1.0
+
+
+class Job:
+    """One computation in a worker thread: ``progress`` (0-1), ``done()``, ``value()``."""
+
+    def __init__(self, key: Hashable, label: str) -> None:
+        self.key = key
+        self.label = label
+        self.progress = 0.0
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def run(self, work: Callable[[Callable[[float], None]], Any]) -> None:
+        """Run ``work(report_progress)`` and keep its value or exception."""
+        try:
+            self._value = work(self._report)
+        except BaseException as error:  # kept and re-raised by value() on the page
+            self._error = error
+        finally:
+            self.progress = 1.0
+            self._done.set()
+
+    def _report(self, share: float) -> None:
+        self.progress = min(max(float(share), 0.0), 1.0)
+
+    def done(self) -> bool:
+        """True once the work has finished (or failed)."""
+        return self._done.is_set()
+
+    def wait(self, seconds: float | None = None) -> bool:
+        """Block up to ``seconds`` (None: until done); True if done."""
+        return self._done.wait(seconds)
+
+    def value(self) -> Any:
+        """The result (waits until done); re-raises the work's exception."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Jobs:
+    """The server's job table (bounded) and its worker threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: OrderedDict[tuple, Job] = OrderedDict()
+        self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hsc-job")
+
+    def start(self, key: tuple, label: str, work: Callable[[Callable[[float], None]], Any],
+              keep: int) -> Job:
+        with self.lock:
+            job = self.jobs.get(key)
+            if job is not None:
+                self.jobs.move_to_end(key)
+                return job
+            job = Job(key, label)
+            self.jobs[key] = job
+            same_kind = [k for k in self.jobs if k[0] == key[0]]
+            for old in same_kind[:max(0, len(same_kind) - keep)]:
+                del self.jobs[old]
+        self.pool.submit(job.run, work)
+        return job
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> _Jobs:
+    return _Jobs()
+
+
+def start(key: tuple, label: str, work: Callable[[Callable[[float], None]], Any],
+          keep: int = KEEP) -> Job:
+    """The job for ``key`` (a tuple whose first item names its kind), started now with
+    ``work(report_progress)`` unless it already exists (running or done); at most ``keep``
+    jobs of a kind are kept. ``work`` must not draw anything (no ``st.*`` elements)."""
+    return _jobs().start(key, label, work, keep)
+
+
+def wait_then_rerun(job: Job, key: str) -> None:
+    """A progress bar that follows ``job`` (a fragment polling every
+    :data:`POLL_SECONDS`) and reruns the page when the job is done."""
+
+    @st.fragment(run_every=POLL_SECONDS, key=key)
+    def poll() -> None:
+        if job.done():
+            st.rerun()
+        st.progress(job.progress, text=f"{job.label} ({job.progress:.0%})")
+
+    poll()
