@@ -15,7 +15,7 @@ from calibration.cs_metrics import METRIC_LABELS
 from calibration.outcomes import cs_numbers
 from calibration.verdicts import format_value
 from calibration.weights import flat_weights, round_to_total
-from ui import state
+from ui import jobs, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -32,11 +32,14 @@ base = state.evaluate(ws, ws.baseline, table)
 judged = draft.judged
 rows = judged.rows
 churned = judged.churned
-decisions = objectives.decision_scores(judged, draft)
+# the judged rows only (row i = decision i), cached per scoring rules: never every snapshot
+decisions = objectives.decision_scores_of_rows(judged, *state.judged_points(draft))
+draft_band, base_band = draft.judged_result.band, base.judged_result.band
 names = ws.draft.factor_names
 data_key = (state.data_key(ws), ws.draft.cache_key(), ws.horizon_days)
 
 MIN_CHURNED_TO_FIT = 10
+READY_WAIT_SECONDS = 0.5  # small data sets are fitted by then: no progress bar, no rerun
 if churned.sum() < MIN_CHURNED_TO_FIT or churned.all():
     st.warning(f"Only {int(churned.sum())} churned renewal decisions are judged: too few to "
                "fit anything. Load more history or shorten the horizon in the sidebar.")
@@ -44,7 +47,7 @@ if churned.sum() < MIN_CHURNED_TO_FIT or churned.all():
 
 # --------------------------------------------------------------------------- objective
 st.subheader("1. What should the score do?")
-draft_now = cs_numbers(draft.result.band[rows], churned, judged.arr)
+draft_now = cs_numbers(draft_band, churned, judged.arr)
 kind = st.radio("Goal", objectives.OBJECTIVES, horizontal=True, key="sg::objective",
                 format_func=objectives.OBJECTIVE_LABELS.get,
                 help="Ranking: churned accounts score below renewed ones (AUC). Catch churn: "
@@ -95,25 +98,59 @@ st.caption(f"Goal: {goal.describe()}. Within these rules red fills your capacity
            "are whole numbers and yellow is at least 5 points wide.")
 
 
-@st.cache_resource(max_entries=12, show_spinner="Fitting weights and bands, then checking "
-                   "them on the latest renewals...")
-def _suggest(key: tuple, objective: objectives.Objective, _decisions, _config
-             ) -> dict[str, Any]:
-    """Suggestion on every decision + the same fitted on the older ones, judged later."""
-    suggestion = objectives.suggest_for(_config, _decisions, objective)
-    try:
-        check: Any = objectives.check_out_of_sample(_config, _decisions, objective)
-    except ValueError as error:
-        check = str(error)
-    return {"suggestion": suggestion, "check": check}
+def _suggest(objective: objectives.Objective, decisions_, config):
+    """Suggestion on every decision + the same fitted on the older ones, judged later (a
+    background job: must not draw anything)."""
+
+    def work(progress) -> dict[str, Any]:
+        suggestion = objectives.suggest_for(config, decisions_, objective)
+        progress(0.5)
+        try:
+            check: Any = objectives.check_out_of_sample(config, decisions_, objective)
+        except ValueError as error:
+            check = str(error)
+        return {"suggestion": suggestion, "check": check}
+
+    return work
 
 
 wanted = [goal] if kind == "ranking" else [goal, objectives.for_objective(goal, kind="ranking")]
-results = {g.kind: _suggest((*data_key, g), g, decisions, ws.draft) for g in wanted}
+# Fitted in background jobs shared by every session, one per (data, draft, horizon, goal):
+# the page shows at once and reruns with the candidates when they are ready.
+suggest_jobs = {g.kind: jobs.start(("suggest", *data_key, g),
+                                   f"Fitting weights and bands for "
+                                   f"{objectives.OBJECTIVE_LABELS[g.kind]}, then checking them "
+                                   "on the latest renewals",
+                                   _suggest(g, decisions, ws.draft), keep=12)
+                for g in wanted}
+values = curves.factor_values(table.frame, ws.draft, rows)
+train, test, split_label = objectives.holdout(decisions)
+has_split = decisions.dates is not None
+
+
+def _curves(values_, churned_, points, score, config, train_, test_):
+    def work(progress) -> dict[str, Any]:
+        fit = curves.fit_curves(values_, churned_, current=curves.config_rules(config))
+        progress(0.5)
+        check_ = headroom.curve_check(values_, points, churned_, score, config, train_, test_)
+        return {"fit": fit, "check": check_}
+
+    return work
+
+
+curves_job = jobs.start(("curves", *data_key), "Fitting point curves and checking them on "
+                        "held-out renewals",
+                        _curves(values, churned, draft.judged_matrix.points,
+                                draft.judged_result.score, ws.draft,
+                                train if has_split else None, test if has_split else None),
+                        keep=6)
+pending = jobs.pending([*suggest_jobs.values(), curves_job], READY_WAIT_SECONDS)
+if pending:
+    jobs.wait_then_rerun(pending, key="suggest-jobs")
+results = {g: job.value() for g, job in suggest_jobs.items() if job.done()}
 
 # --------------------------------------------------------------------------- candidates
 st.subheader("2. Candidates in CS numbers")
-train, test, split_label = objectives.holdout(decisions)
 ROWS = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
         "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "red_share",
         "yellow_share", "green_share", "changed_band", "auc"]
@@ -126,100 +163,110 @@ def _column(band_all: np.ndarray, score_all: np.ndarray, fitted: dict | None) ->
     """In-sample (all decisions) and out-of-sample (test decisions) values of one
     candidate; ``fitted``: the numbers of a suggestion refitted on the older decisions."""
     arr = judged.arr if decisions.has_arr else None
-    inside = cs_numbers(band_all, churned, arr, draft.result.band[rows])
+    inside = cs_numbers(band_all, churned, arr, draft_band)
     inside["auc"] = fitting.points._auc(score_all, churned)
     if fitted is not None:
         outside = fitted
     else:
         outside = cs_numbers(band_all[test], churned[test], None if arr is None else arr[test],
-                             draft.result.band[rows][test])
+                             draft_band[test])
         outside["auc"] = fitting.points._auc(score_all[test], churned[test])
     return {"in": inside, "out": outside}
 
 
-columns = {"Baseline": _column(base.result.band[rows], base.result.score[rows], None),
-           "Draft": _column(draft.result.band[rows], draft.result.score[rows], None)}
-verdicts = {}
-for g in wanted:
-    outcome = results[g.kind]
-    suggestion, check = outcome["suggestion"], outcome["check"]
-    label = f"Suggestion: {objectives.OBJECTIVE_LABELS[g.kind]}"
-    if not suggestion.feasible:
-        st.error(f"{label}: no cut-offs meet the band rules. "
-                 + " ".join(suggestion.flags))
-        continue
-    preview = decisions.score(suggestion.config)  # the scorer itself: equals the result
-    fitted = None
-    if isinstance(check, objectives.OutOfSample):
-        fitted = dict(check.numbers, auc=check.metrics["auc"]["draft"])
-        verdicts[label] = check
-    columns[label] = _column(preview.band, preview.score, fitted)
-
-table_rows = []
-for period, title in (("in", "all judged renewals (in sample)"),
-                      ("out", "latest renewals (out of sample)")):
-    for key in ROWS:
-        row = {"Measured on": title, "Measure": LABELS.get(key, key)}
-        for name, values in columns.items():
-            value = values[period].get(key)
-            row[name] = (f"{value:,}" if key == "changed_band" and value is not None
-                         else format_value(key, value))
-        table_rows.append(row)
-st.dataframe(pd.DataFrame(table_rows), hide_index=True, width="stretch", height=520)
-st.caption(f"Out of sample = {split_label}: suggestions are refitted on the older renewals "
-           "only, so these columns show what they would have done on renewals they never "
-           "saw. The preview comes from the scorer itself (guardrails and segment bands "
-           "included): after Apply the draft shows exactly the in-sample numbers.")
-
-for label, check in verdicts.items():
-    text = (f"**{label}**, {check.label} ({check.n_test:,} renewals, "
-            f"{check.n_test_churned:,} churned): {check.verdict.text}.")
-    show = {"improvement is real": st.success, "trade-off": st.warning,
-            "worse": st.error}.get(check.verdict.label, st.info)
-    show(text)
-    for warning in check.warnings:
-        st.warning(f"{label}: {warning}")
-for g in wanted:
-    outcome = results[g.kind]
-    if isinstance(outcome["check"], str):
-        st.info(f"{objectives.OBJECTIVE_LABELS[g.kind]}: no out-of-sample check "
-                f"({outcome['check']}).")
-    for flag in outcome["suggestion"].flags:
-        st.warning(f"{objectives.OBJECTIVE_LABELS[g.kind]} bands: {flag}")
-
-with st.expander("Weights and cut-offs of each suggestion"):
-    current = round_to_total(flat_weights(ws.draft), digits=1)
-    weights = pd.DataFrame({"Factor": names, "Draft %": [current[n] for n in names]})
-    cut_rows = [{"Candidate": "Draft", "Red up to": ws.draft.bands.red_max,
-                 "Green above": ws.draft.bands.yellow_max}]
+def show_candidates() -> None:
+    """The candidates table, verdicts, weights and Apply buttons (suggestions ready)."""
+    columns = {"Baseline": _column(base_band, base.judged_result.score, None),
+               "Draft": _column(draft_band, draft.judged_result.score, None)}
+    verdicts = {}
     for g in wanted:
+        outcome = results[g.kind]
+        suggestion, check = outcome["suggestion"], outcome["check"]
+        label = f"Suggestion: {objectives.OBJECTIVE_LABELS[g.kind]}"
+        if not suggestion.feasible:
+            st.error(f"{label}: no cut-offs meet the band rules. "
+                     + " ".join(suggestion.flags))
+            continue
+        preview = decisions.score(suggestion.config)  # the scorer itself: equals the result
+        fitted = None
+        if isinstance(check, objectives.OutOfSample):
+            fitted = dict(check.numbers, auc=check.metrics["auc"]["draft"])
+            verdicts[label] = check
+        columns[label] = _column(preview.band, preview.score, fitted)
+
+    table_rows = []
+    for period, title in (("in", "all judged renewals (in sample)"),
+                          ("out", "latest renewals (out of sample)")):
+        for key in ROWS:
+            row = {"Measured on": title, "Measure": LABELS.get(key, key)}
+            for name, values in columns.items():
+                value = values[period].get(key)
+                row[name] = (f"{value:,}" if key == "changed_band" and value is not None
+                             else format_value(key, value))
+            table_rows.append(row)
+    st.dataframe(pd.DataFrame(table_rows), hide_index=True, width="stretch", height=520)
+    st.caption(f"Out of sample = {split_label}: suggestions are refitted on the older renewals "
+               "only, so these columns show what they would have done on renewals they never "
+               "saw. The preview comes from the scorer itself (guardrails and segment bands "
+               "included): after Apply the draft shows exactly the in-sample numbers.")
+
+    for label, check in verdicts.items():
+        text = (f"**{label}**, {check.label} ({check.n_test:,} renewals, "
+                f"{check.n_test_churned:,} churned): {check.verdict.text}.")
+        show = {"improvement is real": st.success, "trade-off": st.warning,
+                "worse": st.error}.get(check.verdict.label, st.info)
+        show(text)
+        for warning in check.warnings:
+            st.warning(f"{label}: {warning}")
+    for g in wanted:
+        outcome = results[g.kind]
+        if isinstance(outcome["check"], str):
+            st.info(f"{objectives.OBJECTIVE_LABELS[g.kind]}: no out-of-sample check "
+                    f"({outcome['check']}).")
+        for flag in outcome["suggestion"].flags:
+            st.warning(f"{objectives.OBJECTIVE_LABELS[g.kind]} bands: {flag}")
+
+    with st.expander("Weights and cut-offs of each suggestion"):
+        current = round_to_total(flat_weights(ws.draft), digits=1)
+        weights = pd.DataFrame({"Factor": names, "Draft %": [current[n] for n in names]})
+        cut_rows = [{"Candidate": "Draft", "Red up to": ws.draft.bands.red_max,
+                     "Green above": ws.draft.bands.yellow_max}]
+        for g in wanted:
+            s = results[g.kind]["suggestion"]
+            label = objectives.OBJECTIVE_LABELS[g.kind]
+            weights[f"{label} %"] = [round(s.weights[n], 1) for n in names]
+            cut_rows.append({"Candidate": label, "Red up to": s.red_max,
+                             "Green above": s.yellow_max})
+            for note in s.notes:
+                st.caption(f"{label}: {note}")
+        st.dataframe(weights, hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(cut_rows), hide_index=True, width="stretch")
+
+
+    def _apply(kind_: str) -> None:
+        ws.set_draft(results[kind_]["suggestion"].config, reset_widgets=True)
+        st.session_state["sg::applied"] = objectives.OBJECTIVE_LABELS[kind_]
+        st.session_state["goal::applied"] = kind_  # Export judges the draft by this goal
+
+
+    buttons = st.columns(len(wanted))
+    for column, g in zip(buttons, wanted, strict=True):
         s = results[g.kind]["suggestion"]
-        label = objectives.OBJECTIVE_LABELS[g.kind]
-        weights[f"{label} %"] = [round(s.weights[n], 1) for n in names]
-        cut_rows.append({"Candidate": label, "Red up to": s.red_max,
-                         "Green above": s.yellow_max})
-        for note in s.notes:
-            st.caption(f"{label}: {note}")
-    st.dataframe(weights, hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame(cut_rows), hide_index=True, width="stretch")
+        column.button(f"Apply the {objectives.OBJECTIVE_LABELS[g.kind]} weights and bands "
+                      f"(red ≤ {s.red_max}, green > {s.yellow_max})", on_click=_apply,
+                      args=(g.kind,), disabled=not s.feasible, key=f"sg::apply::{g.kind}",
+                      type="primary" if g.kind == kind else "secondary")
+    if applied := st.session_state.pop("sg::applied", None):
+        st.success(f"Applied the {applied} suggestion: the draft now shows the in-sample numbers "
+                   "above. Judge it against the baseline on **Export**.")
 
 
-def _apply(kind_: str) -> None:
-    ws.set_draft(results[kind_]["suggestion"].config, reset_widgets=True)
-    st.session_state["sg::applied"] = objectives.OBJECTIVE_LABELS[kind_]
-    st.session_state["goal::applied"] = kind_  # Export judges the draft by this goal
+if len(results) == len(wanted):
+    show_candidates()
+else:
+    st.info("The suggestions are being fitted (progress above); they appear here "
+            "when ready.")
 
-
-buttons = st.columns(len(wanted))
-for column, g in zip(buttons, wanted, strict=True):
-    s = results[g.kind]["suggestion"]
-    column.button(f"Apply the {objectives.OBJECTIVE_LABELS[g.kind]} weights and bands "
-                  f"(red ≤ {s.red_max}, green > {s.yellow_max})", on_click=_apply,
-                  args=(g.kind,), disabled=not s.feasible, key=f"sg::apply::{g.kind}",
-                  type="primary" if g.kind == kind else "secondary")
-if applied := st.session_state.pop("sg::applied", None):
-    st.success(f"Applied the {applied} suggestion: the draft now shows the in-sample numbers "
-               "above. Judge it against the baseline on **Export**.")
 
 # --------------------------------------------------------------------------- curves
 st.subheader("3. Fitted point curves")
@@ -227,61 +274,55 @@ st.caption("Weights cannot bend a factor's curve. Here each factor's points are 
            "renewal outcomes together with all the weights (a binned logistic regression with "
            "points that only rise or only fall, unless the data clearly peaks): at most 6 "
            "steps, each holding at least 5% of accounts; small categories pooled.")
-values = curves.factor_values(table.frame, ws.draft, rows)
+def show_curves(outcome: dict[str, Any]) -> None:
+    """Fitted curves, their out-of-sample check and the Use buttons."""
+    fit, check = outcome["fit"], outcome["check"]
+    split = check.get("split")
+    summary = (f"{check['folds']}-fold cross-validation AUC: fitted curves "
+               f"{check['kfold']['fitted_curves']:.3f} vs your draft {check['kfold']['draft']:.3f}")
+    if split:
+        lo, hi = split["ci"] or (math.nan, math.nan)
+        summary += (f"; time split: {split['auc']['fitted_curves']:.3f} vs "
+                    f"{split['auc']['draft']:.3f} (gain {split['diff']:+.3f}, 95% CI {lo:+.3f} to "
+                    f"{hi:+.3f}); weights alone reach {split['auc']['weights_only']:.3f}")
+    (st.success if check["offer"] else st.warning)(
+        summary + (". The curves rank renewals better than the draft on renewals they never saw."
+                   if check["offer"] else ". Not clearly better than your draft out of sample: "
+                   "accept a curve only where it matches what you know."))
+    for note in fit.notes:
+        st.caption(md_escape(note))
+    factors = {f.name: f for f in ws.draft.factors}
+    for name, curve in fit.curves.items():
+        if curve.rule is None:
+            continue
+        with st.expander(f"{md_escape(name)}: {curve.shape} curve, weight {curve.weight:.1f}% "
+                         f"(now {round_to_total(flat_weights(ws.draft), digits=1)[name]:.1f}%)"):
+            left, right = st.columns([3, 2])
+            left.altair_chart(charts.curve_chart(curves.chart_data(curve, factors[name],
+                                                                   values[name][1]),
+                                                 numeric=curve.kind == "numeric"),
+                              width="stretch")
+            right.dataframe(curve.table.drop(columns=["factor", "from"]).rename(columns={
+                "bin": "Values", "points": "Points", "accounts": "Accounts",
+                "churn_rate": "Churn rate"}), hide_index=True, width="stretch",
+                column_config={"Churn rate": st.column_config.NumberColumn(format="percent")})
+            if curve.missing_points is not None:
+                right.caption(f"A missing value would score {curve.missing_points:g} points "
+                              "instead of being skipped.")
+            right.button(f"Use this curve for {md_escape(name)}", key=f"sg::curve::{name}",
+                         on_click=lambda n=name: ws.set_draft(fit.apply_to(ws.draft, [n]),
+                                                              reset_widgets=True))
+    st.button("Use every fitted curve with its weights", key="sg::curves::all",
+              on_click=lambda: ws.set_draft(fit.apply_to(ws.draft), reset_widgets=True),
+              type="primary" if check["offer"] else "secondary")
 
 
-@st.cache_resource(max_entries=6, show_spinner="Fitting point curves and checking them on "
-                   "held-out renewals...")
-def _curves(key: tuple, _values, _churned, _points, _score, _config, _train, _test
-            ) -> dict[str, Any]:
-    fit = curves.fit_curves(_values, _churned, current=curves.config_rules(_config))
-    check = headroom.curve_check(_values, _points, _churned, _score, _config, _train, _test)
-    return {"fit": fit, "check": check}
+if curves_job.done():
+    show_curves(curves_job.value())
+else:
+    st.info("The point curves are being fitted (progress above); they appear here "
+            "when ready.")
 
-
-has_split = decisions.dates is not None
-outcome = _curves(data_key, values, churned, draft.matrix.points[rows],
-                  draft.result.score[rows], ws.draft, train if has_split else None,
-                  test if has_split else None)
-fit, check = outcome["fit"], outcome["check"]
-split = check.get("split")
-summary = (f"{check['folds']}-fold cross-validation AUC: fitted curves "
-           f"{check['kfold']['fitted_curves']:.3f} vs your draft {check['kfold']['draft']:.3f}")
-if split:
-    lo, hi = split["ci"] or (math.nan, math.nan)
-    summary += (f"; time split: {split['auc']['fitted_curves']:.3f} vs "
-                f"{split['auc']['draft']:.3f} (gain {split['diff']:+.3f}, 95% CI {lo:+.3f} to "
-                f"{hi:+.3f}); weights alone reach {split['auc']['weights_only']:.3f}")
-(st.success if check["offer"] else st.warning)(
-    summary + (". The curves rank renewals better than the draft on renewals they never saw."
-               if check["offer"] else ". Not clearly better than your draft out of sample: "
-               "accept a curve only where it matches what you know."))
-for note in fit.notes:
-    st.caption(md_escape(note))
-factors = {f.name: f for f in ws.draft.factors}
-for name, curve in fit.curves.items():
-    if curve.rule is None:
-        continue
-    with st.expander(f"{md_escape(name)}: {curve.shape} curve, weight {curve.weight:.1f}% "
-                     f"(now {round_to_total(flat_weights(ws.draft), digits=1)[name]:.1f}%)"):
-        left, right = st.columns([3, 2])
-        left.altair_chart(charts.curve_chart(curves.chart_data(curve, factors[name],
-                                                               values[name][1]),
-                                             numeric=curve.kind == "numeric"),
-                          width="stretch")
-        right.dataframe(curve.table.drop(columns=["factor", "from"]).rename(columns={
-            "bin": "Values", "points": "Points", "accounts": "Accounts",
-            "churn_rate": "Churn rate"}), hide_index=True, width="stretch",
-            column_config={"Churn rate": st.column_config.NumberColumn(format="percent")})
-        if curve.missing_points is not None:
-            right.caption(f"A missing value would score {curve.missing_points:g} points "
-                          "instead of being skipped.")
-        right.button(f"Use this curve for {md_escape(name)}", key=f"sg::curve::{name}",
-                     on_click=lambda n=name: ws.set_draft(fit.apply_to(ws.draft, [n]),
-                                                          reset_widgets=True))
-st.button("Use every fitted curve with its weights", key="sg::curves::all",
-          on_click=lambda: ws.set_draft(fit.apply_to(ws.draft), reset_widgets=True),
-          type="primary" if check["offer"] else "secondary")
 
 # --------------------------------------------------------------------------- headroom
 st.subheader("4. Headroom: keep tuning or find new data?")
@@ -296,8 +337,8 @@ def _headroom(key: tuple, _values, _points, _churned, _score, _config) -> dict[s
 
 
 if st.toggle("Measure headroom", key="sg::headroom"):
-    room = _headroom(data_key, values, draft.matrix.points[rows], churned,
-                     draft.result.score[rows], ws.draft)
+    room = _headroom(data_key, values, draft.judged_matrix.points, churned,
+                     draft.judged_result.score, ws.draft)
     st.info(room["sentence"][0].upper() + room["sentence"][1:] + ".")
     st.dataframe(pd.DataFrame([{"Model": headroom.MODEL_LABELS[m],
                                 "Cross-validated AUC": room["auc"][m]}
@@ -310,7 +351,7 @@ with st.expander("Which weights actually matter? (stability)"):
     st.caption("Each weight nudged by ±5 points: how much the ranking of accounts moves "
                "(rank correlation, 1.0 = unchanged) and how many accounts change band. Big "
                "movers deserve debate; the rest is noise.")
-    stability = fitting.weight_stability(draft.matrix.points[rows], names,
+    stability = fitting.weight_stability(draft.judged_matrix.points, names,
                                          round_to_total(flat_weights(ws.draft), digits=1),
                                          nudge=5, bands=(ws.draft.bands.red_max,
                                                          ws.draft.bands.yellow_max),

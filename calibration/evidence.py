@@ -14,7 +14,7 @@ import pandas as pd
 
 from calibration import charts
 from calibration.accounts import AccountTable
-from calibration.compare import Comparison, compare
+from calibration.compare import Comparison, compare_scored
 from calibration.config import Config
 from calibration.decisions import Decisions
 from calibration.scoring import Scored, band_names, score_frame
@@ -56,8 +56,10 @@ def gather(table: AccountTable, config: Config, baseline: Config | None = None, 
     """
     if scored is None:
         scored = score_frame(table.frame, config)
+    if judged is None:
+        judged = judged_rows(table, horizon_days)
     evidence = validate(table, config, scored, horizon_days=horizon_days,
-                        bootstrap_resamples=bootstrap_resamples, seed=seed)
+                        bootstrap_resamples=bootstrap_resamples, seed=seed, judged=judged)
     evidence["data"] = table.fingerprint()
     baseline_evidence = None
     if baseline is not None:
@@ -65,12 +67,12 @@ def gather(table: AccountTable, config: Config, baseline: Config | None = None, 
                        else score_frame(table.frame, baseline))
         baseline_evidence = validate(table, baseline, base_scored, horizon_days=horizon_days,
                                      bootstrap_resamples=0, by_segment=False,
-                                     include_factors=False)
+                                     include_factors=False, judged=judged)
         baseline_evidence["name"] = baseline.name
-        if comparison is None:
-            comparison = compare(table, baseline, config, horizon_days=horizon_days,
-                                 n_resamples=max(bootstrap_resamples, 2), seed=seed,
-                                 objective=objective)
+        if comparison is None:  # from the scoring above: contributions of every row
+            comparison = compare_scored(table, baseline, config, base_scored.result,
+                                        scored.result, judged,
+                                        max(bootstrap_resamples, 2), seed, objective)
         evidence["baseline"] = {
             "name": baseline.name, "config_hash": baseline.fingerprint(),
             "auc": baseline_evidence["auc"].get("value"),

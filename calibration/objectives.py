@@ -169,10 +169,19 @@ def decision_scores(judged: Any, scored: Any) -> DecisionScores:
     guardrail hits of each decision's judged snapshot (``scored``: a
     :class:`calibration.scoring.Scored` of the whole table)."""
     rows = judged.rows
+    return decision_scores_of_rows(
+        judged, FactorMatrix(scored.matrix.points[rows], scored.matrix.names),
+        scored.segments[rows],
+        GuardrailHits(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names))
+
+
+def decision_scores_of_rows(judged: Any, matrix: FactorMatrix, segments: np.ndarray,
+                            hits: GuardrailHits) -> DecisionScores:
+    """:func:`decision_scores` from the judged rows' points, segments and guardrail hits
+    already cut out (row ``i`` is decision ``i``): the app never scores every snapshot
+    for this."""
     return DecisionScores(
-        FactorMatrix(scored.matrix.points[rows], scored.matrix.names), scored.segments[rows],
-        GuardrailHits(scored.hits.cap[rows], scored.hits.rule[rows], scored.hits.names),
-        judged.churned, np.asarray(judged.arr, dtype=float),
+        matrix, segments, hits, judged.churned, np.asarray(judged.arr, dtype=float),
         None if judged.cross_sectional else judged.renewal_date,
         None if judged.cross_sectional else judged.judge_date)
 

@@ -54,10 +54,12 @@ def validate(
     include_logit: bool = True,
     include_factors: bool = True,
     lookback_days: int = 365,
+    judged: Decisions | None = None,
 ) -> dict[str, Any]:
-    """All validation evidence for one scored table as a JSON-able dict."""
+    """All validation evidence for one scored table as a JSON-able dict (``judged``: the
+    table's decisions at ``horizon_days`` when already known, else derived here)."""
     result = scored.result
-    judged = judged_rows(table, horizon_days)
+    judged = judged_rows(table, horizon_days) if judged is None else judged
     rows = judged.rows
     everything = np.ones(judged.n_judged, dtype=bool)
     evidence = _evaluate(table, config, scored, judged, everything, bootstrap_resamples, seed,

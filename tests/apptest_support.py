@@ -35,6 +35,20 @@ def assert_clean(at: AppTest) -> None:
     assert f"**{FRAME_MARKER}**" in marks or status, "app.py frame (sidebar) did not render"
 
 
+def until_jobs_done(at: AppTest, seconds: float = 300.0) -> AppTest:
+    """Rerun the page, as its polling fragment does, until no background job (bootstrap,
+    suggestions, curves: :mod:`ui.jobs`) shows a progress bar; then check it is clean."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while at.get("progress"):
+        assert time.monotonic() < deadline, "a background job never finished"
+        time.sleep(0.5)
+        at.run()
+    assert_clean(at)
+    return at
+
+
 def metric(at: AppTest, label: str) -> str:
     """The displayed value of a metric card."""
     return next(m.value for m in at.metric if m.label == label)

@@ -13,14 +13,14 @@ from calibration.scoring import score_frame
 from calibration.validation import judged_rows
 from calibration.verdicts import format_value
 from tests import independent
-from tests.apptest_support import assert_clean, run_app
+from tests.apptest_support import assert_clean, run_app, until_jobs_done
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
 
 
 def test_ranking_suggestion_preview_equals_the_applied_draft_and_a_curve_is_accepted():
-    at = run_app(page="suggest")
+    at = until_jobs_done(run_app(page="suggest"))
     config = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, config)
     judged = judged_rows(table, 90)
@@ -43,7 +43,7 @@ def test_ranking_suggestion_preview_equals_the_applied_draft_and_a_curve_is_acce
     assert any("improvement is real" in s.value for s in at.success)
 
     at.button(key="sg::apply::ranking").click().run()
-    assert_clean(at)
+    until_jobs_done(at)  # the applied draft's own curves are fitted next
     applied = at.session_state["workspace"].draft
     # the draft keeps its own name, author and notes; everything that scores is the suggestion's
     assert applied == suggestion.config.with_details(name=applied.name, author=applied.author,
@@ -76,7 +76,7 @@ def test_single_snapshot_data_is_checked_on_a_random_holdout(tmp_path):
     from tests.apptest_support import single_snapshot_workspace
 
     at = run_app(page="suggest", draft_id=single_snapshot_workspace(tmp_path, "suggestsnap01"))
-    assert_clean(at)
+    until_jobs_done(at)
     assert any("random holdout" in c.value for c in at.caption)
     assert not at.error
 
@@ -88,14 +88,14 @@ def test_catch_churn_applied_on_suggest_is_judged_by_catch_churn_on_export():
     assert_clean(at)
     at.toggle(key="sg::in_accounts").set_value(True).run()
     at.number_input(key="sg::capacity").set_value(400).run()
-    assert_clean(at)
+    until_jobs_done(at)
     assert any("= 13.3% of your 3,000 accounts" in c.value for c in at.caption)
     at.button(key="sg::apply::catch_churn").click().run()
     assert_clean(at)
     draft = at.session_state["workspace"].draft
     assert float(draft.bands.red_max).is_integer()
     at.switch_page("app_pages/export.py").run()
-    assert_clean(at)
+    until_jobs_done(at)
     assert at.selectbox(key="ex::objective").value == "catch_churn"
     verdicts = [m.value for m in [*at.success, *at.warning, *at.info, *at.error]]
     assert any("churned ARR caught red" in v for v in verdicts), verdicts

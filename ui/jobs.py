@@ -10,6 +10,7 @@ page once it is done, so the page never waits on it. Jobs must not call Streamli
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -101,14 +102,24 @@ def start(key: tuple, label: str, work: Callable[[Callable[[float], None]], Any]
     return _jobs().start(key, label, work, keep)
 
 
-def wait_then_rerun(job: Job, key: str) -> None:
-    """A progress bar that follows ``job`` (a fragment polling every
-    :data:`POLL_SECONDS`) and reruns the page when the job is done."""
+def pending(some: list[Job], seconds: float) -> list[Job]:
+    """The jobs of ``some`` still running after waiting up to ``seconds`` in all (a small
+    data set's jobs finish within it: the page then shows their results at once)."""
+    deadline = time.monotonic() + seconds
+    return [job for job in some if not job.wait(max(0.0, deadline - time.monotonic()))]
+
+
+def wait_then_rerun(running: Job | list[Job], key: str) -> None:
+    """A progress bar that follows the ``running`` job(s) (a fragment polling every
+    :data:`POLL_SECONDS`) and reruns the page once all are done."""
+    watched = running if isinstance(running, list) else [running]
 
     @st.fragment(run_every=POLL_SECONDS, key=key)
     def poll() -> None:
-        if job.done():
+        left = [job for job in watched if not job.done()]
+        if not left:
             st.rerun()
-        st.progress(job.progress, text=f"{job.label} ({job.progress:.0%})")
+        share = sum(job.progress for job in watched) / len(watched)
+        st.progress(share, text=f"{left[0].label}... ({share:.0%} done)")
 
     poll()

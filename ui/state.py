@@ -203,6 +203,15 @@ class Evaluation:
         return _full_result(self.file_key, self.config.cache_key(), self.table, self.config)
 
 
+def judged_points(evaluation: Evaluation) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+    """Factor points, segment index and guardrail hits of the judged rows (row ``i`` is
+    decision ``i``), cached per scoring rules: never every snapshot."""
+    config = evaluation.config
+    return _judged_points(evaluation.file_key, config.columns.model_dump_json(),
+                          evaluation.judged.horizon_days or 0, config.rules_fingerprint(),
+                          evaluation.view, config)
+
+
 def explain_rows(evaluation: Evaluation, rows: np.ndarray
                  ) -> tuple[FactorMatrix, ScoreResult]:
     """Points and an explained result (contributions, sub-scores) for a few table rows:
