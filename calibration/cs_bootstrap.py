@@ -28,6 +28,8 @@ import numpy as np
 RED, YELLOW, GREEN = 0, 1, 2
 CHUNK = 50
 """Resamples per chunk (memory: ``CHUNK x N`` float32 multiplicities, 16 MB at 80k)."""
+DRAW_ROWS = 5
+"""Resamples drawn per numpy call (numpy keeps the GIL for the whole call)."""
 
 
 def check_resamples(n_resamples: int, level: float) -> None:
@@ -58,7 +60,11 @@ def stratified_weights(churned: np.ndarray, n_resamples: int, seed: int,
 
     def draw(idx: np.ndarray, start: int) -> np.ndarray:
         size = min(chunk, n_resamples - start)
-        return rng.multinomial(idx.size, np.full(idx.size, 1.0 / idx.size), size=size)
+        p = np.full(idx.size, 1.0 / idx.size)
+        # a few rows per call: numpy holds the GIL while it draws, and the app's page thread
+        # should not wait long behind a background bootstrap (same draws for any split)
+        return np.vstack([rng.multinomial(idx.size, p, size=min(DRAW_ROWS, size - done))
+                          for done in range(0, size, DRAW_ROWS)])
 
     first, rest = classes[0], classes[1:]
     kept = np.empty((n_resamples, first.size),

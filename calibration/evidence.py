@@ -123,6 +123,14 @@ def report_charts(bundle: EvidenceBundle) -> list:
     return out
 
 
+def warm_report() -> None:
+    """Build the report's chart library once per process now (vega + vega-lite +
+    vega-embed bundled by vl_convert: seconds of CPU), so the first report is fast."""
+    from calibration.report import _vega_bundle
+
+    _vega_bundle()
+
+
 def report_html(bundle: EvidenceBundle) -> str:
     """The self-contained HTML calibration report for a bundle."""
     from calibration.report import build_report

@@ -16,7 +16,7 @@ from calibration import history
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_rows, with_bootstrap
 from calibration.config import Config
-from calibration.evidence import EvidenceBundle, gather
+from calibration.evidence import EvidenceBundle, gather, warm_report
 from calibration.export import csv_bytes, neutralise_formulas
 from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
@@ -137,11 +137,13 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
 
     def work(progress: Callable[[float], None]) -> EvidenceBundle:
         checked = check.value()  # the verdict first: it is what the page waits for
-        return gather(with_tags(draft.table, tags), draft.config, baseline.config,
-                      horizon_days=horizon, bootstrap_resamples=resamples,
-                      objective=objective, scored=scored(draft),
-                      baseline_scored=scored(baseline), comparison=checked,
-                      judged=draft.judged)
+        bundle = gather(with_tags(draft.table, tags), draft.config, baseline.config,
+                        horizon_days=horizon, bootstrap_resamples=resamples,
+                        objective=objective, scored=scored(draft),
+                        baseline_scored=scored(baseline), comparison=checked,
+                        judged=draft.judged)
+        warm_report()  # the report's chart library, so a click only lays out the HTML
+        return bundle
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), horizon, resamples, objective, tags_key(tags))
