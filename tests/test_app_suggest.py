@@ -88,7 +88,7 @@ def test_catch_churn_applied_on_suggest_is_judged_by_catch_churn_on_export():
     assert_clean(at)
     at.toggle(key="sg::in_accounts").set_value(True).run()
     at.number_input(key="sg::capacity").set_value(400).run()
-    until_jobs_done(at)
+    until_jobs_done(at, seconds=1200)  # a catch-churn search is a bagged search: minutes
     assert any("= 13.3% of your 3,000 accounts" in c.value for c in at.caption)
     at.button(key="sg::apply::catch_churn").click().run()
     assert_clean(at)
