@@ -10,7 +10,9 @@ An interaction is timed from the keyboard step (or click) until the page has *se
 server has sent ``script_finished`` for the rerun (full or fragment) and the page's DOM has
 been quiet for ``--quiet`` seconds; the settle time is the later of the last
 ``script_finished`` and the last DOM change. ``changed`` is when a metric card's text first
-changed. Streamlit's running indicator is not used: it does not show for short reruns.
+changed; for a page visit, ``first numbers`` is when its first metric card appeared (pages
+that fill in slow parts progressively show their numbers well before they settle).
+Streamlit's running indicator is not used: it does not show for short reruns.
 
 This is a benchmark, never a test: nothing here asserts a time.
 """
@@ -41,10 +43,13 @@ BARE_APP = '''import streamlit as st
 value = st.slider("Bare slider", 0, 100, 50, key="bare")
 st.metric("Value", f"{value * 3}")
 '''
-# Records the last DOM change (epoch ms) and the first change of a metric card's text.
+# Records the last DOM change (epoch ms), the first change of a metric card's text and the
+# first metric card added (a page's first numbers: metric cards are new nodes after a page
+# switch, and changed text when React reuses the old page's cards).
 OBSERVER = """
 (() => {
-  window.__hscLast = 0; window.__hscMetric = 0;
+  window.__hscLast = 0; window.__hscMetric = 0; window.__hscShown = 0;
+  const METRIC = '[data-testid="stMetricValue"]';
   const now = () => performance.timeOrigin + performance.now();
   const ignored = '[data-testid="stStatusWidget"], [data-testid="stToolbar"], header';
   const start = () => new MutationObserver((records) => {
@@ -53,8 +58,16 @@ OBSERVER = """
       if (!node || node.closest(ignored)) continue;
       const t = now();
       window.__hscLast = t;
-      if (!window.__hscMetric && node.closest('[data-testid="stMetricValue"]')) {
+      if (!window.__hscMetric && node.closest(METRIC)) {
         window.__hscMetric = t;
+      }
+      if (!window.__hscShown) {
+        for (const added of r.addedNodes) {
+          if (added.nodeType === 1 && (added.matches(METRIC) || added.querySelector(METRIC))) {
+            window.__hscShown = t;
+            break;
+          }
+        }
       }
     }
   }).observe(document.documentElement, {subtree: true, childList: true,
@@ -113,7 +126,7 @@ class Tab:
 
     def mark(self) -> float:
         """Start an interaction: reset the probes, return the start time."""
-        self.page.evaluate("window.__hscMetric = 0")
+        self.page.evaluate("window.__hscMetric = 0; window.__hscShown = 0")
         return time.time()
 
     def settle(self, t0: float, quiet: float, timeout: float = SETTLE_TIMEOUT
@@ -133,8 +146,11 @@ class Tab:
                 raise TimeoutError("the page never settled")
             self.page.wait_for_timeout(25)
         metric = self.page.evaluate("window.__hscMetric") / 1000
+        shown = self.page.evaluate("window.__hscShown") / 1000
+        first = min([t for t in (metric, shown) if t > t0], default=None)
         return {"settled": max(last_dom, last_run) - t0,
                 "changed": (metric - t0) if metric > t0 else None,
+                "first_numbers": None if first is None else first - t0,
                 "server_done": last_run - t0}
 
     def open(self, quiet: float, query: str = "") -> dict[str, float | None]:
@@ -195,9 +211,15 @@ class Samples:
 
     def add_timing(self, name: str, timing: dict[str, float | None]) -> None:
         changed = "" if timing["changed"] is None else f" (metrics changed {timing['changed']:.2f})"
-        print(f"  {name}: {timing['settled']:.2f} s{changed}", file=sys.stderr, flush=True)
+        first = timing.get("first_numbers")
+        shown = "" if first is None or not name.startswith("first visit") else (
+            f" (first numbers {first:.2f})")
+        print(f"  {name}: {timing['settled']:.2f} s{changed}{shown}", file=sys.stderr,
+              flush=True)
         self.add(name, timing["settled"])
         self.add(f"{name} (metrics changed)", timing["changed"])
+        if name.startswith("first visit"):  # a page's first metric cards on screen
+            self.add(f"{name} (first numbers)", first)
         self.add(f"{name} (server done)", timing["server_done"])
 
     def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
