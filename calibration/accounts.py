@@ -267,7 +267,10 @@ def _reference(frame: pd.DataFrame, column: str | None, report: QualityReport,
     if column is None:
         return np.full(len(frame), "", dtype=object)
     text = normalise_text(frame[column]).fillna("")
-    mapped = text.map(lambda v: REFERENCE_WORDS.get(v.replace("-", " "), "" if v == "" else None))
+    codes, labels = pd.factorize(text)  # every row is text: map each distinct label once
+    mapped = pd.Series(np.array([REFERENCE_WORDS.get(v.replace("-", " "), "" if v == "" else None)
+                                 for v in labels], dtype=object)[codes], index=text.index,
+                       dtype=object)
     unknown = mapped.isna().to_numpy()
     if unknown.any():
         report.add("warning", "reference label not recognised (expected known_healthy or "
