@@ -113,7 +113,7 @@ def lead_time_by_segment(scored_history: pd.DataFrame, labels: np.ndarray | None
     return out
 
 
-def lead_time_plan(table: AccountTable, lookback_days: int = 365,
+def lead_time_plan(table: AccountTable, lookback_days: int,
                    segment: str | None = None) -> tuple[early_warning.LeadTimePlan, np.ndarray]:
     """The score-independent part of the lead time :func:`validate` reports, for every
     account (``segment`` None) or one segment label's rows, and the table row positions of
