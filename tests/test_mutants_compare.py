@@ -157,6 +157,21 @@ def test_an_account_gaining_a_score_and_unrounded_draft_scores():
     assert movers.loc["red", "draft_score"] == round((74 * 40 + 10 * 10) / 110, 2)
 
 
+def test_band_movers_called_directly_names_the_factor_of_an_account_losing_its_score():
+    # logins at weight 0: "only logins" has nothing weighted left, so it is unscored (its
+    # contributions NaN); band_movers itself, not only compare, must name logins
+    table = five_accounts()
+    names = with_logins().factor_names
+    no_logins = with_logins().with_weights({"usage": 60, "tickets": 40, "logins": 0})
+    a = score_frame(table.frame, with_logins(), explain=True).result
+    b = score_frame(table.frame, no_logins, explain=True).result
+    assert np.isnan(b.score[3]) and np.isnan(b.contributions[3]).all()
+    for base, draft, points in ((a, b, -80.0), (b, a, 80.0)):
+        movers = band_movers(base, draft, names, ids=table.account_id).set_index("account_id")
+        assert movers.loc["only logins", ["moved_by", "moved_by_points"]].tolist() == [
+            "logins", points]
+
+
 def test_band_movers_refuses_results_without_contributions():
     table = five_accounts()
     explained = score_frame(table.frame, make_config(), explain=True).result

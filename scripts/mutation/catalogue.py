@@ -116,6 +116,16 @@ EQUIVALENT: dict[str, str] = {
         "marks it the same way",
     "decisions:derive:number:`1` -> `2`#2":
         "the same -1 'no judged row' marker (dated data): only tested as `row >= 0`",
+    "compare:migration_matrix:number:`4` -> `5`#1":
+        "only the size of the count buffer: band indices are 0-3 and the table is sliced to "
+        "[:k, :k] (k <= 4) right after, so a 5th row is never filled nor shown",
+    "compare:migration_matrix:number:`4` -> `5`#2":
+        "the same count buffer (its columns): never filled, sliced off",
+    "compare:band_movers:number:`100.0` -> `200.0`#1":
+        "not equivalent, harmless: an account gaining or losing its score is ranked as a "
+        "100-point move (the most a 0-100 score can move); 200 only puts it ahead of "
+        "accounts that moved the full 0 <-> 100, a tie the stable sort otherwise breaks by "
+        "row order",
     "fitting:band_warnings:compare0:`>=` -> `>`#2":
         "differs only when green's Wilson lower bound equals exactly half the overall churn "
         "rate K/N; an exhaustive search (green 1-200 accounts, every green churn count, "
