@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import layout, sidebar, state
+from ui import layout, server, sidebar, state  # noqa: F401 - server: process settings
 
 # A local image: a ":material/...:" page icon makes the browser fetch the favicon from a font
 # CDN, and nothing may leave the machine (tests/browser/test_pages.py checks every request).
