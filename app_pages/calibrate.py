@@ -27,11 +27,24 @@ st.caption("Move a weight, a threshold or a band cut-off: the numbers below are 
            f"(**{md_escape(ws.baseline.name)}**).")
 
 
+MEMO = "calibrate::evaluations"
+st.session_state.pop(MEMO, None)  # a full run (page visit, new tags) asks the caches again
+
+
 def current() -> tuple[state.Workspace, state.Evaluation, state.Evaluation]:
     """This session's workspace and the baseline and draft evaluations (cached for every
-    session: a fragment rerun asks again at no cost)."""
+    session). The fragments of one rerun share them through a memo that holds while the
+    draft and baseline objects, the data and the horizon are the same (a changed config is
+    a new object): each cache lookup hashes its key, which adds up over a rerun."""
     ws = state.workspace()
-    return ws, state.evaluate(ws, ws.baseline, table), state.evaluate(ws, ws.draft, table)
+    key = (ws.draft, ws.baseline, state.data_key(ws), ws.horizon_days)
+    memo = st.session_state.get(MEMO)
+    if memo is not None and len(memo[0]) == len(key) and all(
+            a is b or a == b for a, b in zip(memo[0], key, strict=True)):
+        return ws, *memo[1]
+    evaluations = (state.evaluate(ws, ws.baseline, table), state.evaluate(ws, ws.draft, table))
+    st.session_state[MEMO] = (key, evaluations)
+    return ws, *evaluations
 
 
 @st.fragment(key=fragments.METRICS)
@@ -130,14 +143,15 @@ def weight_controls() -> None:
             key = weight_key(factor.name)
             if st.session_state.get(key) is None:
                 st.session_state[key] = round(float(flat[factor.name]), 1)
-            left, right = st.columns([0.8, 0.2], vertical_alignment="center")
-            left.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
-                        help=md_escape(factor.description) or None,
-                        on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
-                        args=(factor.name,))
-            right.checkbox("lock", key=f"lock::{factor.name}",
-                           help=f"Keep {md_escape(factor.name)} at its weight while "
-                                "others move")
+            # a horizontal container: one block per factor instead of three (st.columns);
+            # every element is one more message per slider move
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
+                       help=md_escape(factor.description) or None,
+                       on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
+                       args=(factor.name,))
+            row.checkbox("lock", key=f"lock::{factor.name}",
+                         help=f"Keep {md_escape(factor.name)} at its weight while others move")
     left, right = st.columns(2)
     left.button("Equal weights", on_click=then_rerun_app(equal_weights), width="stretch")
     right.button("Baseline weights", on_click=then_rerun_app(baseline_weights),

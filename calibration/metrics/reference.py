@@ -31,7 +31,10 @@ def _check_reference(reference: ArrayLike, n: int) -> np.ndarray:
     else:
         ref = ref.astype(object)
         labels = np.where(pd.isna(ref), "", ref).astype(str)
-    bad = sorted(set(pd.unique(labels)) - {"", *REFERENCE_LABELS})  # hashing: no sort
+    known = labels == ""
+    for label in REFERENCE_LABELS:  # three comparisons: no hashing of every label
+        known |= labels == label
+    bad = [] if known.all() else sorted(set(pd.unique(labels[~known])))
     if bad:
         raise ValueError(f"unknown reference labels {bad[:5]}; use {REFERENCE_LABELS} or ''")
     return labels
