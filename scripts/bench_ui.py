@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -83,6 +83,13 @@ PAGES = ["Accounts", "Renewals", "Segments", "Suggest", "Export", "Data", "Scena
 
 
 # --------------------------------------------------------------------------- servers
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) one process has used so far: unlike wall time, barely
+    moved by other load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> dict[str, float]:
     """Resident memory now and at its peak (MB) of one process."""
     fields = {}
@@ -109,6 +116,7 @@ class Tab:
         self.finished: list[float] = []
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
         self.url = url
+        self.server_pid = Tab.pids.get(url)
 
     def _frame(self, payload: Any) -> None:
         if isinstance(payload, str):
@@ -160,18 +168,28 @@ class Tab:
         self.page.get_by_test_id("stMetric").first.wait_for(timeout=600_000)
         return self.settle(t0, quiet, timeout=600)
 
+    pids: ClassVar[dict[str, int]] = {}  # server URL -> process id (CPU time per interaction)
+
+    def _cpu(self) -> float | None:
+        return server_cpu_s(self.server_pid) if self.server_pid else None
+
+    def _timed(self, act, quiet: float) -> dict[str, float | None]:
+        before = self._cpu()
+        t0 = self.mark()
+        act()
+        timing = self.settle(t0, quiet)
+        after = self._cpu()
+        timing["server_cpu"] = None if before is None or after is None else after - before
+        return timing
+
     def press(self, locator, key: str, quiet: float) -> dict[str, float | None]:
         """One key press on a focused widget."""
         locator.focus()
-        t0 = self.mark()
-        locator.press(key)
-        return self.settle(t0, quiet)
+        return self._timed(lambda: locator.press(key), quiet)
 
     def click(self, locator, quiet: float) -> dict[str, float | None]:
         """One click (navigation, a stepper button)."""
-        t0 = self.mark()
-        locator.click()
-        return self.settle(t0, quiet)
+        return self._timed(locator.click, quiet)
 
     def until_no_progress(self, t0: float, timeout: float = SETTLE_TIMEOUT) -> float:
         """Seconds from ``t0`` until no progress bar shows (the page's background jobs,
@@ -221,6 +239,7 @@ class Samples:
         if name.startswith("first visit"):  # a page's first metric cards on screen
             self.add(f"{name} (first numbers)", first)
         self.add(f"{name} (server done)", timing["server_done"])
+        self.add(f"{name} (server CPU)", timing.get("server_cpu"))
 
     def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
         out = {}
@@ -372,6 +391,7 @@ def run(args) -> dict[str, Any]:
         env = {"HSC_DEMO_DATA": str(data), "HSC_DRAFTS_DIR": str(Path(tmp) / "drafts")}
         bare_url, bare_process = start_server(bare, {})
         app_url, app_process = start_server(ROOT / "app.py", env)
+        Tab.pids.update({bare_url: bare_process.pid, app_url: app_process.pid})
         try:
             memory["server_started"] = rss_mb(app_process.pid)
             bench_floor(browser, bare_url, args.steps * 2, args.quiet, floor)
