@@ -4,6 +4,7 @@ pandas and scipy, band movers worked out by hand, the text report (mutation-test
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,14 @@ from scipy import stats
 
 from calibration.accounts import prepare
 from calibration.cli import main
-from calibration.compare import band_movers, compare, compare_scored
+from calibration.compare import (
+    band_movers,
+    compare,
+    compare_rows,
+    compare_scored,
+    take_rows,
+    with_bootstrap,
+)
 from calibration.config import ColumnRoles, Config
 from calibration.cs_metrics import METRIC_LABELS
 from calibration.scoring import score_frame
@@ -208,8 +216,8 @@ def test_the_text_report_shows_each_metric_in_its_unit_and_the_differences():
 
 
 def test_the_api_defaults_are_the_cli_defaults(tmp_path, capsys):
-    """compare() and compare_scored() without a seed or resample count give exactly the CI
-    the command line prints by default."""
+    """compare(), compare_scored(), compare_rows() and with_bootstrap() without a seed or
+    resample count give exactly the CI the command line prints by default."""
     table = noise_table(n=120)
     data = tmp_path / "accounts.csv"
     table.frame.to_csv(data, index=False)
@@ -225,8 +233,15 @@ def test_the_api_defaults_are_the_cli_defaults(tmp_path, capsys):
     draft = score_frame(table.frame, two_factor(20, 80), explain=True).result
     scored = compare_scored(table, two_factor(60, 40), two_factor(20, 80), base, draft,
                             judged_rows(table, 90)).to_dict()["metrics"]
+    judged = judged_rows(table, 90)  # single-snapshot data: every row is a latest row
+    base_j, draft_j = take_rows(base, judged.rows), take_rows(draft, judged.rows)
+    rows = compare_rows(two_factor(60, 40), two_factor(20, 80), judged, base_j, draft_j,
+                        table.account_id, base.band, draft.band,
+                        lambda at: (take_rows(base, at), take_rows(draft, at)))
+    later = with_bootstrap(replace(rows, metrics={}), base_j, draft_j, judged)
     for name in ("auc", "green_churn_rate", "surprise_churn_arr"):
         assert cli[name]["ci"] == api[name]["ci"] == scored[name]["ci"], name
+        assert rows.metrics[name]["ci"] == later.metrics[name]["ci"] == cli[name]["ci"], name
     comparison = compare(table, two_factor(60, 40), two_factor(20, 80), n_resamples=0)
     assert len(comparison.movers) > 20
     movers_text = comparison.describe().split("top 20):\n")[1].split("\n\n")[0]
