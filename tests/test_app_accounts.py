@@ -14,7 +14,7 @@ from calibration.validation import judged_rows, validate
 from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
-from ui.layout import CSS
+from ui.layout import CSS, FOLD_SIDEBAR_JS
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -173,8 +173,10 @@ def test_script_name_is_shown_as_text(demo):
     assert heading.replace("\\", "") == f"{SCRIPT_ACCOUNT} · {SCRIPT_NAME}"
     for element in at.markdown:
         assert not (element.proto.allow_html and "script" in element.value)
-    # the only raw HTML on any page is the reviewed constant layout CSS, never account data
-    assert all(h.proto.body.strip() == CSS.strip() for h in at.get("html"))
+    # the only raw HTML on any page is the reviewed constant layout CSS and sidebar fold
+    # script, never account data
+    reviewed = {CSS.strip(), FOLD_SIDEBAR_JS.strip()}
+    assert all(h.proto.body.strip() in reviewed for h in at.get("html"))
 
 
 def test_single_snapshot_drill_down_says_no_history(tmp_path, isolated_drafts):
