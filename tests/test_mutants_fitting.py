@@ -325,3 +325,14 @@ def test_identical_accounts_keep_their_ranking_under_any_nudge():
     table = fitting.weight_stability(points, ["a", "b"], {"a": 50, "b": 50}, nudge=10)
     assert table["spearman"].tolist() == [1.0, 1.0]
     assert table["band_changed"].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("counts", "empty"), [((10, 0, 90), "yellow"), ((0, 10, 90), "red"),
+                                                ((10, 10, 80), None)])
+def test_an_empty_band_is_named_and_only_then(counts, empty):
+    band = np.repeat([0, 1, 2], counts)
+    churned = np.zeros(100, dtype=bool)
+    churned[::4] = True
+    warnings = " ".join(fitting.band_warnings(band, churned))
+    for name in ("red", "yellow"):
+        assert (f"{name} is empty" in warnings) == (name == empty), (counts, name)

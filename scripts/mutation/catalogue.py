@@ -131,6 +131,10 @@ EQUIVALENT: dict[str, str] = {
         "rate K/N; an exhaustive search (green 1-200 accounts, every green churn count, "
         "N <= 5,000) found no such case in floating point, so no realistic band table is "
         "judged differently",
+    "fitting:suggest_bands:number:`1e-12` -> `2e-12`#2":
+        "not equivalent, harmless: the float-noise tolerance when comparing the red band's "
+        "share of accounts with red_max_accounts; only shares within 2e-12 of the limit "
+        "(far below one account in a trillion) are judged differently",
     "fitting:_constraints:number:`1e-09` -> `2e-09`#1":
         "not equivalent, harmless: only the float-noise tolerance for locked weights and "
         "minimums adding up to over 100%; a sum between 100 + 1e-9 and 100 + 2e-9 is then "
