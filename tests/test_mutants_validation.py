@@ -224,3 +224,18 @@ def test_a_segment_role_the_data_lacks_gives_no_segments(segmented):
     # depend on the string hash seed)
     assert list(validate(table, config, scored, include_logit=False,
                          include_factors=False)["segments"]) == ["ent", "mid", "smb"]
+
+
+def test_drop_signal_churn_rates_are_churned_over_accounts():
+    from calibration.validation import drop_signal
+
+    # four accounts fall by 36 points (one churned), three stay flat (two churned)
+    falls, flat = [100, 100, 100, 40, 40, 40], [80] * 6
+    usage = {**{f"fall{k}": falls for k in range(4)}, **{f"flat{k}": flat for k in range(3)}}
+    outcome = {"fall0": "churned", "fall1": "renewed", "fall2": "renewed", "fall3": "renewed",
+               "flat0": "churned", "flat1": "churned", "flat2": "renewed"}
+    table, config = table_with(usage, outcome)
+    result = score_frame(table.frame, config).result
+    signal = drop_signal(table, result, judged_rows(table, 90), min_drop=15, within_days=90)
+    assert signal["with_drop"] == {"accounts": 4, "churned": 1, "churn_rate": 1 / 4}
+    assert signal["without_drop"] == {"accounts": 3, "churned": 2, "churn_rate": 2 / 3}
