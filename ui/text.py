@@ -57,7 +57,7 @@ def issue_text(issue) -> str:
         where += ": "
     elif issue.column:
         where = f"Column **{md_escape(issue.column)}**: "
-    text = where + md_escape(message[:1].upper() + message[1:])
+    text = where + md_escape(message)
     if issue.rows:
         shown = ", ".join(f"{r:,}" for r in issue.rows[:FIRST_ROWS])
         total = max(issue.n_rows, len(issue.rows))
