@@ -19,6 +19,8 @@ APP_CODE = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")),
 # "path: line text" of static, data-free raw-HTML uses reviewed by hand.
 HTML_ALLOWLIST: set[str] = {
     "ui/layout.py: st.html(CSS)",  # a constant <style> block: layout + caption contrast
+    # a constant script that folds the sidebar on narrow screens (no data, no user input)
+    "ui/layout.py: st.html(FOLD_SIDEBAR_JS, unsafe_allow_javascript=True)",
 }
 SCRIPT_NAME = '<script>alert("x")</script> Labs'
 
@@ -112,10 +114,11 @@ def test_script_account_name_renders_as_text(script_workspace):
                and "script" in text]
     assert escaped, "the chosen account's name is shown as a heading"
     assert all("<script>" not in text for text in escaped), escaped  # md-escaped: \<script\>
-    from ui.layout import CSS
+    from ui.layout import CSS, FOLD_SIDEBAR_JS
 
-    # the only raw HTML is the frame's constant <style> block
-    assert all(h.proto.body.strip() == CSS.strip() for h in at.get("html"))
+    # the only raw HTML is the frame's constant <style> block and sidebar-fold script
+    assert all(h.proto.body.strip() in (CSS.strip(), FOLD_SIDEBAR_JS.strip())
+               for h in at.get("html"))
     for element in at.markdown:
         assert not element.allow_html, element.value
     assert not at.exception
