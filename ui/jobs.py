@@ -89,7 +89,7 @@ class _Jobs:
         return job
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _jobs() -> _Jobs:
     return _Jobs()
 
