@@ -49,7 +49,7 @@ HAND_WRITTEN: list[HandMutant] = [
     HandMutant("decisions", "default horizon 60 days instead of 90",
                "DEFAULT_HORIZON_DAYS = 90", "DEFAULT_HORIZON_DAYS = 60"),
     HandMutant("validation", "per-segment metrics select segment >= code",
-               "mask = result.segment[rows] == code", "mask = result.segment[rows] >= code"),
+               "mask = segment == code", "mask = segment >= code"),
     HandMutant("validation", "falling scores miss a fall of exactly the minimum drop",
                'falling = trend[trend["change"] <= -min_drop]',
                'falling = trend[trend["change"] < -min_drop]'),
@@ -93,6 +93,10 @@ EQUIVALENT: dict[str, str] = {
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
     "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
         "scipy's kstwo.sf is a probability, already within 0-1",
+    "validation:segment_config_metrics:bool:`False` -> `True`#2":
+        "include_factors=True without factor scores: metrics.evaluate then reports 'no factor "
+        "scores supplied' instead of 'not requested', both undefined with value None; no "
+        "number changes",
     "scoring:_unit_scale:compare0:`>` -> `>=`#1":
         "unreachable: the largest weight is 0 only when every weight is 0, which config "
         "validation refuses for factors, groups and each segment",
