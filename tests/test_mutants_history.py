@@ -186,3 +186,12 @@ def test_band_history_sorts_and_flags_changes():
     assert list(history.index) == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="'zz' not found"):
         band_history(frame, "zz")
+
+
+def test_on_equal_highs_the_latest_is_the_from_snapshot():
+    # documented: on equal highs the most recent one is the "from" snapshot
+    frame = pd.DataFrame({"account_id": ["a"] * 4,
+                          "snapshot_date": [BASE + d * DAY for d in (0, 10, 20, 30)],
+                          "score": [90.0, 85.0, 90.0, 60.0]})
+    (row,) = score_drops(frame, min_drop=15, within_days=90).itertuples()
+    assert (row.from_date, row.to_date, row.drop) == (BASE + 20 * DAY, BASE + 30 * DAY, 30.0)

@@ -97,6 +97,9 @@ EQUIVALENT: dict[str, str] = {
         "include_factors=True without factor scores: metrics.evaluate then reports 'no factor "
         "scores supplied' instead of 'not requested', both undefined with value None; no "
         "number changes",
+    "history:_window_slope:binop:`-` -> `+`#2":
+        "x = (date + anchor) instead of (date - anchor) shifts one account's x values by the "
+        "constant 2 x anchor: a least-squares slope does not change under a shift of x",
     "scoring:_unit_scale:compare0:`>` -> `>=`#1":
         "unreachable: the largest weight is 0 only when every weight is 0, which config "
         "validation refuses for factors, groups and each segment",
