@@ -239,3 +239,69 @@ def test_drop_signal_churn_rates_are_churned_over_accounts():
     signal = drop_signal(table, result, judged_rows(table, 90), min_drop=15, within_days=90)
     assert signal["with_drop"] == {"accounts": 4, "churned": 1, "churn_rate": 1 / 4}
     assert signal["without_drop"] == {"accounts": 3, "churned": 2, "churn_rate": 2 / 3}
+
+
+def test_falling_accounts_by_default_lists_a_fall_of_exactly_ten_points():
+    # score = 0.6 * usage + 40: usage 100 -> 100 - 50/3 over the last 90 days is a fall of
+    # exactly 10 points, the documented default (10 points over 90 days); 9.6 is not listed
+    table, config = table_with({
+        "ten": [100, 100, 100, 100, 100, 100 - 50 / 3],
+        "less": [100, 100, 100, 100, 100, 84],
+    }, {"ten": "open", "less": "open"})
+    result = score_frame(table.frame, config).result
+    falling = falling_accounts(table, result)
+    assert falling["account_id"].tolist() == ["ten"]
+    assert falling.loc[0, "change"] == pytest.approx(-10, abs=1e-9)
+
+
+DATED_SEG_ROLES = ColumnRoles(account_id="id", snapshot_date="date", segment="tier",
+                              arr="arr", outcome="outcome", renewal_date="renewal",
+                              reference_label=None)
+
+
+def _dated_segmented_table():
+    """Eight segment labels (named out of alphabetical order), six monthly snapshots per
+    account; usage falls for the churned accounts so some of them turn red."""
+    rng = np.random.default_rng(3)
+    tiers = ["zeta", "alpha", "mu", "beta", "omega", "delta", "kappa", "gamma"]
+    dates = pd.date_range("2025-01-31", periods=6, freq="ME")
+    rows = []
+    for k in range(96):
+        churned = k % 3 == 0
+        start = rng.uniform(20, 100)
+        for step, date in enumerate(dates):
+            usage = max(0.0, start - (15 * step if churned else 0))
+            rows.append({"id": f"acc{k}", "date": date, "tier": tiers[k % len(tiers)],
+                         "usage": usage, "tickets": int(rng.integers(0, 30)),
+                         "outcome": "churned" if churned else "renewed",
+                         "renewal": pd.Timestamp("2025-09-30"), "arr": 1.0})
+    frame = pd.DataFrame(rows)
+    config = make_config(columns=DATED_SEG_ROLES.model_dump())
+    return frame, prepare(frame, DATED_SEG_ROLES, config), config
+
+
+def test_lead_time_per_segment_in_label_order_and_from_the_plan_of_each_segment():
+    from calibration import early_warning
+    from calibration.validation import lead_time_by_segment, lead_time_plan
+
+    frame, table, config = _dated_segmented_table()
+    result = score_frame(table.frame, config).result
+    scored = table.canonical().assign(score=result.score, band=result.band)
+    per_segment = lead_time_by_segment(scored, segment_labels(table), 365, table.renewals)
+    assert list(per_segment) == sorted(frame["tier"].unique())
+    churned_per_tier = frame.loc[frame["outcome"] == "churned"].groupby("tier")["id"].nunique()
+    for tier, lead in per_segment.items():
+        plan, positions = lead_time_plan(table, 365, segment=tier)
+        assert len(plan.churn) == churned_per_tier[tier]  # a pandas count per segment
+        assert set(table.account_id[positions]) <= set(frame.loc[frame["tier"] == tier, "id"])
+        from_plan = early_warning.lead_time_from_bands(plan, result.band[positions])
+        assert from_plan == lead, tier
+
+
+def test_lead_time_plan_of_a_segment_when_the_data_has_no_segments():
+    _, table, _ = _dated_segmented_table()
+    from calibration.validation import lead_time_plan
+
+    plain = dataclasses.replace(table, roles=table.roles.model_copy(update={"segment": None}))
+    plan, positions = lead_time_plan(plain, 365, segment="alpha")
+    assert positions.tolist() == [] and plan.rows.tolist() == [] and len(plan.churn) == 0
