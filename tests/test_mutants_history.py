@@ -195,3 +195,18 @@ def test_on_equal_highs_the_latest_is_the_from_snapshot():
                           "score": [90.0, 85.0, 90.0, 60.0]})
     (row,) = score_drops(frame, min_drop=15, within_days=90).itertuples()
     assert (row.from_date, row.to_date, row.drop) == (BASE + 20 * DAY, BASE + 30 * DAY, 30.0)
+
+
+def test_trend_of_the_first_account_whose_earlier_snapshot_is_its_first_row():
+    # the first account's first snapshot opens the sorted rows (position 0): it must still be
+    # found as the score "window_days ago" (a found position is any index >= 0)
+    frame = pd.DataFrame({
+        "account_id": ["a", "a", "b", "b", "b"],
+        "snapshot_date": [BASE, BASE + 90 * DAY, BASE, BASE + 30 * DAY, BASE + 120 * DAY],
+        "score": [50.0, 40.0, 70.0, 75.0, 60.0],
+    })
+    trend = score_trend(frame, 90).set_index("account_id")
+    # by hand: a's earlier row is its first (day 0); b's is day 30 (the last <= day 30)
+    assert trend.loc["a", "earlier_date"] == BASE and trend.loc["a", "change"] == -10
+    assert trend.loc["b", "earlier_date"] == BASE + 30 * DAY
+    assert trend.loc["b", "earlier_score"] == 75 and trend.loc["b", "change"] == -15

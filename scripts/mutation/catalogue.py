@@ -100,6 +100,9 @@ EQUIVALENT: dict[str, str] = {
     "history:_window_slope:binop:`-` -> `+`#2":
         "x = (date + anchor) instead of (date - anchor) shifts one account's x values by the "
         "constant 2 x anchor: a least-squares slope does not change under a shift of x",
+    "history:_Sorted.last_at_or_before:number:`1` -> `2`#4":
+        "-1 marks 'no row at or before' and its one caller (score_trend) only tests "
+        "`idx >= 0`: -2 marks it the same way",
     "scoring:_unit_scale:compare0:`>` -> `>=`#1":
         "unreachable: the largest weight is 0 only when every weight is 0, which config "
         "validation refuses for factors, groups and each segment",
