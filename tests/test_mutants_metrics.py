@@ -223,3 +223,17 @@ def test_evaluate_churn_rate_is_the_share_of_scored_accounts_that_churned():
     score[:20] = np.nan
     res = m.evaluate(score, churned, bands_of(score), include_logit=False)
     assert res["churn_rate"]["value"] == pytest.approx(churned[20:].mean(), rel=1e-12)
+
+
+def test_wilson_interval_stays_a_probability_when_every_trial_succeeds():
+    # in exact arithmetic the upper bound at k = n is exactly 1; in floating point it lands
+    # a few ulp above 1 for many n (n = 9 at 95%): a share is never reported above 100%
+    from calibration.metrics import wilson_ci
+
+    n = np.arange(1, 400)
+    for alpha in (0.05, 0.1, 0.01):
+        lo, hi = wilson_ci(n, n, alpha)
+        assert (hi <= 1.0).all() and np.allclose(hi, 1.0, rtol=0, atol=1e-12)
+        lo0, hi0 = wilson_ci(np.zeros_like(n), n, alpha)
+        assert (lo0 >= 0.0).all() and np.allclose(lo0, 0.0, rtol=0, atol=1e-12)
+        assert (lo <= hi).all() and (lo0 <= hi0).all()
