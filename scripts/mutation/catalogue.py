@@ -26,7 +26,8 @@ MODULES: dict[str, list[str]] = {
                   "tests/test_decisions_property.py"],
     "fitting": ["tests/test_mutants_fitting.py", "tests/test_fitting.py"],
     "compare": ["tests/test_mutants_compare.py", "tests/test_compare.py"],
-    "sql": ["tests/test_sql.py", "tests/test_mutants_sql.py"],
+    "sql": ["tests/test_sql.py", "tests/test_mutants_sql.py", "tests/test_dbt.py",
+            "tests/test_export_trust.py", "tests/test_sql_equivalence.py"],
 }
 
 @dataclass(frozen=True)
