@@ -166,3 +166,34 @@ def test_cli_copy_of_identifier_cases_agrees():
     from calibration import cli_export, sql
 
     assert cli_export.IDENTIFIER_CASES == sql.IDENTIFIER_CASES
+
+
+def test_properties_test_id_uniqueness_only_for_one_row_per_account(demo_config_dict):
+    # one row per account (no snapshot date): the id is unique; with monthly snapshots each
+    # account has many rows, so a unique test would fail every dbt build
+    dated = Config.model_validate(demo_config_dict)
+    columns = dated.columns.model_copy(update={"snapshot_date": None})
+    single = dated.model_copy(update={"columns": columns})
+    for config, expected in ((dated, ["not_null"]), (single, ["unique", "not_null"])):
+        text = dbt_model(config, "{{ ref('accounts') }}").properties
+        assert text.startswith("version: 2\nmodels:\n")  # dbt's own key order, as written
+        model = yaml.safe_load(text)["models"][0]
+        id_column = next(c for c in model["columns"] if c["name"] == "account_id")
+        assert id_column["data_tests"] == expected
+        assert list(model) == ["name", "description", "columns"]
+
+
+def test_generated_sql_does_not_depend_on_the_string_hash_seed(tmp_path):
+    # the query lists each column's views in a fixed order: the same config gives the same
+    # SQL text in every process (set order of strings changes with PYTHONHASHSEED)
+    script = ("import sys; from calibration.config import load_config; "
+              "from calibration.sql import build_query, get_dialect; "
+              "sys.stdout.write(build_query(load_config('data/demo_config.json'), "
+              "'accounts', get_dialect('duckdb')).render())")
+    root = Path(__file__).resolve().parents[1]
+    texts = {subprocess.run([sys.executable, "-c", script], cwd=root, check=True,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed),
+                                 "PYTHONPATH": str(root)}).stdout
+             for seed in range(4)}
+    assert len(texts) == 1 and "SELECT" in texts.pop()
