@@ -181,3 +181,80 @@ def test_string_literals_read_back_and_carry_no_raw_control_characters(dialect, 
 def test_whole_number_literals_use_each_engines_cast(dialect, pattern):
     for value in (30.0, -7.0, 0.0):
         assert re.fullmatch(pattern, get_dialect(dialect).number(value))
+
+
+def test_case_folding_matches_python_when_the_compared_text_is_exactly_a_fold():
+    # a category value "ss": every letter of it is also what "ß" (and "ẞ") fold to, so the
+    # SQL fold must turn those into "ss" like str.casefold, even though the alphabet is
+    # exactly the fold's letters (not a larger set)
+    from calibration.sql.text import fold_sql
+
+    d = get_dialect("duckdb")
+    con = duckdb.connect()
+    for value in ["ß", "ẞ", "SS", "Ss", "s", "straße"]:
+        for alphabet in ("s", "ss", "stra", "straße"):
+            expr = fold_sql(d, d.string(value), alphabet)
+            folded = con.execute(f"SELECT {expr}").fetchone()[0]
+            is_match = folded == alphabet.casefold()
+            assert is_match == (value.casefold() == alphabet.casefold()), (value, alphabet)
+
+
+@pytest.mark.parametrize("char", ["\uffff", "\U000e0001", "\U000f0000"])
+def test_invisible_characters_at_and_above_the_basic_plane(char):
+    # DuckDB and PostgreSQL write any invisible character as chr(n). Elsewhere U+FFFF (a
+    # noncharacter) is the last code point a \uXXXX escape can write; above it only BigQuery
+    # has an escape (\UXXXXXXXX, its documented form) and the other engines get the character
+    # itself inside the quotes
+    for dialect in DIALECTS:
+        literal = get_dialect(dialect).string(f"a{char}b")
+        if dialect in ("duckdb", "postgres"):
+            assert char not in literal and f"chr({ord(char)})" in literal, dialect
+        elif ord(char) <= 0xFFFF:
+            assert char not in literal and f"\\u{ord(char):04x}" in literal, dialect
+        elif dialect == "bigquery":
+            assert literal == f"'a\\U{ord(char):08x}b'"
+        else:
+            assert literal == f"'a{char}b'", dialect
+    duck = get_dialect("duckdb").string(f"a{char}b")
+    assert duckdb.connect().execute(f"SELECT {duck}").fetchone()[0] == f"a{char}b"
+
+
+@pytest.mark.parametrize("dialect", [d for d in DIALECTS if d != "postgres"])
+def test_the_last_cte_has_no_trailing_comma(dialect):
+    # DuckDB forgives "WITH a AS (...), SELECT ..."; Snowflake, BigQuery and Spark do not
+    sql = compile_sql(make_config(), "accounts", dialect)
+    assert sql.count(" AS (\n") >= 2  # several CTEs, each closed by ")" and a separator
+    assert re.search(r"\),\s*SELECT\b", sql) is None
+    assert re.search(r"\)\nSELECT\b", sql)
+
+
+@pytest.mark.parametrize(("dialect", "form"), [
+    ("duckdb", r"regexp_full_match\(x, '\^\(a\.c\)\$'\)"),
+    ("postgres", r"x ~ '\^\(a\.c\)\$'"),                       # POSIX regex operator
+    ("snowflake", r"REGEXP_LIKE\(x, '\^\(a\.c\)\$'\)"),
+    ("bigquery", r"REGEXP_CONTAINS\(x, '\^\(a\.c\)\$'\)"),
+    ("spark", r"x RLIKE '\^\(a\.c\)\$'"),
+])
+def test_full_match_uses_each_engines_documented_regex_form(dialect, form):
+    assert re.fullmatch(form, get_dialect(dialect).full_match("x", "a.c"))
+
+
+def test_full_match_on_duckdb_matches_the_whole_text_only():
+    d = get_dialect("duckdb")
+    con = duckdb.connect()
+    for text, expected in [("abc", True), ("xabc", False), ("abcx", False), ("a-c", True)]:
+        got = con.execute(f"SELECT {d.full_match(d.string(text), 'a.c')}").fetchone()[0]
+        assert got is expected, text
+
+
+def test_postgres_overflow_bound_is_where_a_double_rounds_to_infinity():
+    # PostgreSQL numbers go through NUMERIC, clamped at the exact value from which a double
+    # rounds to infinity: Python's correctly rounded int -> float conversion shows where
+    import sys
+
+    from calibration.sql import dialects
+
+    bound = int(dialects._PG_OVERFLOW)
+    with pytest.raises(OverflowError):
+        float(bound)
+    assert float(bound - 1) == sys.float_info.max

@@ -104,6 +104,10 @@ EQUIVALENT: dict[str, str] = {
     "history:_Sorted.last_at_or_before:number:`1` -> `2`#4":
         "-1 marks 'no row at or before' and its one caller (score_trend) only tests "
         "`idx >= 0`: -2 marks it the same way",
+    "sql:build_query:call:`sorted(...)` dropped (first argument kept)#1":
+        "not equivalent, harmless: only the order of a column's parsed views inside "
+        "one CTE's select list changes (each is referred to by name); every output "
+        "is the same",
     "scoring:_unit_scale:compare0:`>` -> `>=`#1":
         "unreachable: the largest weight is 0 only when every weight is 0, which config "
         "validation refuses for factors, groups and each segment",
