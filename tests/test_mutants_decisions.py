@@ -11,6 +11,7 @@ import pytest
 from calibration import decisions
 from calibration.decisions import check_horizon, decided_renewals, derive
 from tests.decisions_reference import random_history, reference
+from tests.test_decisions import _frame as dated_frame
 
 HORIZONS = (0, 29, 31)
 
@@ -104,16 +105,8 @@ def test_the_default_horizon_is_ninety_days():
     assert str(derive(frame).judge_date[0])[:10] == "2024-01-02"
 
 
-def _dated(records):
-    frame = pd.DataFrame(records, columns=["account_id", "snapshot_date", "renewal_date",
-                                           "outcome", "arr"])
-    for column in ("snapshot_date", "renewal_date"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
 def test_arr_at_stake_is_the_last_known_on_or_before_the_renewal():
-    frame = _dated([("a", "2024-01-01", "2024-03-01", "churned", 100.0),
+    frame = dated_frame([("a", "2024-01-01", "2024-03-01", "churned", 100.0),
                     ("a", "2024-03-01", "2024-03-01", "churned", 120.0),
                     ("a", "2024-04-01", "2024-03-01", "churned", 0.0)])  # after the churn
     judged = derive(frame, 31)
@@ -122,7 +115,7 @@ def test_arr_at_stake_is_the_last_known_on_or_before_the_renewal():
 
 
 def test_the_sentences_say_what_was_judged_and_left_out():
-    frame = _dated([("a", "2024-01-01", "2024-03-01", "churned", 1.0),
+    frame = dated_frame([("a", "2024-01-01", "2024-03-01", "churned", 1.0),
                     ("b", "2024-02-15", "2024-03-01", "renewed", 1.0),
                     ("c", "2024-01-01", None, "renewed", 1.0),
                     ("d", "2024-02-15", "2024-03-01", "renewed", 1.0)])
@@ -152,13 +145,13 @@ def test_the_sentences_say_what_was_judged_and_left_out():
 
 
 def test_judged_rows_are_read_only():
-    frame = _dated([("a", "2024-01-01", "2024-03-01", "churned", 1.0)])
+    frame = dated_frame([("a", "2024-01-01", "2024-03-01", "churned", 1.0)])
     with pytest.raises(ValueError, match="read-only"):
         derive(frame, 0).rows[0] = 5
 
 
 def test_an_empty_renewals_table_leaves_every_account_open():
-    snapshots = _dated([("a", "2024-01-01", None, None, 1.0),
+    snapshots = dated_frame([("a", "2024-01-01", None, None, 1.0),
                         ("b", "2024-02-01", None, None, 2.0)]).drop(
         columns=["renewal_date", "outcome"])
     empty = pd.DataFrame({"account_id": pd.Series([], dtype=object),
@@ -173,7 +166,7 @@ def test_an_empty_renewals_table_leaves_every_account_open():
 
 
 def test_one_dated_snapshot_judges_only_the_renewals_it_precedes():
-    frame = _dated([("a", "2024-03-01", "2024-04-01", "renewed", 5.0),
+    frame = dated_frame([("a", "2024-03-01", "2024-04-01", "renewed", 5.0),
                     ("b", None, "2024-04-01", "churned", 6.0)])
     judged = derive(frame, 31)  # judge date 2024-03-01: a's snapshot is just in time
     assert list(judged.account_id) == ["a"] and list(judged.rows) == [0]
