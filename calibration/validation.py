@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import alarms, early_warning, history, metrics
+from calibration import alarms, drops, early_warning, history, metrics
 from calibration import decisions as decisions_module
 from calibration.accounts import AccountTable
 from calibration.config import Config
@@ -187,34 +187,12 @@ def drop_signal(table: AccountTable, result: ScoreResult, judged: Decisions,
     earlier one is in the window too or is the account's last snapshot before the window
     starts (its score as the window opened). Nothing after the judge date counts. Returns
     counts and churn rates of decisions with and without a drop.
+
+    Computed as :func:`calibration.drops.drop_plan` + its
+    :func:`~calibration.drops.drop_signal_from_scores` (the rows it reads only).
     """
-    if judged.cross_sectional:
-        return {"reason": "single-snapshot data: no history, so no score drops"}
-    frame = pd.DataFrame({"account_id": table.account_id, "snapshot_date": table.snapshot_date,
-                          "score": result.score})
-    window = pd.DataFrame({"decision": np.arange(judged.n_judged),
-                           "account_id": judged.account_id, "judge": judged.judge_date})
-    pairs = window.merge(frame[frame["score"].notna()], on="account_id")
-    pairs = pairs[pairs["snapshot_date"] <= pairs["judge"]]
-    inside = pairs["snapshot_date"] >= pairs["judge"] - pd.Timedelta(days=within_days)
-    opening = pairs[~inside].sort_values("snapshot_date", kind="stable").groupby(
-        "decision").tail(1)
-    pairs = pd.concat([opening, pairs[inside]])
-    pairs = pairs.assign(account_id=pairs["decision"])[["account_id", "snapshot_date", "score"]]
-    span = history.MAX_SPAN_DAYS  # the window is applied above: any distance inside it counts
-    dropped = history.score_drops(pairs.reset_index(drop=True), min_drop, span)
-    had = np.zeros(judged.n_judged, dtype=bool)
-    had[dropped["account_id"].to_numpy(dtype=np.int64)] = True
-    churned = judged.churned
-    rates = {}
-    for label, mask in (("with_drop", had), ("without_drop", ~had)):
-        n = int(mask.sum())
-        rates[label] = {"accounts": n, "churned": int((mask & churned).sum()),
-                        "churn_rate": float((mask & churned).sum() / n) if n else None}
-    return {"min_drop": min_drop, "within_days": within_days, **rates,
-            "definition": f"the score fell by at least {min_drop:g} points during the "
-                          f"{within_days} days up to the judge date (from the score as the "
-                          "window opened or a later, higher one)", "reason": None}
+    plan = drops.drop_plan(table, judged, within_days)
+    return drops.drop_signal_from_scores(plan, lambda rows: result.score[rows], min_drop)
 
 
 def falling_accounts(table: AccountTable, result: ScoreResult, min_drop: float = 10,
