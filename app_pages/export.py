@@ -11,7 +11,6 @@ from calibration import charts, formatting
 from calibration.config import ConfigError
 from calibration.configfile import config_text, export_config, import_config
 from calibration.cs_metrics import METRIC_LABELS
-from calibration.evidence import report_html
 from calibration.objectives import OBJECTIVE_LABELS, OBJECTIVES
 from calibration.sql import DIALECTS, compile_sql
 from calibration.verdicts import direction_word, format_value
@@ -119,6 +118,8 @@ st.subheader("Download")
 st.caption("The draft's name, author and notes go into every file below and the report "
            "(also editable in the sidebar under *Draft details*).")
 details_editor(ws, "export", notes_height=100)
+if not export_job.done():  # the config's evidence and the report, prepared in the background
+    jobs.wait_then_rerun(export_job, key="export-bundle")
 stem = "".join(c if c.isalnum() else "-" for c in ws.draft.name.lower()).strip("-") or "config"
 fingerprint = ws.draft.fingerprint()  # the exported config's too (evidence is not hashed)
 
@@ -127,11 +128,34 @@ def bundle():
     """The export evidence (bootstrap CIs), prepared in the background since the page opened
     (a click waits for it if needed). The job is keyed by what changes a score: the name,
     author and notes are the draft's as they are."""
-    return dataclasses.replace(export_job.value(), config=ws.draft)
+    return dataclasses.replace(export_job.value().bundle, config=ws.draft)
 
 
 def exported_config(fmt: str) -> str:
     return config_text(export_config(ws.draft, bundle().evidence), fmt)
+
+
+def every_snapshot_csv() -> None:
+    """The second scored file, every snapshot row: prepared in the background on request
+    (hundreds of MB at 1.8M rows), with a progress bar, then offered for download."""
+    if table.cross_sectional:  # one snapshot per account: the file above is every row
+        return
+    n_rows = len(table)
+    wanted = st.session_state.get("ex::every_snapshot") == draft_eval.config.cache_key()
+    if not wanted:
+        st.button(f"Prepare every snapshot ({n_rows:,} rows)", key="ex::prepare_csv",
+                  on_click=st.session_state.__setitem__,
+                  args=("ex::every_snapshot", draft_eval.config.cache_key()),
+                  help="Each account's history: every snapshot scored, for trend analysis. "
+                       "Prepared in the background; the download appears here when ready.")
+        return
+    job = evidence.scored_csv_job(draft_eval)
+    if not job.done():
+        jobs.wait_then_rerun(job, key="export-scored-csv")
+        return
+    st.download_button(f"Every snapshot, scored (CSV, {n_rows:,} rows)", job.value,
+                       file_name=f"scored-snapshots-{fingerprint}.csv", mime="text/csv",
+                       on_click="ignore", key="ex::csv_all")
 
 
 cols = st.columns(4)
@@ -142,11 +166,13 @@ with cols[0]:
                        mime="application/json" if fmt == "json" else "application/yaml",
                        type="primary", on_click="ignore", key="ex::config")
 with cols[1]:
-    st.caption("Every account with score, band, sub-scores and factor points.")
+    st.caption("One row per account, as of its latest snapshot: score, band, sub-scores and "
+               "factor points.")
     st.download_button(
-        "Scored accounts (CSV)", lambda: evidence.scored_csv(draft_eval),
+        "Scored accounts (CSV)", lambda: evidence.latest_scored_csv(draft_eval),
         file_name=f"scored-{fingerprint}.csv", mime="text/csv",
         on_click="ignore", key="ex::csv")
+    every_snapshot_csv()
 with cols[2]:
     dialect = st.selectbox("SQL dialect", DIALECTS, key="ex::dialect")
     st.download_button("SQL for the warehouse", compile_sql(ws.draft, "accounts", dialect),
@@ -154,7 +180,7 @@ with cols[2]:
                        on_click="ignore", key="ex::sql")
 with cols[3]:
     st.caption("One self-contained HTML file for the quarterly record.")
-    st.download_button("Calibration report (HTML)", lambda: report_html(bundle()).encode(),
+    st.download_button("Calibration report (HTML)", lambda: export_job.value().report_for(ws.draft),
                        file_name=f"calibration-report-{fingerprint}.html",
                        mime="text/html", on_click="ignore", key="ex::report")
 with st.expander("Preview the SQL"):

@@ -53,6 +53,12 @@ def test_export_shows_comparison_of_tuned_draft():
     assert len(movers) == len(expected.movers)
     labels = [b.label for b in at.get("download_button")]
     assert len(labels) == 4, labels
+    assert "Scored accounts (CSV)" in labels  # one row per account (test_speed_paths)
+    # the every-snapshot file: prepared in the background on request, then offered
+    at.button(key="ex::prepare_csv").click().run()
+    until_jobs_done(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert f"Every snapshot, scored (CSV, {len(table):,} rows)" in labels, labels
 
 
 def test_bad_config_import_leaves_draft_untouched():

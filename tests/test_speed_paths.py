@@ -79,7 +79,24 @@ def test_chunked_scored_csv_is_the_one_pass_csv(setup, monkeypatch):
     ws, table, _, draft = setup
     monkeypatch.setattr(evidence, "CSV_CHUNK_ROWS", 7_001)  # several chunks, uneven tail
     expected = csv_bytes(scored_table(table, draft, score_frame(table.frame, draft).result))
-    assert evidence.scored_csv(state.evaluate(ws, draft, table)) == expected
+    shares: list[float] = []
+    assert evidence.scored_csv(state.evaluate(ws, draft, table), shares.append) == expected
+    assert len(shares) == -(-len(table) // 7_001) and shares == sorted(shares)
+    assert shares[-1] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_latest_scored_csv_is_each_accounts_latest_row(setup):
+    """The primary CSV: the whole-table scored file cut to each account's latest snapshot
+    (found by pandas here), row for row."""
+    from ui import evidence, state
+
+    ws, table, _, draft = setup
+    full = scored_table(table, draft, score_frame(table.frame, draft).result)
+    latest = full.sort_values("snapshot_date", kind="stable").groupby("account_id").tail(1)
+    expected = csv_bytes(latest.sort_index())
+    got = evidence.latest_scored_csv(state.evaluate(ws, draft, table))
+    assert got == expected
+    assert len(latest) == table.frame[draft.columns.account_id].nunique() > 1000
 
 
 def test_cached_comparison_matches_compare(setup):
@@ -165,3 +182,28 @@ def test_wilson_ci_matches_statsmodels():
         ref_lo, ref_hi = proportion_confint(k, n, alpha=alpha, method="wilson")
         np.testing.assert_allclose(lo, np.clip(ref_lo, 0, 1), atol=1e-12)
         np.testing.assert_allclose(hi, np.clip(ref_hi, 0, 1), atol=1e-12)
+
+
+def _without_footer_time(html: bytes) -> str:
+    import re
+
+    return re.sub(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "Generated", html.decode())
+
+
+def test_prepared_report_is_the_cli_report(setup):
+    """The export job's report bytes (built in the background) are the report the CLI's
+    path builds from scratch; other draft details get a report built with them."""
+    from calibration.evidence import gather, report_html
+    from ui import evidence, state
+
+    ws, table, base, draft = setup
+    prepared = evidence.bundle_job(ws, state.evaluate(ws, base, table),
+                                   state.evaluate(ws, draft, table), 200).value()
+    expected = report_html(gather(table, draft, base, horizon_days=ws.horizon_days,
+                                  bootstrap_resamples=200)).encode()
+    assert _without_footer_time(prepared.report_for(draft)) == \
+        _without_footer_time(expected)
+    assert prepared.report_for(draft) is prepared.report  # prepared, not rebuilt
+    renamed = draft.with_details(name="Q4 proposal for the board")
+    assert "Q4 proposal for the board" in prepared.report_for(renamed).decode()
+    assert "Q4 proposal for the board" not in prepared.report.decode()

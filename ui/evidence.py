@@ -6,7 +6,9 @@ Keyed by config fingerprint + data file + horizon, with bounded caches (``max_en
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,8 +18,8 @@ from calibration import history
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_rows, with_bootstrap
 from calibration.config import Config
-from calibration.evidence import EvidenceBundle, gather, warm_report
-from calibration.export import csv_bytes, neutralise_formulas
+from calibration.evidence import EvidenceBundle, gather, report_html
+from calibration.export import csv_bytes
 from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
 from calibration.scoring import (
@@ -32,7 +34,7 @@ from calibration.scoring import (
 )
 from ui import jobs, reference_tags
 from ui.jobs import Job
-from ui.state import Evaluation, Workspace, explain_rows
+from ui.state import Evaluation, Workspace, score_rows
 
 BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
@@ -126,24 +128,52 @@ def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
     return bootstrap_job(baseline, draft, resamples, objective).value()
 
 
+@dataclass(frozen=True)
+class PreparedExport:
+    """What :func:`bundle_job` prepares: the evidence and the report's bytes, built with
+    the draft's name, author and notes as they were (``details``)."""
+
+    bundle: EvidenceBundle
+    report: bytes
+    details: tuple[str, str | None, str | None]
+
+    def report_for(self, config: Config) -> bytes:
+        """The HTML report for ``config`` (this evidence's config with, maybe, other name,
+        author or notes): the prepared bytes when its details are unchanged, else built
+        now (laying out the HTML only: the evidence and charts' library are ready)."""
+        if _details(config) == self.details:
+            return self.report
+        return report_html(dataclasses.replace(self.bundle, config=config)).encode()
+
+
+def _details(config: Config) -> tuple[str, str | None, str | None]:
+    return config.name, config.author, config.notes
+
+
 def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
                resamples: int = BOOTSTRAP_RESAMPLES, objective: str = "ranking") -> Job:
-    """The evidence an export carries (validation with bootstrap CIs on every snapshot, the
-    checked comparison with the baseline; the team's reference tags counted), prepared in
-    the background once the bootstrap is done; shared by every session."""
+    """The evidence an export carries (validation with bootstrap CIs, the checked
+    comparison with the baseline; the team's reference tags counted) and the HTML report
+    built from it, prepared in the background (its value: :class:`PreparedExport`) so a
+    download click only hands over bytes; shared by every session. It waits for
+    :func:`bootstrap_job`'s verdict (what the page shows first). The job is keyed by what
+    changes a number, not by the draft's name, author or notes: the report is built with
+    those as they were when the job started (:meth:`PreparedExport.report_for`)."""
     tags = reference_tags.tags(ws, draft.table)
     check = bootstrap_job(baseline, draft, resamples, objective)
     horizon = ws.horizon_days
+    named = ws.draft
 
-    def work(progress: Callable[[float], None]) -> EvidenceBundle:
+    def work(progress: Callable[[float], None]) -> PreparedExport:
         checked = check.value()  # the verdict first: it is what the page waits for
         bundle = gather(with_tags(draft.table, tags), draft.config, baseline.config,
                         horizon_days=horizon, bootstrap_resamples=resamples,
                         objective=objective, scored=scored(draft),
                         baseline_scored=scored(baseline), comparison=checked,
                         judged=draft.judged)
-        warm_report()  # the report's chart library, so a click only lays out the HTML
-        return bundle
+        progress(0.8)
+        bundle = dataclasses.replace(bundle, config=named)
+        return PreparedExport(bundle, report_html(bundle).encode(), _details(named))
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), horizon, resamples, objective, tags_key(tags))
@@ -153,24 +183,55 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
 def export_bundle(ws: Workspace, baseline: Evaluation, draft: Evaluation,
                   resamples: int = BOOTSTRAP_RESAMPLES,
                   objective: str = "ranking") -> EvidenceBundle:
-    """:func:`bundle_job`'s bundle (waits for it)."""
-    return bundle_job(ws, baseline, draft, resamples, objective).value()
+    """:func:`bundle_job`'s evidence (waits for it), with the draft's current details."""
+    prepared = bundle_job(ws, baseline, draft, resamples, objective).value()
+    return dataclasses.replace(prepared.bundle, config=ws.draft)
 
 
 CSV_CHUNK_ROWS = 200_000
 
 
-def scored_csv(evaluation: Evaluation) -> bytes:
-    """The scored-accounts CSV of every row (score, band, points per factor, sub-scores),
-    built in chunks so the contributions of 1.8M rows are never all in memory."""
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _latest_csv(file_key: str, config_key: str, _evaluation: Evaluation) -> bytes:
+    latest, _ = _latest_rows(file_key, _evaluation.table)
+    result = _latest(_evaluation, explain=True)
+    return csv_bytes(scored_table(_evaluation.table, _evaluation.config, result, rows=latest,
+                                  aligned=True))
+
+
+def latest_scored_csv(evaluation: Evaluation) -> bytes:
+    """The primary scored-accounts CSV: one row per account, its latest snapshot (score,
+    band, guardrail, points per factor, sub-scores), scored from the latest rows' factor
+    points cached per scoring rules (the comparison's), never every snapshot. Cached per
+    config for all sessions."""
+    return _latest_csv(evaluation.file_key, evaluation.config.cache_key(), evaluation)
+
+
+def scored_csv(evaluation: Evaluation,
+               progress: Callable[[float], None] | None = None) -> bytes:
+    """The scored-accounts CSV of every snapshot row (score, band, points per factor,
+    sub-scores), scored and written in chunks so the contributions of 1.8M rows are never
+    all in memory (scoring is row by row: a chunk's numbers are the every-row ones).
+    ``progress`` is called with the share of rows done."""
     table, config = evaluation.table, evaluation.config
     parts, columns = [], None
     for start in range(0, len(table), CSV_CHUNK_ROWS):
         rows = np.arange(start, min(len(table), start + CSV_CHUNK_ROWS))
-        result = explain_rows(evaluation, rows)[1]
+        result = score_rows(evaluation, rows, explain=True)[1]
         frame = scored_table(table, config, result, rows=rows, aligned=True)
         columns = frame.columns if columns is None else columns
-        frame = neutralise_formulas(frame.reindex(columns=columns))  # same columns per chunk
-        parts.append(frame.to_csv(index=False, header=start == 0).encode("utf-8"))
+        parts.append(csv_bytes(frame.reindex(columns=columns),  # same columns per chunk
+                               header=start == 0))
+        if progress is not None:
+            progress(rows[-1] / len(table))
     return b"".join(parts) if parts else csv_bytes(scored_table(
         table, config, evaluation.result))
+
+
+def scored_csv_job(evaluation: Evaluation) -> Job:
+    """:func:`scored_csv` (every snapshot) as a background job shared by every session,
+    keyed by data and config; the newest one is kept (the file is hundreds of MB at 1.8M
+    rows)."""
+    key = ("export-scored-csv", evaluation.file_key, evaluation.config.cache_key())
+    return jobs.start(key, f"Scoring and writing every snapshot ({len(evaluation.table):,} "
+                           "rows)", lambda progress: scored_csv(evaluation, progress), keep=1)
