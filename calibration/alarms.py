@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from calibration.values import as_number, is_blank
 
@@ -59,8 +58,22 @@ def _auc(values: np.ndarray, churned: np.ndarray) -> float | None:
     n_c, n_r = int(c.sum()), int((~c).sum())
     if n_c == 0 or n_r == 0:
         return None
-    ranks = stats.rankdata(v)
+    ranks = _average_ranks(v)
     return float((ranks[~c].sum() - n_r * (n_r + 1) / 2) / (n_r * n_c))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their average (``scipy.stats.rankdata``'s default, the
+    same numbers: every rank is a whole or half number, exact in floating point)."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]][:ordered.shape[0]]
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], ordered.shape[0]]  # one past each tie group's last position
+    group = np.cumsum(first) - 1
+    ranks = np.empty(ordered.shape[0], dtype=np.float64)
+    ranks[order] = 0.5 * (starts[group] + 1 + ends[group])
+    return ranks
 
 
 def _as_values(series: pd.Series, churned: np.ndarray) -> np.ndarray:

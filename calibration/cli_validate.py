@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from calibration.cli import EXTRA_COMMANDS
 from calibration.cli_common import RESAMPLES, SEED, whole_number
@@ -14,19 +15,51 @@ def _validate(args: argparse.Namespace) -> int:
     from calibration.config import load_config
     from calibration.report_text import validation_text
     from calibration.scoring import score_frame
-    from calibration.validation import validate
+    from calibration.validation import judged_rows, validate
 
     config = load_config(args.config)
     table = load_table(args, config)
     scored = score_frame(table.frame, config)
-    evidence = validate(table, config, scored, horizon_days=args.horizon_days,
-                        bootstrap_resamples=args.bootstrap, seed=args.seed)
-    evidence["data"] = table.fingerprint()
     if args.format == "json":
+        evidence = validate(table, config, scored, horizon_days=args.horizon_days,
+                            bootstrap_resamples=args.bootstrap, seed=args.seed)
+        evidence["data"] = table.fingerprint()
         print(json.dumps(evidence, indent=2, allow_nan=False, default=str))
-    else:
-        print(validation_text(evidence, config))
+        return 0
+    # The text shows per segment only its counts and AUC, and no per-factor signal: skip the
+    # rest (segment bootstraps, logits, lead times; ~0.5 s on the demo). Same text as from
+    # the full evidence (tests/test_validation_cli.py).
+    judged = judged_rows(table, args.horizon_days)
+    evidence = validate(table, config, scored, horizon_days=args.horizon_days,
+                        bootstrap_resamples=args.bootstrap, seed=args.seed, by_segment=False,
+                        include_factors=False, judged=judged)
+    evidence["segments"] = segment_summaries(table, scored, judged)
+    print(validation_text(evidence, config))
     return 0
+
+
+def segment_summaries(table: Any, scored: Any, judged: Any) -> dict[str, dict[str, Any]]:
+    """Per segment label (sorted), what the text report shows of it: ``n_scored``,
+    ``n_churned`` and ``auc``, equal to those of :func:`calibration.validation.validate`'s
+    ``segments`` ({} when the data has no segment column)."""
+    import numpy as np
+
+    from calibration import metrics
+    from calibration.validation import segment_labels
+
+    labels = segment_labels(table)
+    if labels is None:
+        return {}
+    rows = judged.rows
+    labels, score = labels[rows], scored.result.score[rows]
+    out = {}
+    for name in sorted(set(labels)):
+        mask = labels == name
+        s, churned = score[mask], judged.churned[mask]
+        known = ~np.isnan(s)
+        out[str(name)] = {"n_scored": int(known.sum()), "n_churned": int(churned[known].sum()),
+                          "auc": metrics.auc(s, churned)}
+    return out
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
+from scipy import special
 
+from calibration.metrics import exact
 from calibration.metrics.base import (
     Result,
     _auc_groups,
@@ -25,8 +26,6 @@ from calibration.metrics.base import (
     _scored,
     _undefined,
 )
-
-_KS_EXACT_MAX_N = 10_000  # as scipy.stats.ks_2samp: exact p-value up to this sample size
 
 
 def auc(score: ArrayLike, churned: ArrayLike, weights: ArrayLike | None = None) -> Result:
@@ -124,12 +123,8 @@ def _ks_groups(g: _Groups) -> Result:
 
 def _ks_p_value(g: _Groups, d: float) -> float:
     """Two-sided KS p-value as ``scipy.stats.ks_2samp`` (method "auto") computes it."""
-    if max(g.n_churned, g.n_renewed) <= _KS_EXACT_MAX_N:
-        counts = (g.churned.astype(np.int64), g.renewed.astype(np.int64))
-        samples = [np.repeat(g.values, k) for k in counts]
-        return float(stats.ks_2samp(*samples, method="auto").pvalue)
-    m, n = sorted([g.n_churned, g.n_renewed], reverse=True)
-    return float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0.0, 1.0))
+    return exact.ks_p_value(int(g.n_churned), int(g.n_renewed), d, g.values,
+                            g.churned.astype(np.int64), g.renewed.astype(np.int64))
 
 
 def ks(score: ArrayLike, churned: ArrayLike) -> Result:
@@ -234,7 +229,7 @@ _LOGIT_EMPTY = {"ci": None, "p_value": None, "coef": None, "intercept": None, "c
 
 
 def logit(score: ArrayLike, churned: ArrayLike) -> Result:
-    """Logistic regression of churn on score (with constant), via statsmodels.
+    """Logistic regression of churn on score (with constant), as statsmodels fits it.
 
     Returns
     -------
@@ -252,21 +247,18 @@ def logit(score: ArrayLike, churned: ArrayLike) -> Result:
 
 
 def _fit_logit(s: np.ndarray, c: np.ndarray) -> Result:
-    """Fit ``churned ~ 1 + score``; failures become reasons."""
-    # the model module only: ``statsmodels.api`` imports all of statsmodels (~1 s)
-    from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError
-
-    exog = np.column_stack([np.ones_like(s), s])
+    """Fit ``churned ~ 1 + score`` (statsmodels' Newton fit, repeated in
+    :func:`calibration.metrics.exact.logit_fit` without importing statsmodels: same numbers);
+    failures become reasons."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = Logit(c.astype(np.float64), exog).fit(disp=0, maxiter=100)
-        except (PerfectSeparationError, np.linalg.LinAlgError) as exc:
+            fit = exact.logit_fit(c.astype(np.float64), s, maxiter=100)
+        except exact.LogitFailed as exc:
             return _undefined(f"logistic fit failed: {exc}", **_LOGIT_EMPTY, warning=None)
-    b0, b1 = (float(v) for v in fit.params)
-    lo, hi = (float(v) for v in fit.conf_int(0.05)[1])
-    p = float(fit.pvalues[1])
+    b0, b1 = (float(v) for v in fit["params"])
+    lo, hi = (float(v) for v in fit["ci"])
+    p = float(fit["p_value"])
     values = (b0, b1, lo, hi, p)
     if not all(math.isfinite(v) for v in values):
         return _undefined("logistic fit gave non-finite estimates", **_LOGIT_EMPTY, warning=None)
@@ -277,6 +269,6 @@ def _fit_logit(s: np.ndarray, c: np.ndarray) -> Result:
         p_value=p,
         coef=b1,
         intercept=b0,
-        converged=bool(fit.mle_retvals.get("converged", False)),
+        converged=bool(fit["converged"]),
         warning="; ".join(messages) or None,
     )

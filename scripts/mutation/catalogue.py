@@ -16,7 +16,8 @@ MODULES: dict[str, list[str]] = {
     "scoring": ["tests/test_scoring.py", "tests/test_mutants_scoring.py",
                 "tests/test_explain.py"],
     "metrics": ["tests/test_metrics.py", "tests/test_mutants_metrics.py",
-                "tests/test_metrics_edge_cases.py", "tests/test_metrics_bootstrap.py"],
+                "tests/test_metrics_edge_cases.py", "tests/test_metrics_bootstrap.py",
+                "tests/test_metrics_exact.py"],
     "history": ["tests/test_mutants_history.py", "tests/test_history.py",
                 "tests/test_mutants_validation.py"],
     "validation": ["tests/test_validation.py", "tests/test_mutants_validation.py",
@@ -92,7 +93,7 @@ EQUIVALENT: dict[str, str] = {
         "by flatnonzero right after",
     "metrics:band_table:number:`0.0` -> `1.0`#2":
         "with no ARR supplied _add_arr ignores the totals it is passed (missing=None)",
-    "metrics:_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
+    "metrics:_scipy_ks_p_value:call:`clip(...)` dropped (first argument kept)#1":
         "scipy's kstwo.sf is a probability, already within 0-1",
     "validation:segment_config_metrics:bool:`False` -> `True`#2":
         "include_factors=True without factor scores: metrics.evaluate then reports 'no factor "
