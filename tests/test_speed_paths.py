@@ -207,3 +207,24 @@ def test_prepared_report_is_the_cli_report(setup):
     renamed = draft.with_details(name="Q4 proposal for the board")
     assert "Q4 proposal for the board" in prepared.report_for(renamed).decode()
     assert "Q4 proposal for the board" not in prepared.report.decode()
+
+
+def test_export_evidence_from_cached_parts_is_validate(setup):
+    """The export's evidence assembled from the pages' cached parts (judged rows, look-back
+    and drop windows) is validate()'s on every scored snapshot, key for key and in order."""
+    import json
+
+    from calibration.evidence import BASELINE_OPTIONS
+    from ui import export_evidence, state
+
+    ws, table, base, draft = setup
+    for config, options, mine in ((draft, {"bootstrap_resamples": 200}, {"resamples": 200}),
+                                  (base, BASELINE_OPTIONS, export_evidence.BASELINE)):
+        got = export_evidence.validation(state.evaluate(ws, config, table), **mine)
+        expected = validate(table, config, score_frame(table.frame, config),
+                            horizon_days=ws.horizon_days, **options)
+        assert json.dumps(got, default=str) == json.dumps(expected, default=str)
+        assert got["score_drops"]["with_drop"]["accounts"] > 0
+        assert ("segments" in got) == (config is draft)
+        assert config is base or len(got["segments"]) >= 2
+    assert len(got["lead_time_days"]["per_account"]) > 0

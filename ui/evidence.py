@@ -18,14 +18,13 @@ from calibration import history
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_rows, with_bootstrap
 from calibration.config import Config
-from calibration.evidence import EvidenceBundle, gather, report_html
+from calibration.evidence import EvidenceBundle, assemble, report_html
 from calibration.export import csv_bytes
 from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
 from calibration.scoring import (
     FactorMatrix,
     GuardrailHits,
-    Scored,
     ScoreResult,
     assign_segments,
     combine,
@@ -41,11 +40,6 @@ LOOKBACK_DAYS = 365
 
 
 # --------------------------------------------------------------------------- export
-def scored(evaluation: Evaluation) -> Scored:
-    """Every row of the table scored with the evaluation's config (cached per config)."""
-    return Scored(evaluation.matrix, evaluation.segments, evaluation.hits, evaluation.result)
-
-
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _latest_rows(file_key: str, _table: AccountTable) -> tuple[np.ndarray, pd.DataFrame]:
     latest = history.latest_rows(_table.canonical())
@@ -165,14 +159,20 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
     named = ws.draft
 
     def work(progress: Callable[[float], None]) -> PreparedExport:
-        checked = check.value()  # the verdict first: it is what the page waits for
-        bundle = gather(with_tags(draft.table, tags), draft.config, baseline.config,
-                        horizon_days=horizon, bootstrap_resamples=resamples,
-                        objective=objective, scored=scored(draft),
-                        baseline_scored=scored(baseline), comparison=checked,
-                        judged=draft.judged)
+        from ui import export_evidence  # imports this module
+
+        # validate()'s evidence of both configs from the cached parts (judged rows,
+        # look-back and drop windows: never every snapshot), while the bootstrap runs
+        evidence = export_evidence.validation(draft, resamples=resamples)
+        progress(0.4)
+        base_evidence = export_evidence.validation(baseline, **export_evidence.BASELINE)
+        progress(0.6)
+        checked = check.value()
+        bundle = assemble(with_tags(draft.table, tags), named, evidence, horizon, draft.judged,
+                          judged_result=draft.judged_result, baseline=baseline.config,
+                          baseline_evidence=base_evidence, comparison=checked,
+                          objective=objective)
         progress(0.8)
-        bundle = dataclasses.replace(bundle, config=named)
         return PreparedExport(bundle, report_html(bundle).encode(), _details(named))
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
