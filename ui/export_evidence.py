@@ -17,7 +17,6 @@ an exported config or report carries the same evidence whether the app or the CL
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -86,19 +85,19 @@ def _bootstrap(file_key: str, config_key: str, horizon: int, choice: str, resamp
 def _selection(evaluation: Evaluation, choice: str, resamples: int, logit: bool,
                factors: bool) -> dict[str, Any]:
     """``metrics.evaluate`` of one selection as ``validate`` calls it, from the parts."""
-    out = copy.deepcopy(renewal_evidence.selection_metrics(evaluation, choice))
+    out = dict(renewal_evidence.selection_metrics(evaluation, choice))
     if logit:
-        out["logit"] = copy.deepcopy(renewal_evidence.logit(evaluation, choice))
+        out["logit"] = renewal_evidence.logit(evaluation, choice)
     if factors:
-        out["factors"] = copy.deepcopy(renewal_evidence.factor_signal(evaluation, choice))
+        out["factors"] = renewal_evidence.factor_signal(evaluation, choice)
     if resamples:
         checked = (renewal_evidence.selection_metrics(evaluation, choice, checked=True)
                    if resamples == BOOTSTRAP_RESAMPLES else
                    _bootstrap(evaluation.file_key, evaluation.config.cache_key(),
                               evaluation.judged.horizon_days or 0, choice, resamples,
                               evaluation))
-        out["bootstrap"] = copy.deepcopy(checked["bootstrap"])
-        out["auc_ci"] = copy.deepcopy(checked["auc_ci"])
+        out["bootstrap"] = checked["bootstrap"]
+        out["auc_ci"] = checked["auc_ci"]
     return out
 
 
@@ -106,7 +105,8 @@ def validation(evaluation: Evaluation, *, resamples: int = 0, by_segment: bool =
                include_logit: bool = True, include_factors: bool = True) -> dict[str, Any]:
     """``validate(table, config, scored, bootstrap_resamples=resamples, seed=0, ...)`` of
     the evaluated config on the workspace's data (its reference tags counted), without
-    scoring every snapshot. A new dict: the caller may modify it."""
+    scoring every snapshot. A new dict and new dicts per segment; what they hold is shared
+    with the pages' caches (read-only: copy before changing it)."""
     judged = evaluation.judged
     evidence = _selection(evaluation, ALL_ACCOUNTS, resamples, include_logit,
                           include_factors)
@@ -114,14 +114,12 @@ def validation(evaluation: Evaluation, *, resamples: int = 0, by_segment: bool =
     evidence["horizon_days"] = judged.horizon_days
     evidence["cross_sectional"] = judged.cross_sectional
     evidence["config_hash"] = evaluation.config.fingerprint()
-    evidence["alarms"] = copy.deepcopy(state.config_alarms(evaluation))
-    evidence["lead_time_days"] = copy.deepcopy(
-        renewal_evidence.lead_time(evaluation, ALL_ACCOUNTS))
-    evidence["score_drops"] = copy.deepcopy(drop_signal(evaluation))
+    evidence["alarms"] = state.config_alarms(evaluation)
+    evidence["lead_time_days"] = renewal_evidence.lead_time(evaluation, ALL_ACCOUNTS)
+    evidence["score_drops"] = drop_signal(evaluation)
     if by_segment:
         evidence["segments"] = {
             name: {**_selection(evaluation, name, resamples, include_logit, include_factors),
-                   "lead_time_days": copy.deepcopy(renewal_evidence.lead_time(evaluation,
-                                                                              name))}
+                   "lead_time_days": renewal_evidence.lead_time(evaluation, name)}
             for name in renewal_evidence.segment_names(evaluation)}
     return evidence
