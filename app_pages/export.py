@@ -39,15 +39,17 @@ objective = st.selectbox(
 baseline_eval = state.evaluate(ws, ws.baseline, table)
 draft_eval = state.evaluate(ws, ws.draft, table)
 identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
-# Point estimates first (judged rows and each account's latest row, cached); the paired
-# bootstrap behind the verdict and the CIs runs in a background job shared by every session
-# (ui.jobs): a small data set is checked at once, a large one shows a progress bar and the
-# page reruns with the verdict when the job is done, so it never holds the page up.
+# Point estimates (judged rows and each account's latest row, cached), then the paired
+# bootstrap behind the verdict and the CIs, then the export's evidence and report: each a
+# background job shared by every session (ui.jobs). A small data set is done within the wait
+# and shows at once; a large one shows a progress bar and the page reruns with the results
+# when a job is done, so none of them holds the page up.
+point = evidence.point_job(baseline_eval, draft_eval, objective=objective)
 check = evidence.bootstrap_job(baseline_eval, draft_eval, objective=objective)
-checked = check.wait(CHECK_WAIT_SECONDS)
-comparison = (check.value() if checked
-              else evidence.point_comparison(baseline_eval, draft_eval, objective))
 export_job = evidence.bundle_job(ws, baseline_eval, draft_eval, objective=objective)
+jobs.pending([point, check], CHECK_WAIT_SECONDS)
+checked = check.done()
+comparison = check.value() if checked else point.value() if point.done() else None
 
 ORDER = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
          "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "auc", "lift",
@@ -101,17 +103,19 @@ def show_comparison(comparison, checked: bool) -> None:
 
 # --------------------------------------------------------------------------- comparison
 st.subheader("Is the draft better?")
-if not checked and not identical:
-    jobs.wait_then_rerun(check, key="export-bootstrap")
-show_comparison(comparison, checked=checked)
-
-left, _ = layout.panes([0.45, 0.55], key="export-migration")
-with left:
-    st.markdown("**Band migration** (each account's latest snapshot)")
-    st.altair_chart(charts.migration_chart(comparison.migration_latest), width="stretch")
-st.markdown(f"**Accounts that change band** ({len(comparison.movers):,} judged)")
-st.dataframe(formatting.for_display(comparison.movers), hide_index=True, width="stretch",
-             height=260)
+if comparison is None:  # the first comparison of this config: seconds at 100k accounts
+    jobs.wait_then_rerun(point, key="export-point")
+else:
+    if not checked and not identical:
+        jobs.wait_then_rerun(check, key="export-bootstrap")
+    show_comparison(comparison, checked=checked)
+    left, _ = layout.panes([0.45, 0.55], key="export-migration")
+    with left:
+        st.markdown("**Band migration** (each account's latest snapshot)")
+        st.altair_chart(charts.migration_chart(comparison.migration_latest), width="stretch")
+    st.markdown(f"**Accounts that change band** ({len(comparison.movers):,} judged)")
+    st.dataframe(formatting.for_display(comparison.movers), hide_index=True, width="stretch",
+                 height=260)
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Download")
@@ -175,7 +179,8 @@ with cols[1]:
     every_snapshot_csv()
 with cols[2]:
     dialect = st.selectbox("SQL dialect", DIALECTS, key="ex::dialect")
-    st.download_button("SQL for the warehouse", compile_sql(ws.draft, "accounts", dialect),
+    st.download_button("SQL for the warehouse",
+                       lambda: compile_sql(ws.draft, "accounts", dialect),
                        file_name=f"health_score_{dialect}.sql", mime="text/plain",
                        on_click="ignore", key="ex::sql")
 with cols[3]:
@@ -183,8 +188,9 @@ with cols[3]:
     st.download_button("Calibration report (HTML)", lambda: export_job.value().report_for(ws.draft),
                        file_name=f"calibration-report-{fingerprint}.html",
                        mime="text/html", on_click="ignore", key="ex::report")
-with st.expander("Preview the SQL"):
-    st.code(compile_sql(ws.draft, "accounts", dialect), language="sql")
+with st.expander("Preview the SQL", key="ex::sql_preview", on_change="rerun") as preview:
+    if preview.open:  # compiled only when looked at (the first compile builds a fold table)
+        st.code(compile_sql(ws.draft, "accounts", dialect), language="sql")
 
 # --------------------------------------------------------------------------- import
 st.subheader("Import a config")

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import history
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_rows, with_bootstrap
 from calibration.config import Config
@@ -31,7 +30,7 @@ from calibration.scoring import (
     factor_points,
     guardrail_hits,
 )
-from ui import jobs, reference_tags
+from ui import jobs, reference_tags, state
 from ui.jobs import Job
 from ui.state import Evaluation, Workspace, score_rows
 
@@ -41,18 +40,25 @@ LOOKBACK_DAYS = 365
 
 # --------------------------------------------------------------------------- export
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _latest_rows(file_key: str, _table: AccountTable) -> tuple[np.ndarray, pd.DataFrame]:
-    latest = history.latest_rows(_table.canonical())
-    return latest, _table.frame.iloc[latest]
+def _latest_frame(file_key: str, _table: AccountTable, _latest: np.ndarray) -> pd.DataFrame:
+    return _table.frame.iloc[_latest]
+
+
+def _latest_rows(evaluation: Evaluation) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each account's latest row (positions shared with the other pages'
+    :func:`ui.state.latest_rows`) and those rows of the data, cached per data."""
+    latest = state.latest_rows(evaluation)
+    return latest, _latest_frame(evaluation.file_key, evaluation.table, latest)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _latest_points(file_key: str, roles_json: str, rules_key: str, _table: AccountTable,
-                   _config: Config) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
-    _, frame = _latest_rows(file_key, _table)
-    segments = assign_segments(frame, _config)
-    return (factor_points(frame, _config, segments), segments,
-            guardrail_hits(frame, _config))
+def _latest_points(file_key: str, roles_json: str, rules_key: str,
+                   _evaluation: Evaluation) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
+    _, frame = _latest_rows(_evaluation)
+    config = _evaluation.config
+    segments = assign_segments(frame, config)
+    return (factor_points(frame, config, segments), segments,
+            guardrail_hits(frame, config))
 
 
 def _latest(evaluation: Evaluation, positions: np.ndarray | None = None,
@@ -63,8 +69,7 @@ def _latest(evaluation: Evaluation, positions: np.ndarray | None = None,
     config = evaluation.config
     matrix, segments, hits = _latest_points(evaluation.file_key,
                                             config.columns.model_dump_json(),
-                                            config.rules_fingerprint(), evaluation.table,
-                                            config)
+                                            config.rules_fingerprint(), evaluation)
     if positions is not None:
         matrix = FactorMatrix(matrix.points[positions], matrix.names)
         segments = segments[positions]
@@ -72,11 +77,11 @@ def _latest(evaluation: Evaluation, positions: np.ndarray | None = None,
     return combine(matrix, config, segments, hits, explain=explain)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Comparing the draft with the baseline...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _point_comparison(file_key: str, baseline_key: str, draft_key: str, horizon: int,
                       objective: str, _baseline: Evaluation, _draft: Evaluation
                       ) -> Comparison:
-    latest, _ = _latest_rows(file_key, _draft.table)
+    latest, _ = _latest_rows(_draft)
 
     def explained(positions: np.ndarray) -> tuple[ScoreResult, ScoreResult]:
         return (_latest(_baseline, positions, explain=True),
@@ -98,18 +103,31 @@ def point_comparison(baseline: Evaluation, draft: Evaluation,
                              objective, baseline, draft)
 
 
+def point_job(baseline: Evaluation, draft: Evaluation, objective: str = "ranking") -> Job:
+    """:func:`point_comparison` as a background job shared by every session: the first
+    comparison of a config scores each account's latest row (cached per data and scoring
+    rules), seconds at 100k accounts, so the page does not wait for it either."""
+    key = ("export-point", draft.file_key, baseline.config.cache_key(),
+           draft.config.cache_key(), draft.judged.horizon_days or 0, objective)
+    return jobs.start(key, "Comparing the draft with the baseline",
+                      lambda progress: point_comparison(baseline, draft, objective))
+
+
 def bootstrap_job(baseline: Evaluation, draft: Evaluation,
                   resamples: int = BOOTSTRAP_RESAMPLES, objective: str = "ranking") -> Job:
     """The paired bootstrap behind the verdict and the CIs, as a background job shared by
-    every session (:mod:`ui.jobs`); its value is the checked :class:`Comparison`."""
-    point = point_comparison(baseline, draft, objective)
+    every session (:mod:`ui.jobs`); its value is the checked :class:`Comparison`. It starts
+    from the point comparison (cached: computed once, whichever job asks first)."""
     key = ("export-bootstrap", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), draft.judged.horizon_days or 0, resamples, objective)
+
+    def work(progress: Callable[[float], None]) -> Comparison:
+        point = point_comparison(baseline, draft, objective)
+        return with_bootstrap(point, baseline.judged_result, draft.judged_result,
+                              draft.judged, resamples, 0, objective, progress)
+
     return jobs.start(key, f"Checking whether the change is real ({resamples:,} paired "
-                           "bootstrap resamples)",
-                      lambda progress: with_bootstrap(
-                          point, baseline.judged_result, draft.judged_result, draft.judged,
-                          resamples, 0, objective, progress))
+                           "bootstrap resamples)", work)
 
 
 def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
@@ -173,7 +191,10 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
                           baseline_evidence=base_evidence, comparison=checked,
                           objective=objective)
         progress(0.8)
-        return PreparedExport(bundle, report_html(bundle).encode(), _details(named))
+        prepared = PreparedExport(bundle, report_html(bundle).encode(), _details(named))
+        progress(0.95)
+        latest_scored_csv(draft)  # the scored CSV too (cached), so no click waits for it
+        return prepared
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), horizon, resamples, objective, tags_key(tags))
@@ -193,7 +214,7 @@ CSV_CHUNK_ROWS = 200_000
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _latest_csv(file_key: str, config_key: str, _evaluation: Evaluation) -> bytes:
-    latest, _ = _latest_rows(file_key, _evaluation.table)
+    latest, _ = _latest_rows(_evaluation)
     result = _latest(_evaluation, explain=True)
     return csv_bytes(scored_table(_evaluation.table, _evaluation.config, result, rows=latest,
                                   aligned=True))
