@@ -27,6 +27,7 @@ st.caption(f"Draft **{md_escape(ws.draft.name)}** `{ws.draft.fingerprint()}` aga
 
 
 CHECK_WAIT_SECONDS = 0.5  # the bootstrap of a few thousand decisions is done by then
+WAIT_UP_TO_DECISIONS = 20_000  # larger data: draw at once, with progress bars meanwhile
 
 objective = st.selectbox(
     "Judge the draft by", OBJECTIVES, key="ex::objective",
@@ -47,7 +48,8 @@ identical = ws.draft.fingerprint() == ws.baseline.fingerprint()
 point = evidence.point_job(baseline_eval, draft_eval, objective=objective)
 check = evidence.bootstrap_job(baseline_eval, draft_eval, objective=objective)
 export_job = evidence.bundle_job(ws, baseline_eval, draft_eval, objective=objective)
-jobs.pending([point, check], CHECK_WAIT_SECONDS)
+if draft_eval.judged.n_judged <= WAIT_UP_TO_DECISIONS:
+    jobs.pending([point, check], CHECK_WAIT_SECONDS)
 checked = check.done()
 comparison = check.value() if checked else point.value() if point.done() else None
 

@@ -17,7 +17,7 @@ import streamlit as st
 from calibration.accounts import AccountTable
 from calibration.compare import Comparison, compare_rows, with_bootstrap
 from calibration.config import Config
-from calibration.evidence import EvidenceBundle, assemble, report_html
+from calibration.evidence import EvidenceBundle, assemble, report_html, warm_report
 from calibration.export import csv_bytes
 from calibration.reference_tags import tags_key, with_tags
 from calibration.scored import scored_table
@@ -179,22 +179,24 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
     def work(progress: Callable[[float], None]) -> PreparedExport:
         from ui import export_evidence  # imports this module
 
-        # validate()'s evidence of both configs from the cached parts (judged rows,
-        # look-back and drop windows: never every snapshot), while the bootstrap runs
+        # everything that does not need the verdict first, while the bootstrap runs: the
+        # scored CSV, the report's chart library (once per process) and validate()'s
+        # evidence of both configs from the cached parts (judged rows, look-back and drop
+        # windows: never every snapshot); after the verdict only the report's layout is left
+        latest_scored_csv(draft)
+        warm_report()
+        progress(0.2)
         evidence = export_evidence.validation(draft, resamples=resamples)
-        progress(0.4)
-        base_evidence = export_evidence.validation(baseline, **export_evidence.BASELINE)
         progress(0.6)
+        base_evidence = export_evidence.validation(baseline, **export_evidence.BASELINE)
+        progress(0.7)
         checked = check.value()
-        bundle = assemble(with_tags(draft.table, tags), named, evidence, horizon, draft.judged,
-                          judged_result=draft.judged_result, baseline=baseline.config,
-                          baseline_evidence=base_evidence, comparison=checked,
-                          objective=objective)
-        progress(0.8)
-        prepared = PreparedExport(bundle, report_html(bundle).encode(), _details(named))
-        progress(0.95)
-        latest_scored_csv(draft)  # the scored CSV too (cached), so no click waits for it
-        return prepared
+        bundle = assemble(with_tags(draft.table, tags), named, evidence, horizon,
+                          draft.judged, judged_result=draft.judged_result,
+                          baseline=baseline.config, baseline_evidence=base_evidence,
+                          comparison=checked, objective=objective)
+        progress(0.9)
+        return PreparedExport(bundle, report_html(bundle).encode(), _details(named))
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), horizon, resamples, objective, tags_key(tags))
