@@ -28,8 +28,9 @@ import numpy as np
 RED, YELLOW, GREEN = 0, 1, 2
 CHUNK = 50
 """Resamples per chunk (memory: ``CHUNK x N`` float32 multiplicities, 16 MB at 80k)."""
-DRAW_ROWS = 5
-"""Resamples drawn per numpy call (numpy keeps the GIL for the whole call)."""
+DRAW_ROWS = 1
+"""Resamples drawn per numpy call (numpy keeps the GIL for the whole call: one resample of
+64k renewed decisions holds it ~5 ms, so the page thread is not held up behind a job)."""
 
 
 def check_resamples(n_resamples: int, level: float) -> None:
