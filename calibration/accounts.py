@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,43 @@ def prepare(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None = Non
         outcome=outcome[rows], arr=arr[rows], reference=reference[rows],
         row_number=row_number[rows],
     )
+
+
+def quality_with_factors(table: AccountTable, frame: pd.DataFrame,
+                         config: Config | None) -> QualityReport:
+    """``prepare(frame, table.roles, config).report`` without preparing again.
+
+    ``table`` must be ``prepare(frame, table.roles)`` (no config): a config only adds the
+    checks of its factors' values (after every other issue, on the rows kept), so this is
+    a copy of the table's report with those checks appended. A config whose columns the
+    data lacks is left to :func:`prepare` (it reports them as errors).
+
+    Parameters
+    ----------
+    table : AccountTable
+        The prepared table of ``frame``.
+    frame : pd.DataFrame
+        The data as read (every row, before exclusions).
+    config : Config or None
+        The config whose factor values to check (None: the table's report as is).
+
+    Returns
+    -------
+    QualityReport
+        Equal to the report :func:`prepare` gives for ``frame``, ``table.roles`` and
+        ``config`` (or the one its DataError carries).
+    """
+    if config is not None and check_columns(config, frame.columns):
+        try:
+            return prepare(frame, table.roles, config, source=table.report.source).report
+        except DataError as error:
+            return error.report
+    report = replace(table.report, issues=list(table.report.issues))
+    if config is not None:
+        keep = np.zeros(len(frame), dtype=bool)
+        keep[table.row_number - 2] = True
+        _check_factor_values(frame, config, report, np.arange(len(frame)) + 2, keep)
+    return report
 
 
 def _check_role_columns(frame: pd.DataFrame, roles: ColumnRoles, config: Config | None,

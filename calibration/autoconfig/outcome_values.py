@@ -65,7 +65,43 @@ class OutcomeGuess:
 
 
 def _labels(series: pd.Series) -> pd.DataFrame:
-    """Distinct values grouped case-insensitively: key, label (commonest spelling), rows."""
+    """Distinct values grouped case-insensitively: key, label (commonest spelling), rows.
+
+    A long column of text, numbers or booleans is read once per distinct value (1.8M
+    snapshot rows hold a handful of outcome values), each with its row count; the table is
+    the one :func:`_labels_of_rows` gives from every row (ties between spellings and keys
+    are broken by first appearance either way)."""
+    if len(series) <= _DISTINCT_FIRST or not _one_text_per_value(series):
+        return _labels_of_rows(series, None)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=series.dtype)
+    rows = np.bincount(codes[codes >= 0], minlength=len(distinct)).astype(np.int64)
+    blank = int((codes < 0).sum())
+    if blank:  # missing values: one group whose only label is "" (its place cannot matter)
+        distinct = pd.concat([distinct, pd.Series([None], dtype=series.dtype)],
+                             ignore_index=True)
+        rows = np.append(rows, blank)
+    return _labels_of_rows(distinct, rows)
+
+
+_DISTINCT_FIRST = 1000
+"""Columns longer than this are counted per distinct value first (shorter: every row)."""
+
+
+def _one_text_per_value(series: pd.Series) -> bool:
+    """True when values that pandas counts as equal always read as the same text: typed
+    numbers, booleans and strings (an object column mixing ``1`` and ``True`` is not)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+        return True
+    if pd.api.types.is_object_dtype(dtype):
+        return pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    return pd.api.types.is_numeric_dtype(dtype)
+
+
+def _labels_of_rows(series: pd.Series, rows: np.ndarray | None) -> pd.DataFrame:
+    """:func:`_labels` of ``series`` where value ``i`` stands for ``rows[i]`` rows (None:
+    one row each)."""
     keys = normalise_text(series)
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         shown = keys
@@ -73,11 +109,15 @@ def _labels(series: pd.Series) -> pd.DataFrame:
         shown = series.astype("string").str.strip().astype(object).where(keys.notna(), None)
     data = pd.DataFrame({"key": keys.fillna("").to_numpy(dtype=object),
                          "label": shown.fillna("").to_numpy(dtype=object)})
-    counts = data.value_counts(["key", "label"], sort=True).reset_index(name="rows")
+    if rows is None:
+        counts = data.value_counts(["key", "label"], sort=True).reset_index(name="rows")
+    else:  # DataFrame.value_counts: groups in order of appearance, stable sort by count
+        grouped = data.assign(rows=rows).groupby(["key", "label"], sort=False)["rows"].sum()
+        counts = grouped.sort_values(ascending=False, kind="stable").reset_index(name="rows")
     label = counts.drop_duplicates("key").set_index("key")["label"]
-    rows = counts.groupby("key", sort=False)["rows"].sum()
-    out = pd.DataFrame({"key": rows.index, "label": label.reindex(rows.index).to_numpy(),
-                        "rows": rows.to_numpy()})
+    total = counts.groupby("key", sort=False)["rows"].sum()
+    out = pd.DataFrame({"key": total.index, "label": label.reindex(total.index).to_numpy(),
+                        "rows": total.to_numpy()})
     return out.sort_values(["rows", "key"], ascending=[False, True]).reset_index(drop=True)
 
 

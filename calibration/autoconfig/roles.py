@@ -240,9 +240,12 @@ def initial_roles(frame: pd.DataFrame, current: ColumnRoles) -> ColumnRoles:
         all detected. Outcome values are kept from ``current`` when its outcome column is
         kept and they recognise every value in the data, else detected.
     """
-    detected = detect_roles(frame)
     columns = set(frame.columns)
     keep_id = current.account_id in columns
+    # detection reads every row: only when a role is not kept (data the draft does not fit)
+    detected = None if keep_id and all(
+        getattr(current, role) in (None, *columns) for role in ROLE_NAMES) else (
+        detect_roles(frame))
     raw: dict[str, Any] = {}
     used: set[str] = set()
     for role in ROLE_NAMES:
@@ -254,7 +257,7 @@ def initial_roles(frame: pd.DataFrame, current: ColumnRoles) -> ColumnRoles:
         raw[role] = chosen
         if chosen:
             used.add(chosen)
-    if not raw["account_id"]:
+    if not raw["account_id"]:  # only without the current id column: detected is set
         raw["account_id"] = detected.account_id
     values = ColumnRoles()
     if raw["outcome"] and raw["outcome"] == current.outcome and _covers(
