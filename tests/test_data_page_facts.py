@@ -173,3 +173,30 @@ def _report_or_error(prepare, frame, roles, config):
         return prepare(frame, roles, config, source="demo").report
     except DataError as error:
         return error.report
+
+
+@pytest.mark.parametrize("messy", [False, True], ids=["every-row-kept", "rows-excluded"])
+def test_the_data_page_reads_the_file_as_read_table_does(tmp_path, isolated_drafts, messy):
+    """The raw frame (the loaded table's frame when it kept every row, else a second read)
+    and the quality report under the draft's roles equal reading and preparing again."""
+    from calibration.accounts import prepare
+    from calibration.config import load_config
+    from calibration.data_files import read_table
+    from tests.conftest import DEMO_CONFIG, DEMO_DATA
+    from ui import data_actions, state
+
+    path = DEMO_DATA
+    if messy:
+        path = tmp_path / "messy.csv"
+        _messy_demo().to_csv(path, index=False)
+    demo = load_config(DEMO_CONFIG)
+    ws = state.Workspace(draft_id=f"facts{int(messy)}0000000", source_name=path.name,
+                         source_path=str(path), baseline=demo, draft=demo)
+    table = state.load_table(ws)
+    raw = data_actions.read_source(ws)
+    expected = read_table(str(path), path.name)
+    pd.testing.assert_frame_equal(raw, expected)
+    assert raw.attrs == expected.attrs
+    assert (raw is table.frame) is (not messy)
+    report = data_actions.quality_report(ws, raw, demo.columns)
+    assert report == prepare(expected, demo.columns, demo, source=path.name).report
