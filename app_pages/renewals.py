@@ -9,7 +9,7 @@ from calibration import charts, evidence_words, formatting
 from calibration.evidence_words import ALL_ACCOUNTS
 from calibration.glossary import help_text
 from calibration.weights import flat_weights
-from ui import components, layout, renewal_evidence, state
+from ui import components, jobs, layout, renewal_evidence, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -18,8 +18,8 @@ st.title("Renewals")
 draft = state.evaluate(ws, ws.draft, table)
 judged = draft.judged
 # The page shows one selection; its numbers come in parts (ui.renewal_evidence): the cards,
-# statistics and charts at once, then the logistic fit and factor table, the lead time, and
-# last the bootstrap intervals, each under its own progress indicator.
+# statistics and charts at once; the logistic fit, factor table, lead time and bootstrap
+# intervals from background jobs, each shown when done (a progress bar until then).
 st.caption(f"How well the draft (**{md_escape(ws.draft.name)}**) predicted what happened. "
            f"{judged.summary()['description']}")
 
@@ -31,6 +31,9 @@ else:
     choice = ALL_ACCOUNTS
     st.caption("The data has no segment column, so results are for all accounts.")
 ev = renewal_evidence.selection_metrics(draft, choice)
+# the slow parts start now, in background jobs shared by every session (ui.jobs)
+parts = renewal_evidence.slow_parts(draft, choice)
+READY_WAIT_SECONDS = 0.5  # small data sets are done by then: no progress bar, no rerun
 
 
 def metric(label: str, result: dict, key: str) -> None:
@@ -50,7 +53,7 @@ baseline_ev = renewal_evidence.selection_metrics(  # only its point values are s
     state.evaluate(ws, ws.baseline, table), choice)
 st.caption(f"Changes are against the baseline (**{md_escape(ws.baseline.name)}**) on the same "
            "accounts.")
-checking = st.empty()
+checking = st.container()
 cards = st.empty()
 with cards.container():
     components.outcome_metrics(ev, baseline_ev, judged.horizon_days, judged.cross_sectional,
@@ -123,15 +126,7 @@ st.subheader("In plain words")
 a, b = layout.panes(2, key="renewals-words")
 with a:
     st.markdown("**What 10 points are worth**", help=help_text("logit"))
-    with st.spinner("Fitting the logistic regression..."):
-        logit = renewal_evidence.logit(draft, choice)
-    st.write(evidence_words.logit_sentence(logit))
-    if logit.get("value") is not None:
-        st.caption(f"Churn odds multiply by {logit['value']:.2f} per 10 points (likely range "
-                   f"{logit['ci'][0]:.2f} to {logit['ci'][1]:.2f}; "
-                   f"{formatting.p_value(logit['p_value'])}), from a logistic regression.")
-        if logit.get("warning"):
-            st.caption(f"Fit warning: {logit['warning']}")
+    logit_slot = st.empty()
 with b:
     st.markdown("**Where churned and renewed part ways**", help=help_text("ks"))
     st.write(evidence_words.ks_sentence(ev["ks"]))
@@ -144,12 +139,30 @@ with b:
 # --------------------------------------------------------------------------- factors
 st.subheader("Which factors carry signal", help=help_text("factor_auc"))
 weights = flat_weights(ws.draft)
-with st.spinner("Measuring each factor's signal..."):
-    factors = renewal_evidence.factor_signal(draft, choice)
-rows = evidence_words.factor_signal_rows(factors, weights)
-if not rows:
-    st.info(f"Not available: {factors.get('reason')}.")
-else:
+factors_slot = st.empty()
+
+# --------------------------------------------------------------------------- lead time
+st.subheader("Early warning", help=help_text("lead_time"))
+lead_slot = st.empty()
+
+# --------------------------------------------------------------------------- slow parts
+def show_logit(logit: dict) -> None:
+    """What 10 points are worth: the logistic fit in words."""
+    st.write(evidence_words.logit_sentence(logit))
+    if logit.get("value") is not None:
+        st.caption(f"Churn odds multiply by {logit['value']:.2f} per 10 points (likely range "
+                   f"{logit['ci'][0]:.2f} to {logit['ci'][1]:.2f}; "
+                   f"{formatting.p_value(logit['p_value'])}), from a logistic regression.")
+        if logit.get("warning"):
+            st.caption(f"Fit warning: {logit['warning']}")
+
+
+def show_factors(factors: dict) -> None:
+    """The factor table, double counting and factors whose churn is not monotone."""
+    rows = evidence_words.factor_signal_rows(factors, weights)
+    if not rows:
+        st.info(f"Not available: {factors.get('reason')}.")
+        return
     st.dataframe(
         pd.DataFrame(rows), hide_index=True, width="stretch", height=38 + 35 * len(rows),
         column_config={
@@ -178,13 +191,12 @@ else:
         st.caption("Churn does not fall steadily as the points rise for: "
                    + md_escape(", ".join(bumpy)) + ". Their cut-offs or direction may need a look.")
 
-# --------------------------------------------------------------------------- lead time
-st.subheader("Early warning", help=help_text("lead_time"))
-with st.spinner("Measuring how early churned accounts turned red..."):
-    lead = renewal_evidence.lead_time(draft, choice)
-if lead.get("median_days") is None:
-    st.info(evidence_words.lead_time_sentence(lead))
-else:
+
+def show_lead(lead: dict) -> None:
+    """Early warning: how long before churn churned accounts turned red."""
+    if lead.get("median_days") is None:
+        st.info(evidence_words.lead_time_sentence(lead))
+        return
     c1, c2, c3 = layout.card_row(3, "renewals-lead")
     c1.metric("Median lead time", f"{lead['median_days']:.0f} days",
               help=help_text("lead_time"))
@@ -203,13 +215,23 @@ else:
                    f"renewals ({red['n_red']:,} of {red['n_churned']:,}) were already red on "
                    "the snapshot validation judged them on.")
 
-# --------------------------------------------------------------------------- bootstrap
-with checking.container(), st.spinner(
-        f"Likely ranges: {renewal_evidence.BOOTSTRAP_RESAMPLES:,} bootstrap resamples..."):
-    checked = renewal_evidence.selection_metrics(draft, choice, checked=True)
-checking.empty()
-with cards.container():
-    components.outcome_metrics(checked, baseline_ev, judged.horizon_days,
-                               judged.cross_sectional, key="renewals-checked")
-with auc_slot.container():
-    auc_range(checked["auc_ci"])
+
+pending = jobs.pending(list(parts.values()), READY_WAIT_SECONDS)
+done = {part: job.value() for part, job in parts.items() if job not in pending}
+for part, slot, draw in (("logit", logit_slot, show_logit),
+                         ("factors", factors_slot, show_factors),
+                         ("lead", lead_slot, show_lead)):
+    with slot.container():
+        if part in done:
+            draw(done[part])
+        else:
+            st.caption(f"{renewal_evidence.SLOW_PARTS[part]}...")
+if "checked" in done:
+    with cards.container():
+        components.outcome_metrics(done["checked"], baseline_ev, judged.horizon_days,
+                                   judged.cross_sectional, key="renewals-checked")
+    with auc_slot.container():
+        auc_range(done["checked"]["auc_ci"])
+if pending:
+    with checking:
+        jobs.wait_then_rerun(pending, key="renewals-jobs")

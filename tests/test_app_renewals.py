@@ -11,7 +11,12 @@ from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import validate
 from tests import independent
-from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
+from tests.apptest_support import (
+    metric,
+    run_app,
+    single_snapshot_workspace,
+    until_jobs_done,
+)
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -35,7 +40,7 @@ def shown(at) -> dict[str, str]:
 
 
 def test_headline_numbers_equal_validation(evidence):
-    at = run_app(page="renewals")
+    at = until_jobs_done(run_app(page="renewals"))  # the slow parts come from jobs
     values = shown(at)
     assert values["AUC"] == f"{evidence['auc']['value']:.3f}"
     assert values["AUC likely range"] == ci_text(evidence)
@@ -81,7 +86,7 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     at = run_app(page="renewals")
     overall = metric(at, "AUC")
     at.selectbox(key="renewals::segment").set_value(segment).run()
-    assert_clean(at)
+    until_jobs_done(at)
     seg = evidence["segments"][segment]
     values = shown(at)
     assert values["AUC"] == f"{seg['auc']['value']:.3f}" != overall
@@ -116,7 +121,7 @@ def cross_sectional_draft(tmp_path, isolated_drafts):
 def test_cross_sectional_data_explains_missing_lead_time(cross_sectional_draft):
     at = run_app(draft_id=cross_sectional_draft)
     at.switch_page("app_pages/renewals.py").run()
-    assert_clean(at)
+    until_jobs_done(at)
     assert not any(m.label == "Median lead time" for m in at.metric)
     assert any("single-snapshot" in i.value for i in at.info)
     assert metric(at, "AUC") != "n/a"

@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.apptest_support import assert_clean, run_app
+from tests.apptest_support import assert_clean, run_app, until_jobs_done
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -67,7 +67,7 @@ def save_scenario(at, name: str) -> None:
 
 def test_tables_and_metrics_speak_human_on_every_page(isolated_drafts):
     problems = []
-    at = run_app(page="renewals")
+    at = until_jobs_done(run_app(page="renewals"))  # its slow parts come from jobs
     problems += check(at, "renewals")
     at.switch_page("app_pages/segments.py").run()
     problems += check(at, "segments")

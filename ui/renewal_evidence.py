@@ -14,6 +14,10 @@ parts, so here each part is computed on its own, for the shown selection only, f
   (:func:`calibration.validation.lead_time_plan`, cached per data);
 - ``checked``: the bootstrap intervals.
 
+The four slow parts run as background jobs (:func:`slow_parts`, :mod:`ui.jobs`), shared by
+every session: the page draws its first numbers and charts at once, shows each slow part
+when its job is done and a progress bar until then.
+
 Every number is the one :func:`~calibration.validation.validate` reports for the selection
 (same inputs, same functions, the team's reference tags counted as in
 :func:`calibration.reference_tags.with_tags`); every part is cached for all sessions.
@@ -32,7 +36,9 @@ from calibration.accounts import AccountTable
 from calibration.evidence_words import ALL_ACCOUNTS
 from calibration.scoring import assign_segments, combine, factor_points, guardrail_hits
 from calibration.validation import lead_time_plan, segment_labels
+from ui import jobs
 from ui.evidence import BOOTSTRAP_RESAMPLES, LOOKBACK_DAYS
+from ui.jobs import Job
 from ui.state import Evaluation
 
 NO_HISTORY = {"reason": "single-snapshot data: no history, so no early-warning lead time"}
@@ -147,3 +153,37 @@ def lead_time(evaluation: Evaluation, choice: str) -> dict[str, Any]:
     churned decisions' look-back windows. Cached for all sessions: treat as read-only."""
     return _lead_time(evaluation.file_key, evaluation.config.cache_key(),
                       evaluation.judged.horizon_days or 0, choice, LOOKBACK_DAYS, evaluation)
+
+
+SLOW_PARTS = {  # part -> what its progress bar says while it runs
+    "logit": "Fitting the logistic regression",
+    "factors": "Measuring each factor's signal",
+    "lead": "Measuring how early churned accounts turned red",
+    "checked": f"Likely ranges: {BOOTSTRAP_RESAMPLES:,} bootstrap resamples",
+}
+
+
+def _part(evaluation: Evaluation, choice: str, part: str) -> Any:
+    if part == "logit":
+        return logit(evaluation, choice)
+    if part == "factors":
+        return factor_signal(evaluation, choice)
+    if part == "lead":
+        return lead_time(evaluation, choice)
+    return selection_metrics(evaluation, choice, checked=True)
+
+
+def slow_parts(evaluation: Evaluation, choice: str) -> dict[str, Job]:
+    """The logistic fit, factor table, lead time and bootstrap intervals of ``choice`` as
+    background jobs (started now unless already running or done), each computing the
+    cached function of its part (:func:`logit`, :func:`factor_signal`, :func:`lead_time`,
+    ``selection_metrics(..., checked=True)``): the same values, shared by every session."""
+    config = evaluation.config
+    base = (evaluation.file_key, evaluation.judged.horizon_days or 0, choice)
+    keys = {"logit": f"config:{config.cache_key()}:tags:{evaluation.tags_fingerprint}",
+            "factors": f"rules:{config.rules_fingerprint()}",
+            "lead": f"config:{config.cache_key()}",
+            "checked": f"config:{config.cache_key()}:tags:{evaluation.tags_fingerprint}"}
+    return {part: jobs.start((f"renewals-{part}", *base, keys[part]), label,
+                             lambda _progress, part=part: _part(evaluation, choice, part))
+            for part, label in SLOW_PARTS.items()}
