@@ -34,6 +34,7 @@ ev = renewal_evidence.selection_metrics(draft, choice)
 # the slow parts start now, in background jobs shared by every session (ui.jobs)
 parts = renewal_evidence.slow_parts(draft, choice)
 READY_WAIT_SECONDS = 0.5  # small data sets are done by then: no progress bar, no rerun
+WAIT_UP_TO_DECISIONS = 20_000  # larger data: draw at once, with a progress bar meanwhile
 
 
 def metric(label: str, result: dict, key: str) -> None:
@@ -216,7 +217,8 @@ def show_lead(lead: dict) -> None:
                    "the snapshot validation judged them on.")
 
 
-pending = jobs.pending(list(parts.values()), READY_WAIT_SECONDS)
+pending = jobs.pending(list(parts.values()), READY_WAIT_SECONDS
+                       if judged.n_judged <= WAIT_UP_TO_DECISIONS else 0.0)
 done = {part: job.value() for part, job in parts.items() if job not in pending}
 for part, slot, draw in (("logit", logit_slot, show_logit),
                          ("factors", factors_slot, show_factors),
