@@ -229,10 +229,31 @@ def _closest(name: str, options: list[str]) -> str | None:
 
 
 def normalise_ids(values: pd.Series) -> np.ndarray:
-    """Account ids as stripped strings ('' for blank); whole-number floats lose '.0'."""
+    """Account ids as stripped strings ('' for blank); whole-number floats lose '.0'.
+
+    Normalised once per distinct id and handed out as one shared string object per id
+    (1.8M snapshot rows of 100k accounts hold 100k strings, not 1.8M: about 100 MB less),
+    the same text as normalising every row. A column mixing Python types (``1`` and
+    ``1.0`` are one key but two texts) takes the per-row path."""
+    if not (pd.api.types.is_numeric_dtype(values.dtype) or _all_strings(values)):
+        return _normalise_ids(values)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = _normalise_ids(pd.Series(uniques, dtype=values.dtype))
+    return np.append(distinct, "")[codes]  # code -1 (missing): blank
+
+
+def _normalise_ids(values: pd.Series) -> np.ndarray:
     text = normalise_text(values) if pd.api.types.is_numeric_dtype(values.dtype) else (
         values.astype("string").str.strip())
     return np.asarray(pd.Series(text).fillna("").astype(object).to_numpy(), dtype=object)
+
+
+def _all_strings(values: pd.Series) -> bool:
+    """Only text (or missing values): equal keys are the same text."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return True
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string", "empty")
 
 
 def _blank_column(frame: pd.DataFrame, column: str | None) -> np.ndarray:
