@@ -1,5 +1,6 @@
 """Account ids are normalised once per distinct value (one shared string per account) and
-read exactly as normalising every row by itself does."""
+read exactly as normalising every row by itself does; a table keeps the rows as read when
+nothing is excluded (no copy of every column), apart from the caller's frame."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.accounts import normalise_ids
+from calibration.accounts import normalise_ids, prepare
+from calibration.config import ColumnRoles
 from calibration.values import WHOLE_LIMIT
 
 
@@ -58,3 +60,36 @@ def test_rows_of_one_account_share_one_string():
     ids = normalise_ids(values)
     assert len({id(i) for i in ids}) == 1000
     assert list(ids[:3]) == ["acc-0000", "acc-0001", "acc-0002"]
+
+
+ROLES = ColumnRoles(account_id="id", snapshot_date="date", segment=None, arr="arr",
+                    outcome="outcome", renewal_date=None, reference_label=None)
+
+
+def rows(index: list[int]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "id": ["a", "a", "b", "c"], "date": ["2026-01-31", "2026-02-28", "2026-01-31",
+                                            "2026-01-31"],
+        "arr": [100.0, 100.0, 50.0, 20.0], "outcome": ["renewed", "renewed", "churned", "open"],
+        "usage": [1.5, 2.5, np.nan, 4.0]}, index=index)
+
+
+@pytest.mark.parametrize("index", [[0, 1, 2, 3], [10, 11, 12, 13], [3, 2, 1, 0]])
+def test_nothing_excluded_keeps_every_row_as_read(index):
+    frame = rows(index)
+    expected = frame.reset_index(drop=True).copy(deep=True)
+    table = prepare(frame, ROLES)
+    pd.testing.assert_frame_equal(table.frame, expected)
+    assert table.frame.index.equals(pd.RangeIndex(4))
+    frame.loc[frame.index[0], "usage"] = -1.0  # the caller's frame changes later...
+    frame.loc[frame.index[1], "id"] = "z"
+    pd.testing.assert_frame_equal(table.frame, expected)  # ...the table does not
+    assert list(table.account_id) == ["a", "a", "b", "c"]
+
+
+def test_excluded_rows_are_left_out_of_the_frame():
+    frame = rows([0, 1, 2, 3])
+    frame.loc[1, "id"] = "  "
+    table = prepare(frame, ROLES)
+    pd.testing.assert_frame_equal(table.frame, frame.iloc[[0, 2, 3]].reset_index(drop=True))
+    assert list(table.row_number) == [2, 4, 5]
