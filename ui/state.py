@@ -135,12 +135,25 @@ def _full_points(file_key: str, roles_json: str, rules_key: str, _table: Account
             guardrail_hits(_table.frame, _config))
 
 
+def row_by_row(frame: pd.DataFrame, config: Config) -> bool:
+    """Whether scoring some of ``frame``'s rows gives those rows' every-row factor points:
+    no column the config reads holds Python objects (an object column's type is inferred
+    from its values, so a subset could read differently; any other dtype reads the same in
+    every subset, and the rules score each row by itself)."""
+    columns = ([f.column for f in config.factors] + [g.column for g in config.guardrails]
+               + [s.match.column for s in config.segments])
+    return all(frame[column].dtype != object for column in dict.fromkeys(columns))
+
+
 @st.cache_resource(max_entries=4, show_spinner="Scoring every snapshot...")
 def _full_result(file_key: str, config_key: str, _table: AccountTable,
                  _config: Config) -> ScoreResult:
-    matrix, segments, hits = _full_points(file_key, _config.columns.model_dump_json(),
-                                          _config.rules_fingerprint(), _table, _config)
-    return combine(matrix, _config, segments, hits)
+    frame = _table.frame
+    segments = assign_segments(frame, _config)
+    # the points of every row (1.8M x 13: 190 MB) are combined and dropped, not cached:
+    # pages need the scores; the few rows they explain are scored by themselves
+    return combine(factor_points(frame, _config, segments), _config, segments,
+                   guardrail_hits(frame, _config))
 
 
 @dataclass(frozen=True)
@@ -215,8 +228,11 @@ def judged_points(evaluation: Evaluation) -> tuple[FactorMatrix, np.ndarray, Gua
 def explain_rows(evaluation: Evaluation, rows: np.ndarray
                  ) -> tuple[FactorMatrix, ScoreResult]:
     """Points and an explained result (contributions, sub-scores) for a few table rows:
-    row ``i`` of both is table row ``rows[i]``."""
+    row ``i`` of both is table row ``rows[i]``. Scored from those rows alone when that
+    gives the same points (:func:`row_by_row`), else cut out of every row's points."""
     rows = np.asarray(rows)
+    if row_by_row(evaluation.table.frame, evaluation.config):
+        return score_rows(evaluation, rows, explain=True)
     matrix = FactorMatrix(evaluation.matrix.points[rows], evaluation.matrix.names)
     hits = evaluation.hits
     some_hits = GuardrailHits(hits.cap[rows], hits.rule[rows], hits.names)
