@@ -296,7 +296,11 @@ def _outcomes(frame: pd.DataFrame, roles: ColumnRoles, report: QualityReport,
     for label, values in (("churned", roles.churned_values), ("renewed", roles.renewed_values),
                           ("open", roles.open_values)):
         lookup.update({v.strip().casefold(): label for v in values})
-    mapped = text.map(lookup)
+    # each distinct label looked up once; every row then holds one of the three shared
+    # label strings (not a string object of its own: 1.8M rows, ~100 MB)
+    codes, distinct = pd.factorize(text)
+    mapped = pd.Series(np.array([lookup.get(v) for v in distinct] + [None],
+                                dtype=object)[codes], index=text.index, dtype=object)
     unknown = mapped.isna().to_numpy()
     if unknown.any():
         labels = pd.Series(frame[roles.outcome][unknown]).astype(str).value_counts().head(8)

@@ -93,3 +93,16 @@ def test_excluded_rows_are_left_out_of_the_frame():
     table = prepare(frame, ROLES)
     pd.testing.assert_frame_equal(table.frame, frame.iloc[[0, 2, 3]].reset_index(drop=True))
     assert list(table.row_number) == [2, 4, 5]
+
+
+def test_outcomes_are_the_three_shared_labels():
+    frame = rows([0, 1, 2, 3])
+    frame["outcome"] = [" Renewed", "RENEWED", "churned", None]
+    roles = ROLES.model_copy(update={"renewed_values": ["renewed"], "churned_values":
+                                     ["Churned"], "open_values": ["open", ""]})
+    many = pd.concat([frame] * 500, ignore_index=True)
+    many["id"] = [f"acc-{i}" for i in range(len(many))]
+    table = prepare(many, roles)
+    assert len(table) == 2000
+    assert list(table.outcome[:4]) == ["renewed", "renewed", "churned", "open"]
+    assert len({id(label) for label in table.outcome}) == 3
