@@ -162,6 +162,29 @@ def _group(s: np.ndarray, c: np.ndarray, weights: np.ndarray | None = None) -> _
     return _Groups(values, churned, renewed)
 
 
+def _groups_with_arr(s: np.ndarray, c: np.ndarray, a: np.ndarray) -> tuple[_Groups, _Groups]:
+    """``_group(s, c)`` and ``_group(s[known], c[known], a[known])`` (``known``: ARR not NaN)
+    from one sort of the scores instead of two.
+
+    The results are the same arrays, bit for bit: both sum each value's weights in row
+    order (``np.bincount``), a row without ARR adds an exact 0.0 to its value's ARR sums,
+    and values held only by rows without ARR are dropped, as sorting the known rows alone
+    never sees them.
+    """
+    values, inverse = np.unique(s, return_inverse=True)
+    k = values.shape[0]
+    counts = _Groups(values, np.bincount(inverse, weights=np.where(c, 1.0, 0.0), minlength=k),
+                     np.bincount(inverse, weights=np.where(c, 0.0, 1.0), minlength=k))
+    known = ~np.isnan(a)
+    if not known.any():  # nothing to sort (and the empty arrays keep _group's dtype)
+        return counts, _group(s[known], c[known], a[known])
+    a0 = np.where(known, a, 0.0)
+    present = np.bincount(inverse[known], minlength=k) > 0
+    churned = np.bincount(inverse, weights=np.where(c, a0, 0.0), minlength=k)
+    renewed = np.bincount(inverse, weights=np.where(c, 0.0, a0), minlength=k)
+    return counts, _Groups(values[present], churned[present], renewed[present])
+
+
 def _class_reason(n_churned: float, n_renewed: float, weighted: bool = False) -> str | None:
     """Why a two-class metric is undefined, or None when both classes are present."""
     what = "ARR" if weighted else "accounts"

@@ -27,6 +27,7 @@ from calibration.metrics.base import (
     _check_score_band,
     _group,
     _Groups,
+    _groups_with_arr,
     _ok,
     _undefined,
     too_few_churned_warning,
@@ -44,12 +45,15 @@ from calibration.metrics.separation import (
 )
 
 
-def _arr_weighted(s: np.ndarray, c: np.ndarray, a: np.ndarray | None) -> Result:
-    """ARR-weighted AUC over scored rows with known ARR."""
+def _arr_weighted(s: np.ndarray, c: np.ndarray, a: np.ndarray | None,
+                  g: _Groups | None = None) -> Result:
+    """ARR-weighted AUC over scored rows with known ARR (``g``: those rows grouped by
+    :func:`~calibration.metrics.base._groups_with_arr`, when already done)."""
     if a is None:
         return {"auc": _undefined("no ARR supplied", gini=None), "arr_unknown": None}
     known = ~np.isnan(a)
-    g = _group(s[known], c[known], a[known])
+    if g is None:
+        g = _group(s[known], c[known], a[known])
     return {"auc": _auc_result(g, weighted=True), "arr_unknown": int((~known).sum())}
 
 
@@ -110,10 +114,14 @@ def evaluate(
         raise ValueError(f"roc_points must be an integer >= 2, got {roc_points!r}")
     keep = ~np.isnan(s)
     ss, cs = s[keep], c[keep]
-    g = _group(ss, cs)
+    a_scored = None if a is None else a[keep]
+    if a_scored is None:
+        g, g_arr = _group(ss, cs), None
+    else:  # one sort of the scores for both groupings
+        g, g_arr = _groups_with_arr(ss, cs, a_scored)
     table = band_table(b, c, a)
     misses = surprise_churn(b, c, a, id_arr)
-    weighted = _arr_weighted(ss, cs, None if a is None else a[keep])
+    weighted = _arr_weighted(ss, cs, a_scored, g_arr)
     auc_res = _auc_result(g)
     out: dict[str, Any] = {
         "n_rows": n,

@@ -76,12 +76,14 @@ def _roc_groups(g: _Groups, max_points: int) -> Result:
     tpr = np.concatenate(([0.0], np.cumsum(g.churned) / g.n_churned))
     fpr = np.concatenate(([0.0], np.cumsum(g.renewed) / g.n_renewed))
     idx = _thin(tpr.shape[0], max_points)
-    thresholds = [None, *g.values.tolist()]
+    # point i flags scores <= values[i - 1] (point 0: nothing); only the kept points' values
+    # become Python floats, not every distinct score's
+    picked = g.values[np.maximum(idx - 1, 0)].tolist()
     return _ok(
         _auc_groups(g),
         fpr=fpr[idx].tolist(),
         tpr=tpr[idx].tolist(),
-        threshold=[thresholds[i] for i in idx.tolist()],
+        threshold=[None if i == 0 else v for i, v in zip(idx.tolist(), picked, strict=True)],
     )
 
 
