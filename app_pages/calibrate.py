@@ -27,6 +27,9 @@ st.caption("Move a weight, a threshold or a band cut-off: the numbers below are 
            f"(**{md_escape(ws.baseline.name)}**).")
 
 
+# read once per full run: the fragments rerun without this module and np.isnat over every
+# snapshot (1.8M at 100k accounts) on each slider move cost more than the check is worth
+CROSS_SECTIONAL = table.cross_sectional
 MEMO = "calibrate::evaluations"
 st.session_state.pop(MEMO, None)  # a full run (page visit, new tags) asks the caches again
 
@@ -52,7 +55,7 @@ def headline() -> None:
     """The CS outcome cards, reference agreement, statistics, alarms and the last error."""
     ws, baseline, draft = current()
     components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
-                                 table.cross_sectional)
+                                 CROSS_SECTIONAL)
     for alarm in state.config_alarms(draft):
         st.error(f"**{'Possible leak' if alarm['kind'] == 'leak' else 'Fairness'}:** "
                  f"{md_escape(alarm['message'])}")
