@@ -25,9 +25,9 @@ from threadpoolctl import threadpool_limits
 
 BLAS_THREADS = 1
 MMAP_THRESHOLD = 1 << 20
-"""Blocks of at least this many bytes (131,072 float64 values) are mapped on their own and
-unmapped when freed. The slider path's arrays (one value per judged account, e.g. 80k x 8
-bytes) stay below it."""
+"""Blocks of at least this many bytes (131,072 float64 values) that the heap has no free
+room for are mapped on their own and unmapped when freed. The slider path's arrays (one value
+per judged account, e.g. 80k x 8 bytes) stay below it."""
 MALLOC_ARENAS = 2
 """At most this many malloc arenas for all threads (glibc's default: 8 per core)."""
 _M_MMAP_THRESHOLD = -3  # mallopt parameters (glibc's malloc.h)
