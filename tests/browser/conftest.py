@@ -38,9 +38,25 @@ def start_server(tmp_path: Path, app: str = "app.py",
     return start_app(app, {"HSC_DRAFTS_DIR": str(tmp_path / "drafts"), **(env or {})})
 
 
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[str]:
+    """One app server (default settings, its own workspace folder) for every browser test
+    of this worker that needs nothing special: a server start and its first session (data
+    load, caches) cost seconds each. Tests open fresh sessions (bare URL or their own draft
+    id), so they do not see each other's state; one that needs an empty workspace uses
+    :func:`fresh_app_server`."""
+    folder = tmp_path_factory.mktemp("app")
+    url, process = start_server(folder, env={"HSC_WORKSPACE_DIR": str(folder / "drafts")})
+    try:
+        yield url
+    finally:
+        stop_server(process)
+
+
 @pytest.fixture
-def app_server(tmp_path) -> Iterator[str]:
-    url, process = start_server(tmp_path)
+def fresh_app_server(tmp_path) -> Iterator[str]:
+    """An app server of the test's own, with an empty workspace."""
+    url, process = start_server(tmp_path, env={"HSC_WORKSPACE_DIR": str(tmp_path / "drafts")})
     try:
         yield url
     finally:
@@ -62,14 +78,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_page():
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        try:
-            yield page
-        finally:
-            browser.close()
+def browser_page(browser):
+    """A page in a fresh context (own session) of the module's chromium; every context the
+    test opens (``browser.new_page`` for a second tab) is closed after it."""
+    before = list(browser.contexts)
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    try:
+        yield page
+    finally:
+        for context in browser.contexts:
+            if context not in before:
+                context.close()

@@ -95,7 +95,8 @@ def test_second_tab_on_the_same_draft_gets_the_conflict(app_server, browser_page
     assert shows(second, "CSAT", mine)
 
 
-def test_resume_a_draft_from_the_recent_list(app_server, browser_page):
+def test_resume_a_draft_from_the_recent_list(fresh_app_server, browser_page):
+    app_server = fresh_app_server  # an empty workspace: the recent list holds one draft
     page = browser_page
     open_calibrate(page, app_server)
     sidebar = page.get_by_test_id("stSidebar")

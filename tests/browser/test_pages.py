@@ -1,30 +1,35 @@
-"""Every page in a real browser at 1280, 1440, 1920 and 800 px: nothing leaves 127.0.0.1,
-nothing is clipped sideways, the sidebar folds by itself on the narrow screen, and axe finds
-no serious accessibility violation.
+"""Every page in a real browser: nothing leaves 127.0.0.1, nothing is clipped sideways, the
+sidebar folds by itself on the narrow screen, and axe finds no serious accessibility
+violation. The pages whose layout changes with the width (side-by-side panes that stack,
+``ui/layout.py``) are checked at 1280, 1440, 1920 and 800 px; the others, whose plain
+columns only shrink in proportion, at 800 px: the narrowest main area (the sidebar folded;
+at 1280 px it takes 300 px and leaves ~900), so what fits there fits at every width. The
+sidebar is the same frame on every page (no page adds to it): open, it is checked with the
+responsive pages.
 
-One app server and one chromium serve the whole module (a page visit is ~2 s; a server start
-~10 s). Each page is opened in a fresh browser context whose every request is recorded.
+The worker's shared app server and one chromium serve the whole module (a page visit is ~2 s; a
+server start ~10 s). Each page is opened in a fresh browser context whose every request is recorded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import (
-    ARTIFACTS,
-    start_server,
-    stop_server,
-)
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PAGES = ["data", "calibrate", "accounts", "renewals", "segments", "suggest", "scenarios", "export",
          "versions"]
 WIDTHS = [1280, 1440, 1920, 800]
+# pages with layout.panes (their columns stack below a main width of ~900 px): every width
+RESPONSIVE = {"calibrate", "accounts", "renewals", "export"}
+PLAIN_WIDTHS = [800]
+CASES = [(path, width) for path in PAGES
+         for width in (WIDTHS if path in RESPONSIVE else PLAIN_WIDTHS)]
 NARROW = 1000  # below this the app folds the sidebar by itself (ui/layout.py)
 LOCAL_HOSTS = {"127.0.0.1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -78,12 +83,9 @@ CLIPPED_JS = """
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    url, process = start_server(tmp_path_factory.mktemp("pages"))
-    try:
-        yield url
-    finally:
-        stop_server(process)
+def server(app_server) -> str:
+    """The worker's shared app server (tests/browser/conftest.py)."""
+    return app_server
 
 
 SETTLED_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -114,9 +116,19 @@ def outside(urls: list[str]) -> list[str]:
             and urlparse(u).hostname not in LOCAL_HOSTS]
 
 
+def test_responsive_pages_are_the_ones_with_panes():
+    """RESPONSIVE lists exactly the pages that use layout.panes (checked at every width)."""
+    import re
+
+    from tests.conftest import ROOT
+
+    with_panes = {p for p in PAGES
+                  if re.search(r"layout\.panes\(", (ROOT / "app_pages" / f"{p}.py").read_text())}
+    assert with_panes == RESPONSIVE
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize(("path", "width"), CASES)
 def test_page_fits_stays_local_and_is_accessible(server, browser, path, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     requests: list[str] = []
