@@ -23,13 +23,14 @@ Suggest page previews is what the draft shows after Apply. Pure computation.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from calibration import fitting
+from calibration import fitting, objective_search
 from calibration.band_rules import (
     BandChoice,
     band_flags,
@@ -58,9 +59,9 @@ DEFAULT_MIN_BAND_SHARE = 0.05
 MIN_YELLOW_WIDTH = 5
 HOLDOUT_SHARE = 0.3
 """Share of decisions held out when the data has no renewal dates (no time split)."""
-_STEPS = (10.0, 5.0, 2.0)
 BAGS = 5
-_MAX_ROUNDS = 6
+Progress = Callable[[float], None]
+"""A progress callback: share done, 0-1 (it may raise to stop the work)."""
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def _evaluate(config: Config, weights: np.ndarray, names: list[str], decisions: 
 
 
 def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
-                seed: int = 0) -> ObjectiveSuggestion:
+                seed: int = 0, progress: Progress | None = None) -> ObjectiveSuggestion:
     """Weights and integer bands for ``objective`` on ``decisions``.
 
     Start points: the config's own weights, the AUC-search weights and the logistic-regression
@@ -254,7 +255,8 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
     the CS objectives the best start is improved by a coordinate search (each weight moved
     by 10, 5, then 2 points, the rest rescaled) that keeps a move only when the objective,
     with bands re-chosen, gets better (AUC breaks ties). Locked weights are not supported
-    here: use :func:`calibration.fitting.suggest_auc` for that.
+    here: use :func:`calibration.fitting.suggest_auc` for that. ``progress`` is called with
+    the share done (0-1) as the search goes; it may raise to stop the work.
     """
     names = config.factor_names
     c = decisions.churned
@@ -280,7 +282,8 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
     key, banded, bands = evaluated[label]
     notes.append(f"started from the {label}")
     if objective.kind != "ranking":
-        weights = _bagged_search(config, weights, names, decisions, objective, seed)
+        weights = _bagged_search(config, weights, names, decisions, objective, seed,
+                                 progress)
         notes.append(f"weights averaged over {BAGS} searches on bootstrap resamples of the "
                      "decisions (one lucky big account cannot steer them)")
     w = fitting.points._round_weights(np.asarray(weights) / max(np.sum(weights), 1e-12) * 100.0)
@@ -318,40 +321,36 @@ def _arr_weighted_logit(decisions: DecisionScores, l2: float = 1e-3) -> np.ndarr
 
 
 def _bagged_search(config: Config, start: np.ndarray, names: list[str],
-                   decisions: DecisionScores, objective: Objective, seed: int) -> np.ndarray:
+                   decisions: DecisionScores, objective: Objective, seed: int,
+                   progress: Progress | None = None) -> np.ndarray:
     """Mean of the coordinate-search weights over ``BAGS`` bootstrap resamples (stratified
     by outcome) of the decisions: bagging steadies a search on a noisy, ARR-weighted
-    objective."""
+    objective. Each candidate is judged by :class:`objective_search.CandidateJudge` (the
+    same key as :func:`_evaluate`, bit for bit, without building configs)."""
     draws = fitting.stratified_draws(decisions.churned, BAGS, seed)
     found = []
-    for draw in draws:
+    for bag, draw in enumerate(draws):
         sample = decisions.subset(np.repeat(np.arange(decisions.n), draw.astype(int)))
-        key, banded, bands = _evaluate(config, start, names, sample, objective)
-        w, *_ = _coordinate_search(config, start, names, sample, objective, key, banded,
-                                   bands)
+        judge = objective_search.CandidateJudge(config, names, sample, objective)
+        tick = None if progress is None else _bag_progress(progress, bag)
+        w = objective_search.coordinate_search(judge, start, tick)
         found.append(np.asarray(w) / np.sum(w) * 100.0)
+        if progress is not None:
+            progress((bag + 1) / BAGS)
     return np.mean(found, axis=0)
 
 
-def _coordinate_search(config, weights, names, decisions, objective, key, banded, bands):
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum() * 100.0
-    for step in _STEPS:
-        for _ in range(_MAX_ROUNDS):
-            improved = False
-            for j in range(len(names)):
-                for sign in (1.0, -1.0):
-                    target = float(np.clip(w[j] + sign * step, 0.0, 100.0))
-                    new = fitting.stability._nudged(w, j, target)
-                    if new is None:
-                        continue
-                    got = _evaluate(config, new, names, decisions, objective)
-                    if got[0] > key:
-                        w, (key, banded, bands) = new, got
-                        improved = True
-            if not improved:
-                break
-    return w, key, banded, bands
+def _bag_progress(progress: Progress, bag: int) -> Callable[[], None]:
+    """A per-candidate tick for bag ``bag``: progress creeps towards the bag's end (the
+    number of candidates is not known ahead) and the caller may stop the search by raising
+    from ``progress``."""
+    done = [0]
+
+    def tick() -> None:
+        done[0] += 1
+        progress((bag + done[0] / (done[0] + 100)) / BAGS)
+
+    return tick
 
 
 # --------------------------------------------------------------------------- out of sample
@@ -421,16 +420,19 @@ class OutOfSample:
 
 def check_out_of_sample(config: Config, decisions: DecisionScores, objective: Objective, *,
                         test_months: int | None = None,
-                        n_resamples: int = 1000, seed: int = 0) -> OutOfSample:
+                        n_resamples: int = 1000, seed: int = 0,
+                        progress: Progress | None = None) -> OutOfSample:
     """Fit weights and bands on the fitting period, judge them on the test period against
-    ``config`` as it is, with paired bootstrap CIs of every CS metric and a verdict."""
+    ``config`` as it is, with paired bootstrap CIs of every CS metric and a verdict.
+    ``progress`` gets the share done (0-1): the fit, then the bootstrap."""
     train, test, label = holdout(decisions, test_months, seed)
     c = decisions.churned
     for part, mask in (("fitting", train), ("test", test)):
         if c[mask].all() or not c[mask].any():
             raise ValueError(f"the {part} period ({int(mask.sum())} decisions) needs both "
                              "churned and renewed accounts")
-    fitted = suggest_for(config, decisions.subset(train), objective, seed)
+    fitted = suggest_for(config, decisions.subset(train), objective, seed,
+                         None if progress is None else lambda x: progress(0.8 * x))
     later = decisions.subset(test)
     base = later.score(config)
     arr = later.arr if later.has_arr else None
@@ -440,7 +442,8 @@ def check_out_of_sample(config: Config, decisions: DecisionScores, objective: Ob
                          + "; ".join(fitted.flags))
     new = later.score(fitted.config)
     metrics = paired_cs_metrics(base.score, base.band, new.score, new.band, later.churned,
-                                arr, n_resamples, seed)
+                                arr, n_resamples, seed, progress=None if progress is None
+                                else lambda x: progress(0.8 + 0.2 * x))
     if int(later.churned.sum()) < fitting.MIN_TEST_CHURNED:
         warnings.append(f"only {int(later.churned.sum())} churned decisions in the test "
                         "period: the comparison is very uncertain")
