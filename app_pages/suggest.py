@@ -103,10 +103,12 @@ def _suggest(objective: objectives.Objective, decisions_, config):
     background job: must not draw anything)."""
 
     def work(progress) -> dict[str, Any]:
-        suggestion = objectives.suggest_for(config, decisions_, objective)
-        progress(0.5)
+        suggestion = objectives.suggest_for(config, decisions_, objective,
+                                            progress=lambda share: progress(0.5 * share))
         try:
-            check: Any = objectives.check_out_of_sample(config, decisions_, objective)
+            check: Any = objectives.check_out_of_sample(
+                config, decisions_, objective,
+                progress=lambda share: progress(0.5 + 0.5 * share))
         except ValueError as error:
             check = str(error)
         return {"suggestion": suggestion, "check": check}
@@ -144,6 +146,8 @@ curves_job = jobs.start(("curves", *data_key), "Fitting point curves and checkin
                                 draft.judged_result.score, ws.draft,
                                 train if has_split else None, test if has_split else None),
                         keep=6)
+# a changed draft, goal or data: this session's older jobs stop unless another session waits
+jobs.release(("suggest", "curves"), [*suggest_jobs.values(), curves_job])
 pending = jobs.pending([*suggest_jobs.values(), curves_job], READY_WAIT_SECONDS)
 if pending:
     jobs.wait_then_rerun(pending, key="suggest-jobs")

@@ -25,20 +25,30 @@ WORKERS = 2
 POLL_SECONDS = 1.0
 
 
+class Cancelled(Exception):
+    """Raised inside a job's work (by its progress callback) once the job is cancelled."""
+
+
 class Job:
-    """One computation in a worker thread: ``progress`` (0-1), ``done()``, ``value()``."""
+    """One computation in a worker thread: ``progress`` (0-1), ``done()``, ``value()``.
+
+    ``holders``: the sessions that asked for it in their latest run (see :func:`release`);
+    ``cancel()`` stops the work at its next progress report."""
 
     def __init__(self, key: Hashable, label: str) -> None:
         self.key = key
         self.label = label
         self.progress = 0.0
+        self.holders: set[str] = set()
         self._done = threading.Event()
+        self._cancelled = threading.Event()
         self._value: Any = None
         self._error: BaseException | None = None
 
     def run(self, work: Callable[[Callable[[float], None]], Any]) -> None:
         """Run ``work(report_progress)`` and keep its value or exception."""
         try:
+            self._report(0.0)  # a job cancelled while queued never starts
             self._value = work(self._report)
         except BaseException as error:  # kept and re-raised by value() on the page
             self._error = error
@@ -47,7 +57,18 @@ class Job:
             self._done.set()
 
     def _report(self, share: float) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled(f"{self.label}: cancelled")
         self.progress = min(max(float(share), 0.0), 1.0)
+
+    def cancel(self) -> None:
+        """Stop the work at its next progress report (work that never reports runs on)."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._cancelled.is_set()
 
     def done(self) -> bool:
         """True once the work has finished (or failed)."""
@@ -74,19 +95,36 @@ class _Jobs:
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hsc-job")
 
     def start(self, key: tuple, label: str, work: Callable[[Callable[[float], None]], Any],
-              keep: int) -> Job:
+              keep: int, holder: str | None = None) -> Job:
         with self.lock:
             job = self.jobs.get(key)
-            if job is not None:
+            if job is not None and not job.cancelled:
                 self.jobs.move_to_end(key)
+                if holder is not None:
+                    job.holders.add(holder)
                 return job
             job = Job(key, label)
+            if holder is not None:
+                job.holders.add(holder)
             self.jobs[key] = job
             same_kind = [k for k in self.jobs if k[0] == key[0]]
             for old in same_kind[:max(0, len(same_kind) - keep)]:
                 del self.jobs[old]
         self.pool.submit(job.run, work)
         return job
+
+    def release(self, kinds: tuple[str, ...], holder: str, keep: set[tuple]) -> list[Job]:
+        with self.lock:
+            stale = []
+            for key, job in list(self.jobs.items()):
+                if key[0] not in kinds or key in keep or holder not in job.holders:
+                    continue
+                job.holders.discard(holder)
+                if not job.holders and not job.done():
+                    job.cancel()
+                    del self.jobs[key]
+                    stale.append(job)
+            return stale
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
@@ -98,8 +136,27 @@ def start(key: tuple, label: str, work: Callable[[Callable[[float], None]], Any]
           keep: int = KEEP) -> Job:
     """The job for ``key`` (a tuple whose first item names its kind), started now with
     ``work(report_progress)`` unless it already exists (running or done); at most ``keep``
-    jobs of a kind are kept. ``work`` must not draw anything (no ``st.*`` elements)."""
-    return _jobs().start(key, label, work, keep)
+    jobs of a kind are kept. ``work`` must not draw anything (no ``st.*`` elements). The
+    calling session becomes one of the job's holders (see :func:`release`)."""
+    return _jobs().start(key, label, work, keep, _session())
+
+
+def release(kinds: tuple[str, ...], keep: list[Job]) -> list[Job]:
+    """This session no longer wants its jobs of these kinds except ``keep`` (e.g. after a
+    draft or data change): each one no other session holds and not yet done is cancelled
+    and dropped, so the workers move on to what is wanted now. Returns those cancelled."""
+    holder = _session()
+    if holder is None:
+        return []
+    return _jobs().release(kinds, holder, {job.key for job in keep})
+
+
+def _session() -> str | None:
+    """This script run's session id (None outside a Streamlit run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.session_id
 
 
 def pending(some: list[Job], seconds: float) -> list[Job]:
