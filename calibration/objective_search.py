@@ -27,15 +27,17 @@ Pure computation; never imports streamlit.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from calibration import fitting
-from calibration.band_rules import BandChoice, choose_bands
+from calibration.band_rules import BandChoice
 from calibration.config import Config
 from calibration.scoring import (
+    NO_CAP,
     RED,
     YELLOW,
     Plan,
@@ -52,6 +54,8 @@ STEPS = (10.0, 5.0, 2.0)
 """Coordinate-search step sizes in weight points, largest first."""
 MAX_ROUNDS = 6
 """Rounds over every factor per step size at most (a round without a gain ends the step)."""
+Own = tuple[np.ndarray, np.ndarray] | None
+"""Scored rows banded by their segment's own cut-offs and their bands (None: no such rows)."""
 
 
 class SearchKey:
@@ -87,24 +91,31 @@ class SearchKey:
 
 class _Part:
     """The rows one plan scores (the default plan or one segment's), with their points and,
-    per set of weighted factors, the present mask and NaN-filled points."""
+    per set of weighted factors, the present mask and NaN-filled points (a few sets kept:
+    a search moves weights to 0 and back)."""
+
+    KEEP = 6
 
     def __init__(self, rows: np.ndarray | None, points: np.ndarray) -> None:
         self.rows = rows  # None: every row
-        self.points = points
-        self._cache: dict[bytes, tuple[bool, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._present = ~np.isnan(points)
+        self._filled = np.nan_to_num(points)  # equals the points where none is missing
+        self._column_missing = ~self._present.all(axis=0)
+        self._cache: OrderedDict[bytes, tuple[bool, np.ndarray, np.ndarray]] = OrderedDict()
 
-    def cut(self, active: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray]:
-        """(any missing, points, present, filled) of the active factors' columns."""
+    def cut(self, active: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
+        """(any missing, present, filled) of the active factors' columns: what
+        ``_combine_plan`` computes from ``points[:, active]``."""
         key = active.tobytes()
         got = self._cache.get(key)
         if got is None:
-            points = self.points[:, active]
-            present = ~np.isnan(points)
-            got = (bool((~present).any()), points, present, np.nan_to_num(points))
-            if len(self._cache) > 32:
-                self._cache.clear()
+            got = (bool(self._column_missing[active].any()), self._present[:, active],
+                   self._filled[:, active])
             self._cache[key] = got
+            if len(self._cache) > self.KEEP:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         return got
 
     def raw(self, plan: Plan) -> np.ndarray:
@@ -112,9 +123,9 @@ class _Part:
         same operations in the same order, on cached columns."""
         weights = plan.factor_weight
         active = weights > 0
-        missing, points, present, filled = self.cut(active)
-        if not missing:
-            return points @ plan.flat_weights[active]
+        missing, present, filled = self.cut(active)
+        if not missing:  # no NaN in these columns: filled holds the points themselves
+            return filled @ plan.flat_weights[active]
         onehot = np.eye(len(plan.group_weight))[plan.group_of][active]
         weighted = present * weights[active]
         group_total = weighted @ onehot
@@ -125,6 +136,78 @@ class _Part:
         total = group_w.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(group_on, sub, 0.0) @ plan.group_weight / total
+
+
+class ObjectiveValue:
+    """:func:`calibration.objectives.objective_value` (``or 0.0``) of a banding of fixed
+    decisions, from the same per-band sums as :func:`calibration.metrics.band_table`
+    (``bincount`` in row order; rows of other bins add exact zeros)."""
+
+    def __init__(self, churned: np.ndarray, arr: np.ndarray | None, kind: str,
+                 by_arr: bool) -> None:
+        self.kind = kind
+        self.by_arr = by_arr
+        self._churned = np.asarray(churned, dtype=bool).astype(float)
+        if by_arr:
+            a = np.asarray(arr, dtype=float)
+            known = ~np.isnan(a)
+            self._churned_arr = np.where(churned, np.where(known, a, 0.0), 0.0)
+            self._unknown = (~known).astype(float)
+            self._any_unknown = bool((~known).any())
+
+    def of_codes(self, codes: np.ndarray) -> float:
+        """The value for band codes 0 red, 1 yellow, 2 green, 3 unscored."""
+        k = np.bincount(codes, weights=self._churned, minlength=4)[:3].round().astype(
+            np.int64)
+        if not self.by_arr:
+            if self.kind == "catch_churn":
+                churned = int(k[0]) + int(k[1]) + int(k[2])
+                return int(k[0]) / churned if churned else 0.0
+            return float(int(k[2]))
+        n = np.bincount(codes, minlength=4)[:3]
+        nonempty = [i for i in range(3) if n[i]]
+        if not nonempty:
+            return 0.0
+        if self._any_unknown:
+            missing = np.bincount(codes, weights=self._unknown, minlength=4)[:3]
+            if all(int(missing[i]) == int(n[i]) for i in nonempty):
+                return 0.0
+        churned_arr = np.bincount(codes, weights=self._churned_arr, minlength=4)[:3]
+        if self.kind == "catch_churn":
+            total = 0.0
+            for i in range(3):
+                total += float(churned_arr[i])
+            red = float(churned_arr[0])
+            return red / total if total > 0 else 0.0
+        return float(churned_arr[2])
+
+    def of_band(self, band: np.ndarray) -> float:
+        """The value for band codes with -1 for unscored rows."""
+        band = np.asarray(band)
+        return self.of_codes(np.where(band < 0, 3, band).astype(np.intp))
+
+
+class _Masks:
+    """:func:`calibration.band_rules.choose_bands`' row masks for one set of scored rows,
+    as weight columns (0 outside the mask) and the sums that do not depend on the scores."""
+
+    def __init__(self, scored: np.ndarray, own_rows: np.ndarray, cap: np.ndarray,
+                 weight: np.ndarray) -> None:
+        own = own_rows & scored
+        mine = scored & ~own
+        self.n = int(scored.sum())
+        self.mine = mine
+        self.all_mine = bool(mine.all())
+        self.own_idx = np.flatnonzero(own)
+        capped_red = mine & (cap == 0)
+        free = mine & (cap != 0)
+        uncapped = mine & (cap == NO_CAP)
+        self.capped_red_n, self.capped_red_w = capped_red.sum(), weight[capped_red].sum()
+        self.uncapped_n, self.uncapped_w = uncapped.sum(), weight[uncapped].sum()
+        self.free_ones = free.astype(float)
+        self.free_w = np.where(free, weight, 0.0)
+        self.uncapped_ones = uncapped.astype(float)
+        self.uncapped_w_rows = np.where(uncapped, weight, 0.0)
 
 
 class CandidateJudge:
@@ -164,12 +247,19 @@ class CandidateJudge:
         self._ceiling = np.where(cap == RED, red_max, np.where(cap == YELLOW, yellow_max,
                                                                np.inf))
         self._red_max, self._yellow_max = red_max, yellow_max
+        self._cap_red, self._capped = cap == RED, (cap == RED) | (cap == YELLOW)
         own = [i for i, s in enumerate(config.segments) if s.bands is not None]
-        self._default_rows = ~np.isin(segments, own)
+        self._own_rows = np.isin(segments, own)  # banded by their segment's own cut-offs
         by_arr = objective.by_arr and decisions.has_arr
-        self._arr = None if decisions.arr is None else np.asarray(decisions.arr, dtype=float)
-        self._by_arr = by_arr
+        c = decisions.churned
+        # choose_bands' churn weight: ARR (unknown = 0) or 1 per churned decision
+        self._weight = (np.nan_to_num(decisions.arr) if by_arr else np.ones(n)) * c
+        self._value = ObjectiveValue(c, decisions.arr, objective.kind, by_arr)
         self._sign = 1.0 if objective.kind == "catch_churn" else -1.0
+        grid = np.arange(101)
+        self._r, self._y = np.meshgrid(grid, grid, indexing="ij")
+        self._wide = ((self._y - self._r) >= objective.min_yellow_width) & (self._y < 100)
+        self._masks: dict[bytes, _Masks] = {}
         self.evaluations = 0
 
     # ------------------------------------------------------------------ scoring
@@ -209,12 +299,9 @@ class CandidateJudge:
                                _unit_scale(seg_group), bands.red_max, bands.yellow_max))
         return result
 
-    def score(self, w: np.ndarray) -> ScoreResult:
-        """Scores, raw scores and bands of the decisions under weights ``w`` (flat %):
-        ``decisions.score(apply_flat_weights(config, w))`` (segments and guardrail caps
-        included) bit for bit, without contributions."""
-        n = self.decisions.n
-        raw = np.empty(n)
+    def raw(self, w: np.ndarray) -> np.ndarray:
+        """Raw (uncapped, rounded) scores of the decisions under weights ``w`` (flat %)."""
+        raw = np.empty(self.decisions.n)
         for part, plan in zip(self._parts, self.plans(w), strict=True):
             if part is None:
                 continue
@@ -222,71 +309,140 @@ class CandidateJudge:
                 raw = part.raw(plan)
             else:
                 raw[part.rows] = part.raw(plan)
-        raw = round_score(raw)
+        return round_score(raw)
+
+    def capped(self, raw: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Scores after guardrail caps (the config's own cut-offs); ``raw`` of ``rows``
+        only when given."""
         score = raw.copy()
-        np.minimum(score, self._ceiling, out=score, where=~np.isnan(score))
+        ceiling = self._ceiling if rows is None else self._ceiling[rows]
+        np.minimum(score, ceiling, out=score, where=~np.isnan(score))
+        return score
+
+    def score(self, w: np.ndarray) -> ScoreResult:
+        """Scores, raw scores and bands of the decisions under weights ``w`` (flat %):
+        ``decisions.score(apply_flat_weights(config, w))`` (segments and guardrail caps
+        included) bit for bit, without contributions."""
+        raw = self.raw(w)
+        score = self.capped(raw)
         band = assign_bands(score, self._red_max, self._yellow_max)
-        return ScoreResult(score, raw, band, np.full(n, -1, dtype=np.int16),
+        return ScoreResult(score, raw, band, np.full(raw.size, -1, dtype=np.int16),
                            self.decisions.segments, None, None)
 
     # ------------------------------------------------------------------ judging
-    def banded(self, result: ScoreResult, red_max: int, yellow_max: int) -> np.ndarray:
-        """Bands with the default cut-offs set to (``red_max``, ``yellow_max``): what
-        ``with_bands`` and the scorer give (rows with a segment's own bands keep theirs)."""
-        mine = self._default_rows
-        ceiling = np.where(self._cap == RED, float(red_max),
-                           np.where(self._cap == YELLOW, float(yellow_max), np.inf))
-        raw = result.raw_score[mine]
-        score = raw.copy()
-        np.minimum(score, ceiling[mine], out=score, where=~np.isnan(score))
-        band = result.band.copy()
-        band[mine] = assign_bands(score, float(red_max), float(yellow_max))
-        return band
+    def _masks_for(self, unscored: np.ndarray) -> _Masks:
+        """The row masks and constant sums of :func:`choose_bands` for one set of unscored
+        rows (weights that leave every factor of a row at 0 unscore it)."""
+        key = b"" if not unscored.any() else unscored.tobytes()
+        got = self._masks.get(key)
+        if got is None:
+            if len(self._masks) > 8:
+                self._masks.clear()
+            got = self._masks[key] = _Masks(~unscored, self._own_rows, self.decisions.hits.cap,
+                                            self._weight)
+        return got
 
-    def value(self, band: np.ndarray) -> float:
-        """:func:`calibration.objectives.objective_value` of a banding (``or 0.0``), from
-        the same per-band sums as :func:`calibration.metrics.band_table`."""
-        d, kind = self.decisions, self.objective.kind
-        scored = band >= 0
-        b, c = band[scored], d.churned[scored]
-        k = np.bincount(b, weights=c.astype(float), minlength=3).round().astype(np.int64)
-        if not self._by_arr:
-            if kind == "catch_churn":
-                churned = int(k[0]) + int(k[1]) + int(k[2])
-                return int(k[0]) / churned if churned else 0.0
-            return float(int(k[2]))
-        a = self._arr[scored]
-        known = ~np.isnan(a)
-        a0 = np.where(known, a, 0.0)
-        n = np.bincount(b, minlength=3)
-        churned_arr = np.bincount(b, weights=np.where(c, a0, 0.0), minlength=3)
-        missing = np.bincount(b, weights=(~known).astype(float), minlength=3)
-        nonempty = [i for i in range(3) if n[i]]
-        if not nonempty or all(int(missing[i]) == int(n[i]) for i in nonempty):
-            return 0.0
-        if kind == "catch_churn":
-            total = 0.0
-            for i in range(3):
-                total += float(churned_arr[i])
-            red = float(churned_arr[0])
-            return red / total if total > 0 else 0.0
-        return float(churned_arr[2])
+    def choose(self, raw: np.ndarray, unscored: np.ndarray | None = None
+               ) -> tuple[BandChoice, Own]:
+        """:func:`calibration.band_rules.choose_bands` for raw scores ``raw`` (the same
+        cut-offs and messages: the same sums over the same rows in the same order, rows
+        outside a mask adding exact zeros), and the scored rows banded by their segment's
+        own cut-offs with their bands (None when there are none)."""
+        objective = self.objective
+        m = self._masks_for(np.isnan(raw) if unscored is None else unscored)
+        own: Own = None
+        f0n, f0w, f2n, f2w = np.int64(0), np.float64(0.0), np.int64(0), np.float64(0.0)
+        if m.own_idx.size:
+            own_score = self.capped(raw[m.own_idx], m.own_idx)
+            own_band = assign_bands(own_score, self._red_max[m.own_idx],
+                                    self._yellow_max[m.own_idx])
+            w_own = self._weight[m.own_idx]
+            f0n, f0w = (own_band == 0).sum(), w_own[own_band == 0].sum()
+            f2n, f2w = (own_band == 2).sum(), w_own[own_band == 2].sum()
+            own = (m.own_idx, own_band)
+        if m.n == 0:
+            return BandChoice(None, None, ["no scored decisions"]), own
+        ceil = np.clip(np.ceil(raw if m.all_mine else np.where(m.mine, raw, 0.0)), 0, 100
+                       ).astype(int)
+
+        def cumulative(values: np.ndarray) -> np.ndarray:
+            return np.cumsum(np.bincount(ceil, weights=values, minlength=101))
+
+        red_n = m.capped_red_n + cumulative(m.free_ones) + f0n
+        red_w = m.capped_red_w + cumulative(m.free_w) + f0w
+        green_n = m.uncapped_n - cumulative(m.uncapped_ones) + f2n
+        green_w = m.uncapped_w - cumulative(m.uncapped_w_rows) + f2w
+        r, y = self._r, self._y
+        red_share = red_n[r] / m.n
+        green_share = green_n[y] / m.n
+        yellow_share = 1.0 - red_share - green_share
+        eps = 1e-12
+        ok = self._wide.copy()
+        ok &= red_share >= objective.min_band_share - eps
+        ok &= red_share <= objective.red_max_share + eps
+        ok &= green_share >= max(objective.green_min_share, objective.min_band_share) - eps
+        ok &= yellow_share >= objective.min_band_share - eps
+        if not ok.any():
+            return BandChoice(None, None, [
+                f"no integer cut-offs meet the band rules on these scores "
+                f"({objective.describe()}): the scores bunch up too much. Widen the rules or "
+                "change the weights."]), own
+        caught, surprise = red_w[r], green_w[y]
+        keys = (-surprise, caught) if objective.kind == "no_surprises" else (caught, -surprise)
+        score = np.where(ok, keys[0], -np.inf)
+        best = score == score.max()
+        second = np.where(best, keys[1], -np.inf)
+        best &= second == second.max()
+        width = np.where(best, y - r, -1)
+        best &= width == width.max()
+        i, j = (int(v[0]) for v in np.nonzero(best))
+        return BandChoice(i, j), own
+
+    def codes(self, raw: np.ndarray, own: Own, red_max: int, yellow_max: int,
+              unscored: np.ndarray | None = None) -> np.ndarray:
+        """Band codes (3 = unscored) with the default cut-offs set to (``red_max``,
+        ``yellow_max``): what ``with_bands`` and the scorer give. A red cap puts a row red,
+        a yellow cap at most yellow (the cap is the band's top); rows with a segment's own
+        cut-offs keep their band (``own``: their positions and bands)."""
+        red = raw <= red_max
+        red |= self._cap_red
+        at_most_yellow = raw <= yellow_max
+        at_most_yellow |= self._capped  # red or yellow cap
+        codes = np.full(raw.size, 2, dtype=np.intp)
+        codes -= red
+        codes -= at_most_yellow  # red rows are at most yellow too: 2 - 1 - 1 = 0
+        codes[np.isnan(raw) if unscored is None else unscored] = 3
+        if own is not None:
+            codes[own[0]] = own[1]  # scored rows: bands 0-2
+        return codes
 
     def judge(self, w: np.ndarray) -> tuple[SearchKey, BandChoice]:
         """The search key of weights ``w`` with their best bands: what
         ``objectives._evaluate`` returns as its first and last items (CS objectives)."""
         self.evaluations += 1
-        d = self.decisions
-        result = self.score(w)
-        bands = choose_bands(result, self.config, d, self.objective)
+        raw = self.raw(w)
+        unscored = np.isnan(raw)
+        bands, own = self.choose(raw, unscored)
 
         def auc() -> float:
-            return fitting.points._auc(result.score, d.churned) or 0.0
+            return fitting.points._auc(self.capped(raw), self.decisions.churned) or 0.0
 
         if not bands.feasible:
             return SearchKey(-math.inf, auc), bands
-        value = self.value(self.banded(result, bands.red_max, bands.yellow_max))
-        return SearchKey(self._sign * value, auc), bands
+        codes = self.codes(raw, own, bands.red_max, bands.yellow_max, unscored)
+        return SearchKey(self._sign * self._value.of_codes(codes), auc), bands
+
+
+    def start_key(self, w: np.ndarray) -> tuple[float, float]:
+        """``objectives._evaluate``'s key for any objective (``ranking``: the AUC when
+        bands meeting the rules exist)."""
+        if self.objective.kind != "ranking":
+            return self.judge(w)[0].as_tuple()
+        self.evaluations += 1
+        raw = self.raw(w)
+        bands, _ = self.choose(raw)
+        auc = fitting.points._auc(self.capped(raw), self.decisions.churned) or 0.0
+        return (auc, 0.0) if bands.feasible else (-math.inf, auc)
 
 
 def coordinate_search(judge: CandidateJudge, weights: np.ndarray,
@@ -317,4 +473,5 @@ def coordinate_search(judge: CandidateJudge, weights: np.ndarray,
     return w
 
 
-__all__ = ["MAX_ROUNDS", "STEPS", "CandidateJudge", "SearchKey", "coordinate_search"]
+__all__ = ["MAX_ROUNDS", "STEPS", "CandidateJudge", "ObjectiveValue", "SearchKey",
+           "coordinate_search"]

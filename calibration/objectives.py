@@ -275,11 +275,11 @@ def suggest_for(config: Config, decisions: DecisionScores, objective: Objective,
         starts[f"{method} weights"] = np.array([fit.weights[n] for n in names])
     if objective.kind != "ranking" and objective.by_arr and decisions.has_arr:
         starts["ARR-weighted logistic weights"] = _arr_weighted_logit(decisions)
-    evaluated = {label: _evaluate(config, w, names, decisions, objective)
-                 for label, w in starts.items()}
-    label = max(evaluated, key=lambda k: evaluated[k][0])
+    judge = objective_search.CandidateJudge(config, names, decisions, objective)
+    evaluated = {label: judge.start_key(w) for label, w in starts.items()}  # _evaluate's key
+    label = max(evaluated, key=lambda k: evaluated[k])
     weights = starts[label]
-    key, banded, bands = evaluated[label]
+    key = evaluated[label]
     notes.append(f"started from the {label}")
     if objective.kind != "ranking":
         weights = _bagged_search(config, weights, names, decisions, objective, seed,

@@ -145,6 +145,18 @@ def test_key_and_bands_equal_the_former_evaluation(w, kind, by_arr, red):
                                           DECISIONS, objective)
     assert key.as_tuple() == old_key
     assert (bands.red_max, bands.yellow_max) == (old_bands.red_max, old_bands.yellow_max)
+    assert judge.start_key(np.array(w)) == old_key
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=weights, red=st.sampled_from([0.1, 0.3]), green=st.sampled_from([0.3, 0.8]))
+def test_ranking_start_key_equals_the_former_evaluation(w, red, green):
+    config = _config()
+    objective = obj.Objective("ranking", red_max_share=red, green_min_share=green,
+                              min_band_share=0.08)
+    judge = objective_search.CandidateJudge(config, config.factor_names, DECISIONS, objective)
+    old_key = obj._evaluate(config, np.array(w), config.factor_names, DECISIONS, objective)[0]
+    assert judge.start_key(np.array(w)) == old_key
 
 
 @settings(max_examples=80, deadline=None)
@@ -163,19 +175,18 @@ def test_value_of_a_banding_equals_objective_value(seed, kind, by_arr, unknown):
                                    GuardrailHits(np.full(n, 2), np.full(n, -1), []), churned,
                                    arr if by_arr or seed % 2 else None)
     objective = obj.Objective(kind, by_arr=by_arr)
-    judge = objective_search.CandidateJudge.__new__(objective_search.CandidateJudge)
-    judge.decisions, judge.objective = decisions, objective
-    judge._arr = None if decisions.arr is None else decisions.arr
-    judge._by_arr = objective.by_arr and decisions.has_arr
+    value = objective_search.ObjectiveValue(churned, decisions.arr, kind,
+                                            objective.by_arr and decisions.has_arr)
     result = type("R", (), {"band": band})()
     expected = obj.objective_value(result, decisions, objective) or 0.0
-    got = judge.value(band)
+    got = value.of_band(band)
     assert got == expected and type(got) is float
 
 
 finite_or_inf = st.floats(allow_nan=False) | st.just(-math.inf)
 
 
+@settings(deadline=None)
 @given(a=st.tuples(finite_or_inf, st.floats(0, 1)), b=st.tuples(finite_or_inf, st.floats(0, 1)))
 def test_search_key_orders_like_the_tuple(a, b):
     ka = objective_search.SearchKey(a[0], lambda: a[1])
