@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from calibration import segments
 from calibration.config import ConfigError, Segment, SegmentMatch, config_from_dict
 from calibration.glossary import HELP
 from calibration.scoring import assign_segments
@@ -68,25 +69,10 @@ def on_segment_bands(index: int) -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def few_valued_columns(data: str, _table) -> list[str]:
-    """Columns with at most 30 distinct values (segment candidates), once per data."""
-    frame = _table.frame
-    out = []
-    for column in frame.columns:
-        if column in (_table.roles.account_id, _table.roles.outcome):
-            continue
-        values = frame[column]
-        # the first rows already holding more than 30 values settle it without a full pass
-        if values.iloc[:50_000].nunique(dropna=True) <= 30 and values.nunique(
-                dropna=True) <= 30:
-            out.append(column)
-    return out
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def column_values(data: str, column: str, _table) -> list[str]:
-    """A column's distinct values as text, sorted (distinct first: few values to format)."""
-    return sorted(_table.frame[column].dropna().drop_duplicates().astype(str).unique())
+def few_valued_columns(data: str, _table) -> dict[str, list[str]]:
+    """Segment candidates and their values as text, once per data for every session."""
+    return segments.few_valued_columns(
+        _table.frame, skip=(_table.roles.account_id, _table.roles.outcome))
 
 
 # --------------------------------------------------------------------------- metrics
@@ -97,7 +83,9 @@ if error := st.session_state.pop("segments_error", None):
 judged_result = draft.judged_result
 summary = segment_config_metrics(ws.draft, draft.judged, judged_result.score,
                                  judged_result.band, judged_result.segment)
-segment_now = assign_segments(table.frame.iloc[state.latest_rows(draft)], ws.draft)
+# each account's latest snapshot, only the columns the segments match on (not every column)
+segment_now = assign_segments(
+    table.frame[segments.match_columns(ws.draft)].iloc[state.latest_rows(draft)], ws.draft)
 rows = []
 for item in summary:
     m = item["metrics"]
@@ -149,14 +137,15 @@ for index, segment in enumerate(ws.draft.segments):
                   on_click=remove_segment, args=(index,))
 
 with st.expander("Add a segment", expanded=not ws.draft.segments):
-    candidates = few_valued_columns(state.data_key(ws), table)
+    few_valued = few_valued_columns(state.data_key(ws), table)
+    candidates = list(few_valued)
     if not candidates:
         st.caption("No column with a handful of values to segment on.")
     else:
         default = next((i for i, c in enumerate(candidates) if "stage" in c.lower()), 0)
         column = st.selectbox("Match on column", candidates, index=default,
                               key="seg::new::column")
-        values = column_values(state.data_key(ws), column, table)
+        values = few_valued[column]
         st.multiselect("Accounts whose value is", values, key="seg::new::values")
         st.text_input("Segment name", key="seg::new::name", placeholder="Onboarding")
         st.button("Add segment", on_click=add_segment, type="primary")
