@@ -84,7 +84,7 @@ def on_outcome_column() -> None:
 
 def build_roles(frame: pd.DataFrame) -> ColumnRoles:
     roles = chosen_roles()
-    series = frame[roles["outcome"]] if roles["outcome"] else None
+    series = actions.counted_values(ws, frame, roles["outcome"]) if roles["outcome"] else None
     return roles_with_outcomes(roles, series,
                                st.session_state.get(role_key("churned"), []),
                                st.session_state.get(role_key("renewed"), []))
@@ -320,7 +320,7 @@ for index, role in enumerate(ROLE_NAMES):
 
 outcome_column = chosen_roles()["outcome"]
 if outcome_column:
-    series = frame[outcome_column]
+    series = actions.counted_values(ws, frame, outcome_column)  # the column read once
     counts = outcome_counts(series)
     values = [v for v in counts["value"] if v != BLANK_LABEL]
     detected = detect_outcome_values(series)

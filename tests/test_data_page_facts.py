@@ -200,3 +200,22 @@ def test_the_data_page_reads_the_file_as_read_table_does(tmp_path, isolated_draf
     assert (raw is table.frame) is (not messy)
     report = data_actions.quality_report(ws, raw, demo.columns)
     assert report == prepare(expected, demo.columns, demo, source=path.name).report
+
+
+@pytest.mark.parametrize("series", _cases()[:3], ids=lambda s: f"{s.name}-{s.dtype}")
+def test_a_column_counted_once_answers_like_the_column(series):
+    from calibration.autoconfig.outcome_values import count_values
+    from calibration.autoconfig.roles import roles_with_outcomes
+
+    counted = count_values(series)
+    assert counted.name == series.name
+    pd.testing.assert_frame_equal(outcome_counts(counted), outcome_counts(series))
+    assert detect_outcome_values(counted) == detect_outcome_values(series)
+    assert detect_outcome_values(counted, "Renewed") == detect_outcome_values(series,
+                                                                              "Renewed")
+    churned, renewed = list(outcome_counts(series)["value"][:2]), ["open"]
+    assert describe_outcomes(counted, churned, renewed) == describe_outcomes(series, churned,
+                                                                             renewed)
+    roles = {"account_id": "id", "outcome": str(series.name)}
+    assert roles_with_outcomes(roles, counted, ["x"], ["y"]) == roles_with_outcomes(
+        roles, series, ["x"], ["y"])

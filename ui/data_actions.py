@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.accounts import AccountTable, prepare, quality_with_factors
+from calibration.autoconfig.outcome_values import CountedValues, count_values
 from calibration.autoconfig.roles import initial_roles
 from calibration.autoconfig.starter import (
     candidate_factor_columns,
@@ -117,6 +118,17 @@ def quality_key(config: Config) -> str:
              "segments": [[s.name, s.match.column] for s in config.segments]}
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _counted(key: str, column: str, _frame: pd.DataFrame) -> CountedValues:
+    return count_values(_frame[column])
+
+
+def counted_values(ws: Workspace, frame: pd.DataFrame, column: str) -> CountedValues:
+    """A column of the source counted once per data for every session (the outcome
+    column's counts, detected meaning, description and roles all read it; read-only)."""
+    return _counted(state.data_key(ws), column, frame)
 
 
 @st.cache_data(max_entries=8, show_spinner="Looking for factor columns...")

@@ -64,13 +64,32 @@ class OutcomeGuess:
         return not self.reason
 
 
-def _labels(series: pd.Series) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CountedValues:
+    """A column's values counted once (:func:`count_values`). Every function here that
+    reads an outcome column accepts it in place of the column, with the same results: a
+    page asking several questions of a 1.8M-row column reads it once."""
+
+    name: object
+    table: pd.DataFrame  # :func:`_labels` of the column: key, label, rows
+
+
+def count_values(series: pd.Series) -> CountedValues:
+    """The column's distinct values grouped case-insensitively, with their row counts, for
+    :func:`outcome_counts`, :func:`detect_outcome_values`, :func:`describe_outcomes` and
+    :func:`calibration.autoconfig.roles.roles_with_outcomes` (treat as read-only)."""
+    return CountedValues(series.name, _labels(series))
+
+
+def _labels(series: pd.Series | CountedValues) -> pd.DataFrame:
     """Distinct values grouped case-insensitively: key, label (commonest spelling), rows.
 
     A long column of text, numbers or booleans is read once per distinct value (1.8M
     snapshot rows hold a handful of outcome values), each with its row count; the table is
     the one :func:`_labels_of_rows` gives from every row (ties between spellings and keys
     are broken by first appearance either way)."""
+    if isinstance(series, CountedValues):
+        return series.table
     if len(series) <= _DISTINCT_FIRST or not _one_text_per_value(series):
         return _labels_of_rows(series, None)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -121,12 +140,12 @@ def _labels_of_rows(series: pd.Series, rows: np.ndarray | None) -> pd.DataFrame:
     return out.sort_values(["rows", "key"], ascending=[False, True]).reset_index(drop=True)
 
 
-def outcome_counts(series: pd.Series) -> pd.DataFrame:
+def outcome_counts(series: pd.Series | CountedValues) -> pd.DataFrame:
     """Distinct outcome values with row counts, most common first.
 
     Parameters
     ----------
-    series : pd.Series
+    series : pd.Series or CountedValues
         The outcome column.
 
     Returns
@@ -161,12 +180,13 @@ def _sentence(churned: list[str], renewed: list[str], open_: list[str]) -> str:
     return ", ".join(parts)
 
 
-def detect_outcome_values(series: pd.Series, column: str | None = None) -> OutcomeGuess:
+def detect_outcome_values(series: pd.Series | CountedValues,
+                          column: str | None = None) -> OutcomeGuess:
     """Guess which values of an outcome column mean churned, renewed or still open.
 
     Parameters
     ----------
-    series : pd.Series
+    series : pd.Series or CountedValues
         The outcome column (text, numbers or booleans).
     column : str, optional
         Its name (default ``series.name``). Yes/true/1 mean churned unless the name says
@@ -217,13 +237,13 @@ def detect_outcome_values(series: pd.Series, column: str | None = None) -> Outco
                         unknown)
 
 
-def describe_outcomes(series: pd.Series, churned_values: Sequence[str],
+def describe_outcomes(series: pd.Series | CountedValues, churned_values: Sequence[str],
                       renewed_values: Sequence[str]) -> str:
     """Plain summary of an outcome mapping with row counts.
 
     Parameters
     ----------
-    series : pd.Series
+    series : pd.Series or CountedValues
         The outcome column.
     churned_values, renewed_values : sequence of str
         Values meaning churned / renewed (matched ignoring case and spaces).

@@ -8,7 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from calibration.autoconfig.outcome_values import _covers, _labels, _quote, detect_outcome_values
+from calibration.autoconfig.outcome_values import (
+    CountedValues,
+    _covers,
+    _labels,
+    _quote,
+    detect_outcome_values,
+)
 from calibration.autoconfig.probes import (
     _is_dateish,
     _key,
@@ -170,7 +176,8 @@ def detect_roles(frame: pd.DataFrame) -> ColumnRoles:
     return ColumnRoles.model_validate(raw)
 
 
-def roles_with_outcomes(roles: dict[str, str | None], series: pd.Series | None,
+def roles_with_outcomes(roles: dict[str, str | None],
+                        series: pd.Series | CountedValues | None,
                         churned_values: Sequence[str], renewed_values: Sequence[str]
                         ) -> ColumnRoles:
     """Column roles from the user's choices; every other outcome value counts as open.
@@ -179,7 +186,7 @@ def roles_with_outcomes(roles: dict[str, str | None], series: pd.Series | None,
     ----------
     roles : dict
         Role name -> column (None for not mapped); ``account_id`` is required.
-    series : pd.Series or None
+    series : pd.Series, CountedValues or None
         The chosen outcome column's values (None when no outcome column).
     churned_values, renewed_values : sequence of str
         The values the user marked as churned / renewed.
