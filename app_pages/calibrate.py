@@ -71,20 +71,16 @@ def weight_key(name: str) -> str:
     return f"w::{name}"
 
 
-def current_flat() -> dict[str, float]:
-    """The draft's true shares (never rounded: the sliders only display one decimal)."""
-    return flat_weights(state.workspace().draft)
-
-
 def on_weight(name: str) -> None:
     """Move one slider: it keeps exactly the value the user chose (within what the locked
     factors leave free); the unlocked others are rescaled in proportion."""
     ws = state.workspace()
     locked = {n for n in ws.draft.factor_names if st.session_state.get(f"lock::{n}")}
-    new = rebalance(current_flat(), name, float(st.session_state[weight_key(name)]), locked)
+    flat = flat_weights(ws.draft)  # the true shares (the sliders only show one decimal)
+    new = rebalance(flat, name, float(st.session_state[weight_key(name)]), locked)
     if sum(new.values()) <= 0:
         st.session_state["calibrate_error"] = "At least one factor needs weight."
-        st.session_state[weight_key(name)] = round(current_flat()[name], 1)
+        st.session_state[weight_key(name)] = round(flat[name], 1)
         return
     ws.set_draft(apply_flat_weights(ws.draft, new))
     for factor, weight in flat_weights(ws.draft).items():
@@ -133,11 +129,11 @@ def baseline_weights() -> None:
 # --------------------------------------------------------------------------- controls
 @st.fragment(key=fragments.WEIGHTS)
 def weight_controls() -> None:
-    """One slider and lock per factor, grouped by sub-score, and the weight presets."""
-    st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
-               "one rescales the unlocked others. Tick **lock** to hold a weight.")
+    """One slider and lock per factor, grouped by sub-score (what a weight move changes:
+    the caption above and the presets below stay out of the fragment, so a move does not
+    send them to the browser again)."""
     ws = state.workspace()
-    flat = current_flat()
+    flat = flat_weights(ws.draft)
     for group in ws.draft.group_names():
         members = [f for f in ws.draft.factors if f.group == group]
         total = sum(flat[f.name] for f in members)
@@ -155,6 +151,10 @@ def weight_controls() -> None:
                        args=(factor.name,))
             row.checkbox("lock", key=f"lock::{factor.name}",
                          help=f"Keep {md_escape(factor.name)} at its weight while others move")
+
+
+def weight_presets() -> None:
+    """Equal or baseline weights (each reruns the whole app)."""
     left, right = st.columns(2)
     left.button("Equal weights", on_click=then_rerun_app(equal_weights), width="stretch")
     right.button("Baseline weights", on_click=then_rerun_app(baseline_weights),
@@ -222,17 +222,18 @@ def band_controls() -> None:
 
 # --------------------------------------------------------------------------- results
 @st.fragment(key=fragments.RESULTS)
-def results_pane() -> None:
-    """Renewed vs churned scores, churn by band and how many accounts changed band."""
-    ws, baseline, draft = current()
-    st.subheader("Renewed vs churned")
-    judged_churned = draft.churned
-    hist = charts.score_histogram(draft.judged_result.score, judged_churned)
+def score_chart() -> None:
+    """Renewed vs churned scores with the band cut-offs."""
+    ws, _, draft = current()
+    hist = charts.score_histogram(draft.judged_result.score, draft.churned)
     components.score_distribution(hist, ws.draft.bands.red_max, ws.draft.bands.yellow_max)
-    st.caption("Good separation: churned accounts (red bars) sit left of the dashed line "
-               "marked *red ≤*, renewed accounts (blue bars) right of the line marked "
-               "*green >*.")
-    st.subheader("Churn by band")
+
+
+@st.fragment(key=fragments.BAND_RESULTS)
+def band_results() -> None:
+    """Churn by band, band warnings and how many accounts changed band."""
+    _, baseline, draft = current()
+    judged_churned = draft.churned
     components.show_band_table(draft.metrics["bands"])
     for warning in band_warnings(draft.judged_result.band, judged_churned):
         st.warning(f"Bands look implausible: {warning}")
@@ -247,11 +248,20 @@ controls, results = layout.panes([0.44, 0.56], key="calibrate")
 with controls:
     weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
     with weights_tab:
+        st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
+                   "one rescales the unlocked others. Tick **lock** to hold a weight.")
         weight_controls()
+        weight_presets()
     with rules_tab:
         rule_controls()
     with weights_tab:
         band_controls()
 
-with results:
-    results_pane()
+with results:  # the headings and the chart's caption are static: outside the fragments
+    st.subheader("Renewed vs churned")
+    score_chart()
+    st.caption("Good separation: churned accounts (red bars) sit left of the dashed line "
+               "marked *red ≤*, renewed accounts (blue bars) right of the line marked "
+               "*green >*.")
+    st.subheader("Churn by band")
+    band_results()

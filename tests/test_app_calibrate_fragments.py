@@ -154,3 +154,36 @@ def test_fragment_changes_survive_page_switch_and_reload(demo):
     assert again.slider(key="w::NPS").value == 15
     assert again.slider(key="band::range").value == (35.0, 75.0)
     assert metric(again, "AUC") == auc
+
+
+def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
+    """The headings, the chart's caption, the weights caption and the weight presets never
+    change with a slider: they are drawn by a full run only, and a step re-sends the
+    chart, the band table and (for a weight) the sliders without them."""
+    config, table = demo
+
+    def static_parts(at) -> dict[str, bool]:
+        return {"headings": bool({"Renewed vs churned", "Churn by band"}
+                                 & {s.value for s in at.subheader}),
+                "presets": "Equal weights" in [b.label for b in at.button],
+                "captions": any(c.value.startswith(("Each factor's share", "Good separation"))
+                                for c in at.caption)}
+
+    at = run_app()
+    assert static_parts(at) == {"headings": True, "presets": True, "captions": True}
+    for step in (lambda: at.slider(key="w::Executive sponsor").set_value(20).run(),
+                 lambda: at.slider(key="band::range").set_value((40.0, 60.0)).run()):
+        step()
+        assert_clean(at)
+        assert static_parts(at) == {"headings": False, "presets": False, "captions": False}
+        assert len(at.get("vega_lite_chart")) == 1 and len(at.table) == 1
+        at.run()  # a full run draws them again (and every control for the next step)
+        assert static_parts(at) == {"headings": True, "presets": True, "captions": True}
+    moved = apply_flat_weights(config, {**round_to_total(flat_weights(config), digits=0),
+                                        "Executive sponsor": 20.0, "Active users": 32.0,
+                                        "Open tickets": 24.0, "CSM assessment": 24.0})
+    raw = moved.model_dump()
+    raw["bands"] = {"red_max": 40.0, "yellow_max": 60.0}
+    now = judged(table, type(config).model_validate(raw))
+    counts = now["band"].value_counts()
+    assert list(at.table[0].value["Accounts"]) == [f"{counts.get(b, 0):,}" for b in (0, 1, 2)]

@@ -24,14 +24,16 @@ METRICS = "calibrate-metrics"  # headline cards, reference agreement, alarms, er
 WEIGHTS = "calibrate-weights"  # weight sliders, locks, group totals
 BANDS = "calibrate-bands"  # band slider, guardrails
 RULES = "calibrate-rules"  # the selected factor's scoring rule
-RESULTS = "calibrate-results"  # score chart, band table, band warnings, accounts moved
+RESULTS = "calibrate-results"  # score chart
+BAND_RESULTS = "calibrate-band-results"  # band table, band warnings, accounts moved
 
 # What a change of the draft's weights / bands / one rule shows up in.
-AFTER_WEIGHT = (STATUS, METRICS, WEIGHTS, RESULTS)
-AFTER_BANDS = (STATUS, METRICS, RESULTS)
-AFTER_GUARDRAIL = (STATUS, METRICS, BANDS, RESULTS)
-AFTER_RULE = (STATUS, METRICS, RULES, RESULTS)
-AFTER_FACTOR = (STATUS, METRICS, WEIGHTS, RULES, BANDS, RESULTS)  # e.g. a new sub-score
+AFTER_WEIGHT = (STATUS, METRICS, WEIGHTS, RESULTS, BAND_RESULTS)
+AFTER_BANDS = (STATUS, METRICS, RESULTS, BAND_RESULTS)
+AFTER_GUARDRAIL = (STATUS, METRICS, BANDS, RESULTS, BAND_RESULTS)
+AFTER_RULE = (STATUS, METRICS, RULES, RESULTS, BAND_RESULTS)
+AFTER_FACTOR = (STATUS, METRICS, WEIGHTS, RULES, BANDS, RESULTS,  # e.g. a new sub-score
+                BAND_RESULTS)
 
 
 def then_rerun(callback: Callable[..., Any], *keys: str) -> Callable[..., None]:
