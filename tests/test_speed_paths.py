@@ -228,3 +228,59 @@ def test_export_evidence_from_cached_parts_is_validate(setup):
         assert ("segments" in got) == (config is draft)
         assert config is base or len(got["segments"]) >= 2
     assert len(got["lead_time_days"]["per_account"]) > 0
+
+
+def _object_tier_table(tiers: list, snapshots: list[str]):
+    """Two accounts with a column of Python objects: the rows of some subset (numbers
+    only) read 1.0 as the number 1 (mapped to 100 points), the whole column (numbers and
+    text) as the text "1.0" (the default, 0 points)."""
+    from calibration.accounts import prepare
+    from tests.conftest import make_config
+
+    n = len(snapshots)
+    frame = pd.DataFrame({
+        "id": ["a"] * n + ["b"] * n,
+        "outcome": (["open"] * (n - 1) + ["renewed"]) + (["open"] * (n - 1) + ["churned"]),
+        "snapshot": pd.to_datetime(snapshots * 2),
+        "renewal": pd.to_datetime(([None] * (n - 1) + ["2025-12-31"]) * 2),
+        "arr": 10.0, "usage": 90.0, "tier": pd.Series(tiers * 2, dtype=object)})
+    config = make_config(columns={
+        "account_id": "id", "snapshot_date": "snapshot", "renewal_date": "renewal",
+        "segment": None, "arr": "arr", "outcome": "outcome", "reference_label": None},
+        factors=[{"name": "usage", "column": "usage", "weight": 50,
+                  "rule": {"kind": "linear", "lo": 0, "hi": 100}},
+                 {"name": "tier", "column": "tier", "weight": 50,
+                  "rule": {"kind": "mapping", "points": {"1": 100, "gold": 60}, "default": 0}}])
+    return prepare(frame, config.columns, config), config
+
+
+def test_latest_csv_and_drops_of_an_object_column_are_every_row_numbers():
+    """Scoring a subset of rows by itself would read an object column differently: the
+    primary CSV (latest rows) and the export's score drops (window rows) keep the whole
+    table's numbers."""
+    from calibration.validation import drop_signal
+    from ui import evidence, export_evidence, state
+
+    table, config = _object_tier_table(["gold", 1.0], ["2025-01-31", "2025-06-30"])
+    full = score_frame(table.frame, config)
+    latest = np.array([1, 3])
+    assert score_frame(table.frame.iloc[latest], config).matrix.points[0, 1] != \
+        full.matrix.points[1, 1]  # the trap is real
+    evaluation = state.Evaluation(config, None, None, None, {}, table, "object-tier",
+                                  np.array([]))
+    expected = csv_bytes(scored_table(table, config, full.result).iloc[latest])
+    assert evidence.latest_scored_csv(evaluation) == expected
+
+    # judged on 08-31 (renewal - 90 days); the window opens at 06-30's row: read alone, the
+    # window rows (1.0 then 2.0) would fall from 95 to 45 points, the whole table's do not
+    table, config = _object_tier_table(["gold", 1.0, 2.0],
+                                       ["2025-01-31", "2025-06-30", "2025-08-31"])
+    full = score_frame(table.frame, config)
+    judged = judged_rows(table, 90)
+    view = state.JudgedView(judged, table.frame.iloc[judged.rows], judged.churned, judged.arr,
+                            judged.account_id, np.asarray(table.reference[judged.rows]))
+    evaluation = state.Evaluation(config, view, None, None, {}, table, "object-tier-2",
+                                  np.array([]))
+    expected = drop_signal(table, full.result, judged)
+    assert expected["with_drop"]["accounts"] == 0
+    assert export_evidence.drop_signal(evaluation) == expected

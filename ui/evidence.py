@@ -32,7 +32,7 @@ from calibration.scoring import (
 )
 from ui import jobs, reference_tags, state
 from ui.jobs import Job
-from ui.state import Evaluation, Workspace, score_rows
+from ui.state import Evaluation, Workspace, explain_rows
 
 BOOTSTRAP_RESAMPLES = 1000
 LOOKBACK_DAYS = 365
@@ -54,8 +54,13 @@ def _latest_rows(evaluation: Evaluation) -> tuple[np.ndarray, pd.DataFrame]:
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _latest_points(file_key: str, roles_json: str, rules_key: str,
                    _evaluation: Evaluation) -> tuple[FactorMatrix, np.ndarray, GuardrailHits]:
-    _, frame = _latest_rows(_evaluation)
+    latest, frame = _latest_rows(_evaluation)
     config = _evaluation.config
+    if not state.row_by_row(_evaluation.table.frame, config):  # cut out of every row's
+        hits = _evaluation.hits
+        return (FactorMatrix(_evaluation.matrix.points[latest], _evaluation.matrix.names),
+                _evaluation.segments[latest],
+                GuardrailHits(hits.cap[latest], hits.rule[latest], hits.names))
     segments = assign_segments(frame, config)
     return (factor_points(frame, config, segments), segments,
             guardrail_hits(frame, config))
@@ -234,13 +239,13 @@ def scored_csv(evaluation: Evaluation,
                progress: Callable[[float], None] | None = None) -> bytes:
     """The scored-accounts CSV of every snapshot row (score, band, points per factor,
     sub-scores), scored and written in chunks so the contributions of 1.8M rows are never
-    all in memory (scoring is row by row: a chunk's numbers are the every-row ones).
+    all in memory (:func:`ui.state.explain_rows`: a chunk's numbers are the every-row ones).
     ``progress`` is called with the share of rows done."""
     table, config = evaluation.table, evaluation.config
     parts, columns = [], None
     for start in range(0, len(table), CSV_CHUNK_ROWS):
         rows = np.arange(start, min(len(table), start + CSV_CHUNK_ROWS))
-        result = score_rows(evaluation, rows, explain=True)[1]
+        result = explain_rows(evaluation, rows)[1]
         frame = scored_table(table, config, result, rows=rows, aligned=True)
         columns = frame.columns if columns is None else columns
         parts.append(csv_bytes(frame.reindex(columns=columns),  # same columns per chunk

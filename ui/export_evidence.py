@@ -52,6 +52,9 @@ def _drop_signal(file_key: str, config_key: str, horizon: int,
                              _evaluation.table, _evaluation.judged)
     if plan.reason is not None:
         return drop_signal_from_scores(plan, lambda rows: np.empty(0))
+    if not state.row_by_row(_evaluation.table.frame, config):  # a subset could read
+        every_row = _evaluation.result.score  # an object column differently
+        return drop_signal_from_scores(plan, lambda rows: every_row[rows])
     segments = assign_segments(frame, config)
     planned = combine(factor_points(frame, config, segments), config, segments,
                       guardrail_hits(frame, config)).score
