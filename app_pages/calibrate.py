@@ -67,6 +67,9 @@ headline()
 
 
 # --------------------------------------------------------------------------- callbacks
+LOCKS = "lock::held"  # the factors whose weights hold (cleared with the other controls)
+
+
 def weight_key(name: str) -> str:
     return f"w::{name}"
 
@@ -75,7 +78,7 @@ def on_weight(name: str) -> None:
     """Move one slider: it keeps exactly the value the user chose (within what the locked
     factors leave free); the unlocked others are rescaled in proportion."""
     ws = state.workspace()
-    locked = {n for n in ws.draft.factor_names if st.session_state.get(f"lock::{n}")}
+    locked = set(st.session_state.get(LOCKS) or ()) & set(ws.draft.factor_names)
     flat = flat_weights(ws.draft)  # the true shares (the sliders only show one decimal)
     new = rebalance(flat, name, float(st.session_state[weight_key(name)]), locked)
     if sum(new.values()) <= 0:
@@ -129,9 +132,9 @@ def baseline_weights() -> None:
 # --------------------------------------------------------------------------- controls
 @st.fragment(key=fragments.WEIGHTS)
 def weight_controls() -> None:
-    """One slider and lock per factor, grouped by sub-score (what a weight move changes:
-    the caption above and the presets below stay out of the fragment, so a move does not
-    send them to the browser again)."""
+    """One slider per factor, grouped by sub-score: what a weight move changes. The locks
+    (:func:`weight_locks`), the caption and the presets stay out of the fragment, so a move
+    does not send them to the browser again (13 factors: 26 elements fewer per move)."""
     ws = state.workspace()
     flat = flat_weights(ws.draft)
     for group in ws.draft.group_names():
@@ -142,15 +145,21 @@ def weight_controls() -> None:
             key = weight_key(factor.name)
             if st.session_state.get(key) is None:
                 st.session_state[key] = round(float(flat[factor.name]), 1)
-            # a horizontal container: one block per factor instead of three (st.columns);
-            # every element is one more message per slider move
-            row = st.container(horizontal=True, vertical_alignment="center")
-            row.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
-                       help=md_escape(factor.description) or None,
-                       on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
-                       args=(factor.name,))
-            row.checkbox("lock", key=f"lock::{factor.name}",
-                         help=f"Keep {md_escape(factor.name)} at its weight while others move")
+            st.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
+                      help=md_escape(factor.description) or None,
+                      on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
+                      args=(factor.name,))
+
+
+def weight_locks() -> None:
+    """The factors whose weights hold while others move (a full run redraws it)."""
+    names = state.workspace().draft.factor_names
+    held = st.session_state.get(LOCKS)
+    if held and any(n not in names for n in held):  # a factor renamed or removed
+        st.session_state[LOCKS] = [n for n in held if n in names]
+    st.multiselect("Hold these weights", names, key=LOCKS, placeholder="None held",
+                   help="The weights of these factors stay as they are while you move "
+                        "the others.")
 
 
 def weight_presets() -> None:
@@ -249,7 +258,8 @@ with controls:
     weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
     with weights_tab:
         st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
-                   "one rescales the unlocked others. Tick **lock** to hold a weight.")
+                   "one rescales the others, except those you hold.")
+        weight_locks()
         weight_controls()
         weight_presets()
     with rules_tab:

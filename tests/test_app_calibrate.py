@@ -68,11 +68,18 @@ def test_moving_a_weight_updates_metrics_to_computed_values(demo):
 
 def test_locked_weight_holds(demo):
     at = run_app()
-    at.checkbox(key="lock::CSM assessment").check().run()
+    at.multiselect(key="lock::held").select("CSM assessment").run()
     at.slider(key="w::Active users").set_value(10).run()
     assert_clean(at)
     assert at.slider(key="w::CSM assessment").value == 30
     assert at.slider(key="w::Open tickets").value == 60
+    # the hold sits outside the sliders' fragment: a step does not redraw it, and it holds
+    assert not at.multiselect
+    at.slider(key="w::Open tickets").set_value(40).run()
+    assert at.slider(key="w::CSM assessment").value == 30
+    assert at.slider(key="w::Active users").value == 30
+    at.run()
+    assert at.multiselect(key="lock::held").value == ["CSM assessment"]
 
 
 def test_bands_slider_changes_band_table(demo):
