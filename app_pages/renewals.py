@@ -31,8 +31,6 @@ else:
     choice = ALL_ACCOUNTS
     st.caption("The data has no segment column, so results are for all accounts.")
 ev = renewal_evidence.selection_metrics(draft, choice)
-# the slow parts start now, in background jobs shared by every session (ui.jobs)
-parts = renewal_evidence.slow_parts(draft, choice)
 READY_WAIT_SECONDS = 0.5  # small data sets are done by then: no progress bar, no rerun
 WAIT_UP_TO_DECISIONS = 20_000  # larger data: draw at once, with a progress bar meanwhile
 
@@ -217,6 +215,9 @@ def show_lead(lead: dict) -> None:
                    "the snapshot validation judged them on.")
 
 
+# the slow parts start only now, in background jobs shared by every session (ui.jobs): the
+# first numbers above are drawn before the jobs compete with the page for the interpreter
+parts = renewal_evidence.slow_parts(draft, choice)
 pending = jobs.pending(list(parts.values()), READY_WAIT_SECONDS
                        if judged.n_judged <= WAIT_UP_TO_DECISIONS else 0.0)
 done = {part: job.value() for part, job in parts.items() if job not in pending}

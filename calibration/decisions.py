@@ -414,20 +414,23 @@ def _decision_arr(acc, snapshots: pd.DataFrame, cycles: pd.DataFrame,
     return arr
 
 
-def decided_renewals(snapshots: pd.DataFrame, renewals: pd.DataFrame | None = None
-                     ) -> pd.DataFrame:
+def decided_renewals(snapshots: pd.DataFrame, renewals: pd.DataFrame | None = None,
+                     *, with_arr: bool = True) -> pd.DataFrame:
     """Every decided renewal, judged or not: ``account_id``, ``renewal_date`` (NaT when the
-    data has none), ``outcome`` (churned/renewed), ``arr``; sorted by account id then renewal
-    date. The same decisions :func:`derive` judges, before any horizon is applied."""
+    data has none), ``outcome`` (churned/renewed), ``arr`` (left out when not
+    ``with_arr``: finding each decision's ARR reads every snapshot again); sorted by account
+    id then renewal date. The same decisions :func:`derive` judges, before any horizon is
+    applied."""
     require_columns(snapshots, (ACCOUNT,))
     acc = account_codes(snapshots)
     cycles, _ = _cycles(acc, snapshots, renewals)
-    row = np.full(len(cycles), -1, dtype=np.int64)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         ACCOUNT: cycles["account"].to_numpy(dtype=object),
         RENEWAL: _datetime(cycles["renewal"].to_numpy()),
-        OUTCOME: np.where(cycles["outcome"].to_numpy() == _CHURN, CHURNED, "renewed"),
-        ARR: _decision_arr(acc, snapshots, cycles, row)})
+        OUTCOME: np.where(cycles["outcome"].to_numpy() == _CHURN, CHURNED, "renewed")})
+    if with_arr:
+        out[ARR] = _decision_arr(acc, snapshots, cycles, np.full(len(cycles), -1, np.int64))
+    return out
 
 
 __all__ = ["DEFAULT_HORIZON_DAYS", "MAX_HORIZON_DAYS", "Decisions", "check_horizon",

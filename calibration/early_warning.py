@@ -93,7 +93,7 @@ def lead_time_plan(frame: pd.DataFrame, lookback_days: int = 365,
     require_columns(frame, (ACCOUNT,))
     lookback = check_int(lookback_days, "lookback_days", minimum=1)
     acc = account_codes(frame)
-    churn = decided_renewals(frame, renewals)
+    churn = decided_renewals(frame, renewals, with_arr=False)  # lead time reads no ARR
     churn = churn[churn["outcome"] == CHURNED]
     n_churned = len(churn)
     none = np.empty(0, dtype=np.int64)

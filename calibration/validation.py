@@ -201,7 +201,8 @@ def falling_accounts(table: AccountTable, result: ScoreResult, min_drop: float =
     ``min_drop`` over the last ``window_days`` (latest snapshot vs the snapshot
     ``window_days`` earlier): the accounts to act on now."""
     frame = table.canonical().assign(score=result.score, band=result.band)
-    decided = set(decisions_module.decided_renewals(frame, table.renewals)["account_id"])
+    decided = set(decisions_module.decided_renewals(frame, table.renewals,
+                                                   with_arr=False)["account_id"])
     trend = history.score_trend(frame[~frame["account_id"].isin(decided)], window_days)
     falling = trend[trend["change"] <= -min_drop].copy()
     latest = history.latest_rows(frame)

@@ -28,7 +28,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from calibration import early_warning, metrics
@@ -124,9 +123,8 @@ def factor_signal(evaluation: Evaluation, choice: str) -> dict[str, Any]:
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _lead_plan(file_key: str, roles_json: str, choice: str, lookback: int,
-               _table: AccountTable) -> tuple[early_warning.LeadTimePlan, pd.DataFrame]:
-    plan, rows = lead_time_plan(_table, lookback, None if choice == ALL_ACCOUNTS else choice)
-    return plan, _table.frame.iloc[rows]
+               _table: AccountTable) -> tuple[early_warning.LeadTimePlan, np.ndarray]:
+    return lead_time_plan(_table, lookback, None if choice == ALL_ACCOUNTS else choice)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -135,8 +133,10 @@ def _lead_time(file_key: str, config_key: str, horizon: int, choice: str, lookba
     table, config = _evaluation.table, _evaluation.config
     if _evaluation.judged.cross_sectional:
         return dict(NO_HISTORY)
-    plan, frame = _lead_plan(file_key, config.columns.model_dump_json(), choice, lookback,
-                             table)
+    plan, rows = _lead_plan(file_key, config.columns.model_dump_json(), choice, lookback,
+                            table)
+    # the look-back rows of the columns the config reads only (scoring reads nothing else)
+    frame = table.frame[config.required_columns()].iloc[rows]
     segments = assign_segments(frame, config)
     band = combine(factor_points(frame, config, segments), config, segments,
                    guardrail_hits(frame, config)).band
