@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -72,3 +75,16 @@ def single_snapshot_workspace(tmp_path, draft_id: str) -> str:
     Workspace(draft_id=draft_id, source_name="single.csv", source_path=str(path),
               baseline=config, draft=config).save()
     return draft_id
+
+
+def markdown_table(at: AppTest, first_header: str) -> pd.DataFrame:
+    """The Markdown table (``ui.components.markdown_table``) whose first header is
+    ``first_header``, its cells as shown (escapes undone, Markdown cells as written)."""
+    for element in at.markdown:
+        text = element.value
+        if text.startswith(f"| {first_header} |"):
+            rows = [[re.sub(r"\\(.)", r"\1", cell.strip())
+                     for cell in re.split(r"(?<!\\)\|", line.strip()[1:-1])]
+                    for line in text.splitlines()]
+            return pd.DataFrame(rows[2:], columns=rows[0])
+    raise AssertionError(f"no Markdown table with the header {first_header!r}")

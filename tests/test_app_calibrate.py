@@ -13,7 +13,7 @@ from calibration.scoring import score_frame
 from calibration.validation import validate
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, markdown_table, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -90,7 +90,7 @@ def test_bands_slider_changes_band_table(demo):
     raw = config.model_dump()
     raw["bands"] = {"red_max": 40.0, "yellow_max": 60.0}
     evidence = expected(type(config).model_validate(raw), table)
-    shown = at.table[0].value
+    shown = markdown_table(at, "Band")
     assert list(shown["Accounts"]) == [f"{row['accounts']:,}" for row in evidence["bands"]]
     assert list(shown["Churned ARR"]) == [f"${row['churned_arr']:,.0f}"
                                           for row in evidence["bands"]]

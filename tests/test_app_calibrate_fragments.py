@@ -13,7 +13,7 @@ from calibration.accounts import load_accounts
 from calibration.config import LinearRule, load_config
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, markdown_table, metric, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -103,7 +103,7 @@ def test_band_step_updates_numbers_and_status_without_redrawing_the_weights(demo
     moved_config = type(config).model_validate(raw)
     now = judged(table, moved_config)
     assert metric(at, "Surprise churn (accounts)") == f"{independent.surprise_churn(now)[0]:,}"
-    shown = at.table[0].value
+    shown = markdown_table(at, "Band")
     counts = now["band"].value_counts()
     assert list(shown["Accounts"]) == [f"{counts.get(b, 0):,}" for b in (0, 1, 2)]
     assert f"`{moved_config.fingerprint()}` changed from baseline" in draft_status(at)

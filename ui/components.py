@@ -130,14 +130,29 @@ BAND_MARKS = {"Red": "▼ Red", "Yellow": "◆ Yellow", "Green": "▲ Green"}
 BAND_BACKGROUNDS = {"Red": "red", "Yellow": "orange", "Green": "green"}
 
 
+def markdown_table(frame: pd.DataFrame, markdown: tuple[str, ...] = ()) -> str:
+    """``frame`` as a GitHub-flavoured Markdown table: headers and cells shown literally
+    (escaped), except the cells of the ``markdown`` columns, which are Markdown."""
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    rows = [line([str(value) if column in markdown else md_escape(value)
+                  for column, value in zip(frame.columns, row, strict=True)])
+            for row in frame.itertuples(index=False)]
+    return "\n".join([line([md_escape(c) for c in frame.columns]),
+                      line(["---"] * len(frame.columns)), *rows])
+
+
 def show_band_table(bands: list[dict[str, Any]]) -> None:
     """Render the band table: band colour plus a shape, so colour is never the only cue;
-    a static table that wraps instead of clipping columns. The band cell is Markdown (no
-    pandas Styler: styling three rows took longer than the rest of a slider move)."""
+    a static table that wraps instead of clipping columns. A Markdown table, not
+    ``st.table``: a new browser session then loads no Arrow table code (~0.9 MB of
+    JavaScript) and a slider move sends no Arrow data. The band cell is Markdown (no pandas
+    Styler: styling three rows took longer than the rest of a slider move)."""
     frame = band_table(bands)
     frame["Band"] = [f":{BAND_BACKGROUNDS[name]}-background[**{BAND_MARKS[name]}**]"
                      if name in BAND_MARKS else md_escape(name) for name in frame["Band"]]
-    st.table(frame, hide_index=True)
+    st.markdown(markdown_table(frame, markdown=("Band",)))
     if "ARR" not in frame.columns:
         st.caption("No ARR column in the data: revenue figures are n/a.")
 
