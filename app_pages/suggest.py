@@ -351,7 +351,8 @@ if st.toggle("Measure headroom", key="sg::headroom"):
                      format="%.3f")})
 
 # --------------------------------------------------------------------------- stability
-with st.expander("Which weights actually matter? (stability)"):
+def show_stability() -> None:
+    """Each weight nudged by 5 points: rank correlation and band changes."""
     st.caption("Each weight nudged by ±5 points: how much the ranking of accounts moves "
                "(rank correlation, 1.0 = unchanged) and how many accounts change band. Big "
                "movers deserve debate; the rest is noise.")
@@ -371,3 +372,12 @@ with st.expander("Which weights actually matter? (stability)"):
         f"Ranking kept, weight +{nudged}": stability["spearman_up"].map(formatting.decimal),
         f"Ranking kept, weight −{nudged}": stability["spearman_down"].map(formatting.decimal),
     }), hide_index=True, width="stretch")
+
+
+# Only an open expander runs (on_change="rerun"): nudging every weight rescores the judged
+# rows 2K times, work a first visit should not pay for.
+stability_box = st.expander("Which weights actually matter? (stability)", key="sg::stability",
+                            on_change="rerun")
+with stability_box:
+    if stability_box.open:
+        show_stability()
