@@ -149,8 +149,10 @@ curves_job = jobs.start(("curves", *data_key), "Fitting point curves and checkin
 # a changed draft, goal or data: this session's older jobs stop unless another session waits
 jobs.release(("suggest", "curves"), [*suggest_jobs.values(), curves_job])
 pending = jobs.pending([*suggest_jobs.values(), curves_job], READY_WAIT_SECONDS)
-if pending:
-    jobs.wait_then_rerun(pending, key="suggest-jobs")
+# one progress bar per part, each rerunning the page when its own jobs are done: the
+# suggestions show as soon as they are fitted, whatever the point curves still need
+if fitting_now := [job for job in suggest_jobs.values() if job in pending]:
+    jobs.wait_then_rerun(fitting_now, key="suggest-jobs")
 results = {g: job.value() for g, job in suggest_jobs.items() if job.done()}
 
 # --------------------------------------------------------------------------- candidates
@@ -324,8 +326,9 @@ def show_curves(outcome: dict[str, Any]) -> None:
 if curves_job.done():
     show_curves(curves_job.value())
 else:
-    st.info("The point curves are being fitted (progress above); they appear here "
-            "when ready.")
+    jobs.wait_then_rerun(curves_job, key="curves-job")
+    st.info("The point curves are being fitted and checked on held-out renewals; they "
+            "appear here when ready.")
 
 
 # --------------------------------------------------------------------------- headroom
