@@ -99,3 +99,50 @@ def test_catch_churn_applied_on_suggest_is_judged_by_catch_churn_on_export():
     assert at.selectbox(key="ex::objective").value == "catch_churn"
     verdicts = [m.value for m in [*at.success, *at.warning, *at.info, *at.error]]
     assert any("churned ARR caught red" in v for v in verdicts), verdicts
+
+
+def test_suggestions_show_while_the_point_curves_are_still_fitted(monkeypatch):
+    """Each part has its own progress bar, whose fragment reruns the page when *its* jobs
+    are done: the suggestions' bar never waits for the curves."""
+    import threading
+    import time
+
+    from calibration import headroom
+    from ui import jobs
+
+    jobs._jobs().jobs.clear()  # no finished curve job from an earlier test
+    gate = threading.Event()
+    real_check, real_wait = headroom.curve_check, jobs.wait_then_rerun
+    bars: list[tuple[str, list[str]]] = []
+
+    def slow_check(*args, **kwargs):
+        assert gate.wait(60)
+        return real_check(*args, **kwargs)
+
+    def recorded(running, key):
+        watched = running if isinstance(running, list) else [running]
+        bars.append((key, [job.key[0] for job in watched]))
+        return real_wait(running, key)
+
+    monkeypatch.setattr(headroom, "curve_check", slow_check)
+    monkeypatch.setattr(jobs, "wait_then_rerun", recorded)
+    try:
+        at = run_app(page="suggest")
+        deadline = time.monotonic() + 300
+        while not at.dataframe:  # the suggestion job finishes; the page reruns with it
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+            at.run()
+        assert "Suggestion: Ranking (AUC)" in at.dataframe[0].value.columns
+        assert at.get("progress")  # the curves' bar is still there
+        assert any("point curves are being fitted" in i.value for i in at.info)
+        assert bars and all(kinds == ["curves"] for key, kinds in bars if key == "curves-job")
+        assert all(kinds and set(kinds) == {"suggest"} for key, kinds in bars
+                   if key == "suggest-jobs")
+        assert {key for key, _ in bars} <= {"suggest-jobs", "curves-job"}
+        assert bars[-1] == ("curves-job", ["curves"])
+    finally:
+        gate.set()
+    until_jobs_done(at)
+    assert not any("point curves are being fitted" in i.value for i in at.info)
+    assert any(b.key == "sg::curves::all" for b in at.button)
