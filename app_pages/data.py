@@ -19,7 +19,7 @@ from calibration.config import ColumnRoles, ConfigError, missing_column_notes
 from calibration.data_quality import DataError, QualityReport
 from calibration.demo import DEMO_DATA
 from ui import data_actions as actions
-from ui import deployment, state
+from ui import deployment, jobs, state
 from ui.data_actions import WIDGET_PREFIX
 from ui.flash import Kind, show_flash
 from ui.flash import flash as keep_message
@@ -46,6 +46,8 @@ FLASH = "data::flash"
 SOURCE_ERROR = "data::source_error"
 BASELINE_PROBLEMS = "data::baseline_problems"
 RENEWALS_ERROR = "data::renewals_error"
+QUALITY_WAIT_SECONDS = 0.5  # a small file's report is ready by then: shown at once
+QUALITY_WAIT_UP_TO_ROWS = 200_000  # larger: the page draws at once, a progress bar meanwhile
 
 ws = state.workspace()
 
@@ -377,7 +379,18 @@ if (pending or guess).snapshot_date is None:
     st.info("No snapshot date column: single-snapshot (cross-sectional) data, one row per "
             "account. Validation judges each account as is, without a horizon or history.",
             icon=":material/info:")
-show_report(actions.quality_report(ws, frame, pending or guess))
+# the factor checks read every row: a background job (shared by every session) under the
+# loaded table's roles, shown when done; a small file is done within the wait
+quality = actions.quality_job(ws, frame, pending or guess)
+if quality is None:
+    show_report(actions.quality_report(ws, frame, pending or guess))
+else:
+    if len(frame) <= QUALITY_WAIT_UP_TO_ROWS:
+        quality.wait(QUALITY_WAIT_SECONDS)
+    if quality.done():
+        show_report(quality.value())
+    else:
+        jobs.wait_then_rerun(quality, key="data-quality")
 
 # --------------------------------------------------------------------------- starter
 missing = missing_column_notes(ws.draft, frame.columns)

@@ -17,7 +17,7 @@ from calibration.config import ConfigError, load_config
 from calibration.data_files import read_table
 from calibration.data_quality import DataError
 from calibration.scoring import score_frame
-from tests.apptest_support import assert_clean, metric, run_app
+from tests.apptest_support import assert_clean, metric, run_app, until_jobs_done
 from tests.conftest import DEMO_CONFIG, DEMO_DATA, TELCO
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -44,7 +44,7 @@ def upload(at, name: str, raw: bytes):
 
 
 def test_demo_smoke():
-    at = run_app(page="data")
+    at = until_jobs_done(run_app(page="data"))  # the quality report comes from a job
     assert at.title[0].value == "Data"
     roles = {s.key.removeprefix("data::map::"): s.value for s in at.selectbox}
     assert roles["account_id"] == "account_id" and roles["outcome"] == "outcome"
@@ -94,7 +94,7 @@ def test_telco_upload_starter_config_and_calibrate_auc():
     assert "- Active users: column 'active_user_pct'" in gaps[0] and "factors[" not in gaps[0]
 
     at.button(key="data::build_starter").click().run()
-    assert_clean(at)
+    until_jobs_done(at)  # the quality report under the applied roles comes from a job
     ws = workspace(at)
     frame = read_table(TELCO)
     detected = detect_roles(frame)
