@@ -132,9 +132,11 @@ has_split = decisions.dates is not None
 
 def _curves(values_, churned_, points, score, config, train_, test_):
     def work(progress) -> dict[str, Any]:
-        fit = curves.fit_curves(values_, churned_, current=curves.config_rules(config))
-        progress(0.5)
-        check_ = headroom.curve_check(values_, points, churned_, score, config, train_, test_)
+        fit = curves.fit_curves(values_, churned_, current=curves.config_rules(config),
+                                progress=lambda share: progress(share / 7))
+        # the check refits the curves on 5 folds and the time split: 6 more fits
+        check_ = headroom.curve_check(values_, points, churned_, score, config, train_, test_,
+                                      progress=lambda share: progress((1 + 6 * share) / 7))
         return {"fit": fit, "check": check_}
 
     return work

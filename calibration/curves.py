@@ -25,6 +25,7 @@ limits hold. Layout-independent: takes raw value arrays per factor. Never import
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,13 +262,15 @@ def _rule_for(name: str, bins: Bins, contrib: np.ndarray, lo: float, span: float
 def fit_curves(values: dict[str, tuple[Kind, np.ndarray]], churned: np.ndarray, *,
                l2: float | None = None, max_steps: int = MAX_STEPS,
                min_bin_share: float = MIN_BIN_SHARE, folds: int = 5, seed: int = 0,
-               current: dict[str, Any] | None = None) -> CurveFit:
+               current: dict[str, Any] | None = None,
+               progress: Callable[[float], None] | None = None) -> CurveFit:
     """Fit every factor's curve and all weights together (binned logistic regression).
 
     ``values``: factor name -> (kind, raw values) as :func:`factor_values` gives them.
     ``l2``: ridge penalty per coefficient; None picks it from ``L2_GRID`` by ``folds``-fold
     cross-validated log-loss. ``current``: factor name -> current rule (keeps the order the
-    leader gave categories and yes/no values; see :func:`config_rules`).
+    leader gave categories and yes/no values; see :func:`config_rules`). ``progress`` is
+    called with the share of logistic fits done (it may raise to stop the fit).
     """
     c = np.asarray(churned, dtype=bool)
     if c.all() or not c.any():
@@ -281,10 +284,12 @@ def fit_curves(values: dict[str, tuple[Kind, np.ndarray]], churned: np.ndarray, 
     design = _design(bins, idx, peaks)
     notes = []
     if l2 is None:
-        l2 = _choose_l2(design, y, c, folds, seed)
+        l2 = _choose_l2(design, y, c, folds, seed, progress)
         notes.append(f"curves smoothed just enough to hold on accounts they were not fitted on "
                      f"({folds}-fold cross-validation; ridge penalty {l2:g})")
     w = fit_logistic(design.x, y, design.bounds, l2)
+    if progress is not None:
+        progress(1.0)
     coef = {n: w[1:][s] for n, s in design.slices.items()}
     curves, spans = {}, {}
     for name, b in bins.items():
@@ -322,14 +327,18 @@ def _peak(bins: Bins, idx: np.ndarray, y: np.ndarray) -> int:
     return int(np.argmax(rate) if bins.shape == "peak" else np.argmin(rate))
 
 
-def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: int) -> float:
+def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: int,
+               progress: Callable[[float], None] | None = None) -> float:
     from calibration.fitting.out_of_sample import _folds
 
     fold = _folds(c, folds, seed)
     best, best_loss = L2_GRID[0], math.inf
-    for l2 in L2_GRID:
+    fits = len(L2_GRID) * folds + 1  # and the final fit
+    for g, l2 in enumerate(L2_GRID):
         loss = 0.0
         for f in range(folds):
+            if progress is not None:
+                progress((g * folds + f) / fits)
             train, test = fold != f, fold == f
             w = fit_logistic(design.x[train], y[train], design.bounds, l2)
             z = w[0] + design.x[test] @ w[1:]

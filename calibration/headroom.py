@@ -19,6 +19,7 @@ weights are leaving signal behind. Takes plain arrays; never imports streamlit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,11 +107,12 @@ class SplitResult:
 def compare_on_split(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndarray,
                      churned: np.ndarray, draft_score: np.ndarray, config: Config,
                      train: np.ndarray, test: np.ndarray, *, seed: int = 0,
-                     models: tuple[str, ...] = MODELS) -> SplitResult:
+                     models: tuple[str, ...] = MODELS,
+                     progress: Callable[[float], None] | None = None) -> SplitResult:
     """Fit every model on ``train`` and score ``test`` (same rows for all).
 
     ``points``: the scorer's factor points under the current rules; ``draft_score``: the
-    draft's scores (nothing is fitted for it).
+    draft's scores (nothing is fitted for it); ``progress``: passed to :func:`fit_curves`.
     """
     c = np.asarray(churned, dtype=bool)
     names = config.factor_names
@@ -124,7 +126,8 @@ def compare_on_split(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndar
         scores["weights_only"] = fitting.score_points(points[test], weights, config, names)
     if {"fitted_curves", "binned_logistic"} & set(models):
         fit = fit_curves(sub, c[train], seed=seed, current={f.name: f.rule
-                                                            for f in config.factors})
+                                                            for f in config.factors},
+                         progress=progress)
         new_points = curve_points(fit, later, config)
         w = np.array([fit.weights[n] for n in names])
         scores["fitted_curves"] = new_points @ w / w.sum()
@@ -178,25 +181,35 @@ def _sentence(captured: float | None, best_model: str, additive: float | None) -
 def curve_check(values: dict[str, tuple[Kind, np.ndarray]], points: np.ndarray,
                 churned: np.ndarray, draft_score: np.ndarray, config: Config,
                 train: np.ndarray | None, test: np.ndarray | None, *, folds: int = 5,
-                seed: int = 0, n_resamples: int = 1000) -> dict[str, Any]:
+                seed: int = 0, n_resamples: int = 1000,
+                progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     """Out-of-sample check of the fitted curves before they are offered.
 
     ``folds``-fold cross-validation (curves refitted on each fitting part) and, when a
     ``train``/``test`` split is given, the same split for every model with a paired bootstrap
     CI of the AUC gain over the draft. ``offer`` is True when the split's CI lies above 0 (or,
-    without a split, when the cross-validated AUC beats the draft's).
+    without a split, when the cross-validated AUC beats the draft's). ``progress`` gets the
+    share of the refits done (it may raise to stop the check).
     """
     c = np.asarray(churned, dtype=bool)
     models = ("draft", "weights_only", "fitted_curves", "binned_logistic")
     fold = fitting.out_of_sample._folds(c, folds, seed)
+    parts = folds + 1
+
+    def part(i: int) -> Callable[[float], None] | None:
+        if progress is None:
+            return None
+        return lambda share: progress((i + share) / parts)
+
     per_fold = [compare_on_split(values, points, c, draft_score, config, fold != f, fold == f,
-                                 seed=seed, models=("draft", "fitted_curves")).auc
+                                 seed=seed, models=("draft", "fitted_curves"),
+                                 progress=part(f)).auc
                 for f in range(folds)]
     kfold = {m: float(np.mean([a[m] for a in per_fold])) for m in ("draft", "fitted_curves")}
     out: dict[str, Any] = {"folds": folds, "kfold": kfold, "split": None}
     if train is not None and test is not None and train.any() and test.any():
         split = compare_on_split(values, points, c, draft_score, config, train, test,
-                                 seed=seed, models=models)
+                                 seed=seed, models=models, progress=part(folds))
         boot = fitting.paired_auc_bootstrap(
             split.test_scores["draft"], _unit(split.test_scores["fitted_curves"]), c[test],
             n_resamples, seed)

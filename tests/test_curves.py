@@ -227,3 +227,34 @@ def test_curves_survive_hostile_columns_and_keep_their_promises(seed, n, missing
         idx = fit.bins["usage"].assign(values["usage"][1])
         known = idx[idx >= 0]
         assert (np.bincount(known) >= 0.05 * known.size - 1e-9).all()
+
+
+def test_curve_check_reports_rising_progress_and_stops_when_it_raises():
+    usage, tickets, churned = _step_data(n=600, seed=3)
+    frame = pd.DataFrame({"id": [f"a{i}" for i in range(usage.size)], "usage": usage,
+                          "tickets": tickets, "arr": 1.0,
+                          "outcome": np.where(churned, "churned", "renewed")})
+    config = make_config()
+    scored = score_frame(frame, config)
+    values = curves.factor_values(frame, config)
+    train = np.arange(usage.size) < 400
+    args = (values, scored.matrix.points, churned, scored.result.score, config, train, ~train)
+    seen: list[float] = []
+    followed = headroom.curve_check(*args, folds=3, progress=seen.append)
+    assert followed == headroom.curve_check(*args, folds=3)  # progress changes nothing
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 3 * 10
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_the_first_report(share: float) -> None:
+        if share > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        headroom.curve_check(*args, folds=3, progress=stop_at_the_first_report)
+    fit_seen: list[float] = []
+    fit = curves.fit_curves(values, churned, folds=3, progress=fit_seen.append)
+    assert fit.weights == curves.fit_curves(values, churned, folds=3).weights
+    assert fit_seen == sorted(fit_seen) and fit_seen[-1] == 1.0
+    assert len(fit_seen) == len(curves.L2_GRID) * 3 + 1
