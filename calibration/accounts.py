@@ -77,11 +77,13 @@ class AccountTable:
 
     @functools.cached_property
     def _canonical(self) -> pd.DataFrame:
+        # copy=False: the date and ARR columns are the role arrays themselves (~44 MB less
+        # at 1.8M rows); copy-on-write copies a column before anyone writes to it
         return pd.DataFrame({
             "account_id": self.account_id, "snapshot_date": self.snapshot_date,
             "renewal_date": self.renewal_date, "outcome": self.outcome, "arr": self.arr,
             "reference_label": self.reference,
-        })
+        }, copy=False)
 
     def fingerprint(self) -> dict[str, Any]:
         """Rows, accounts, period and a content hash: identifies the data behind evidence."""

@@ -129,12 +129,18 @@ def test_point_estimates_without_bootstrap(setup):
 
 def test_canonical_is_built_once_and_safe_to_modify(setup):
     _, table, _, _ = setup
+    arr, snapshot = table.arr.copy(), table.snapshot_date.copy()
     first = table.canonical()
     first["outcome"] = "changed"
     first.loc[0, "arr"] = -1.0
+    first.loc[1, "snapshot_date"] = pd.Timestamp("1999-01-01")
     again = table.canonical()
     assert (again["outcome"].to_numpy() == table.outcome).all()
     assert again.loc[0, "arr"] == table.arr[0] or np.isnan(table.arr[0])
+    # the table's own arrays (which the canonical frame shares) are untouched
+    np.testing.assert_array_equal(table.arr, arr)
+    np.testing.assert_array_equal(table.snapshot_date, snapshot)
+    np.testing.assert_array_equal(again["snapshot_date"].to_numpy(), snapshot)
 
 
 def _inline(spec: dict) -> dict:
