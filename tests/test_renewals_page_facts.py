@@ -72,3 +72,30 @@ def test_lead_time_of_an_object_column_is_every_row_scoring():
     assert lead["n_churned"] == 1 and lead["n_never_red"] == 1  # green all along
     assert {k: v for k, v in lead.items() if k != "red_at_judge_date"} == {
         k: v for k, v in want.items() if k != "red_at_judge_date"}
+
+
+def test_factor_correlations_equal_pair_by_pair():
+    """The factor table's correlation matrix with centred columns reused equals _pair_r
+    on every pair, bit for bit (columns with and without missing values, a constant one)."""
+    import numpy as np
+
+    from calibration.metrics.factors import _pair_r, factor_signal
+
+    rng = np.random.default_rng(3)
+    n = 4_001
+    base = rng.normal(size=n)
+    points = np.column_stack([
+        np.clip(base * 15 + 50, 0, 100), np.clip(base * 14 + rng.normal(size=n) + 45, 0, 100),
+        rng.uniform(0, 100, n), np.full(n, 70.0), rng.uniform(0, 100, n),
+        rng.uniform(0, 100, n)])
+    points[rng.random(n) < 0.1, 4] = np.nan  # one column with missing values
+    points[:, 5] = np.where(rng.random(n) < 0.5, np.nan, points[:, 5])
+    churned = rng.random(n) < 0.2
+    names = [f"f{j}" for j in range(points.shape[1])]
+    got = factor_signal(points, names, churned)["correlation"]
+    k = len(names)
+    want = [[_pair_r(points[:, i], points[:, j]) for j in range(k)] for i in range(k)]
+    for i in range(k):
+        want[i][i] = 1.0 if want[i][i] is not None else None
+    assert got == want  # exact floats, None where undefined
+    assert got[0][1] > 0.8 and got[3][0] is None and got[4][0] is not None

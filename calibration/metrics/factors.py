@@ -69,6 +69,16 @@ def _pair_r(x: np.ndarray, y: np.ndarray) -> float | None:
     return max(-1.0, min(1.0, _dot(xs, ys) / den)) if den > 0 else None
 
 
+def _centred(x: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A column without missing values (and at least 3 rows) minus its mean, and its sum of
+    squares, computed as :func:`_pair_r` does (on a contiguous copy); None otherwise."""
+    if x.shape[0] < 3 or np.isnan(x).any():
+        return None
+    values = x.copy()
+    xs = values - values.mean()
+    return xs, _dot(xs, xs)
+
+
 def factor_signal(
     factor_scores: ArrayLike,
     factor_names: Sequence[str],
@@ -95,10 +105,21 @@ def factor_signal(
     k = len(names)
     matrix: list[list[float | None]] = [[None] * k for _ in range(k)]
     pairs = []
+    centred = [_centred(f[:, j]) for j in range(k)]
+
+    def pair_r(i: int, j: int) -> float | None:
+        """:func:`_pair_r` of factors i and j; two columns without missing values reuse
+        their centred values (the same numbers _pair_r computes for every pair)."""
+        if centred[i] is None or centred[j] is None:
+            return _pair_r(f[:, i], f[:, j])
+        (xs, sx), (ys, sy) = centred[i], centred[j]
+        den = math.sqrt(sx * sy)
+        return max(-1.0, min(1.0, _dot(xs, ys) / den)) if den > 0 else None
+
     for i in range(k):
-        matrix[i][i] = 1.0 if _pair_r(f[:, i], f[:, i]) is not None else None
+        matrix[i][i] = 1.0 if pair_r(i, i) is not None else None
         for j in range(i + 1, k):
-            r = _pair_r(f[:, i], f[:, j])
+            r = pair_r(i, j)
             matrix[i][j] = matrix[j][i] = r
             if r is not None and abs(r) > DOUBLE_COUNTING_R:
                 # points already carry each factor's configured direction: moving together
