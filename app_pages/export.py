@@ -148,8 +148,9 @@ def every_snapshot_csv() -> None:
         return
     n_rows = len(table)
     wanted = st.session_state.get("ex::every_snapshot") == draft_eval.config.cache_key()
+    st.caption(f"Each account's history: every snapshot scored ({n_rows:,} rows).")
     if not wanted:
-        st.button(f"Prepare every snapshot ({n_rows:,} rows)", key="ex::prepare_csv",
+        st.button("Prepare history", key="ex::prepare_csv",
                   on_click=st.session_state.__setitem__,
                   args=("ex::every_snapshot", draft_eval.config.cache_key()),
                   help="Each account's history: every snapshot scored, for trend analysis. "
@@ -159,7 +160,7 @@ def every_snapshot_csv() -> None:
     if not job.done():
         jobs.wait_then_rerun(job, key="export-scored-csv")
         return
-    st.download_button(f"Every snapshot, scored (CSV, {n_rows:,} rows)", job.value,
+    st.download_button("History (CSV)", job.value,
                        file_name=f"scored-snapshots-{fingerprint}.csv", mime="text/csv",
                        on_click="ignore", key="ex::csv_all")
 

@@ -59,7 +59,8 @@ def test_export_shows_comparison_of_tuned_draft():
     at.button(key="ex::prepare_csv").click().run()
     until_jobs_done(at)
     labels = [b.label for b in at.get("download_button")]
-    assert f"Every snapshot, scored (CSV, {len(table):,} rows)" in labels, labels
+    assert "History (CSV)" in labels, labels
+    assert any(f"every snapshot scored ({len(table):,} rows)" in c.value for c in at.caption)
 
 
 def test_bad_config_import_leaves_draft_untouched():
