@@ -83,11 +83,25 @@ def choose_bands(result: ScoreResult, config: Config, decisions: DecisionScores,
     green_n = uncapped.sum() - cumulative(uncapped, ones) + fixed[2].sum()
     green_w = weight[uncapped].sum() - cumulative(uncapped, weight) + weight[fixed[2]].sum()
     r, y = np.meshgrid(grid, grid, indexing="ij")
+    wide = ((y - r) >= objective.min_yellow_width) & (y < 100)
+    return pick_cutoffs(objective, n, red_n, red_w, green_n, green_w, r, y, wide)
+
+
+def pick_cutoffs(objective: Objective, n: int, red_n: np.ndarray, red_w: np.ndarray,
+                 green_n: np.ndarray, green_w: np.ndarray, r: np.ndarray, y: np.ndarray,
+                 wide: np.ndarray) -> BandChoice:
+    """The best feasible (red_max, yellow_max) on the 0..100 grid from the cumulative counts.
+
+    ``red_n[t]`` / ``red_w[t]`` are the rows (and churn weight) red with ``red_max = t``,
+    ``green_n[t]`` / ``green_w[t]`` those green with ``yellow_max = t``; ``r`` and ``y`` are the
+    grid's index pairs and ``wide`` marks the pairs with a yellow band wide enough. Shared by
+    :func:`choose_bands` and the weight search (:mod:`calibration.objective_search`).
+    """
     red_share = red_n[r] / n
     green_share = green_n[y] / n
     yellow_share = 1.0 - red_share - green_share
     eps = 1e-12
-    ok = ((y - r) >= objective.min_yellow_width) & (y < 100)
+    ok = wide.copy()
     ok &= red_share >= objective.min_band_share - eps
     ok &= red_share <= objective.red_max_share + eps
     ok &= green_share >= max(objective.green_min_share, objective.min_band_share) - eps
@@ -106,7 +120,7 @@ def choose_bands(result: ScoreResult, config: Config, decisions: DecisionScores,
     width = np.where(best, y - r, -1)
     best &= width == width.max()
     i, j = (int(v[0]) for v in np.nonzero(best))
-    return BandChoice(int(grid[i]), int(grid[j]))
+    return BandChoice(i, j)  # the grid is 0..100: an index is its cut-off
 
 
 def with_bands(config: Config, red_max: float, yellow_max: float) -> Config:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from calibration import fitting
-from calibration.band_rules import BandChoice
+from calibration.band_rules import BandChoice, pick_cutoffs
 from calibration.config import Config
 from calibration.scoring import (
     NO_CAP,
@@ -372,31 +372,8 @@ class CandidateJudge:
         red_w = m.capped_red_w + cumulative(m.free_w) + f0w
         green_n = m.uncapped_n - cumulative(m.uncapped_ones) + f2n
         green_w = m.uncapped_w - cumulative(m.uncapped_w_rows) + f2w
-        r, y = self._r, self._y
-        red_share = red_n[r] / m.n
-        green_share = green_n[y] / m.n
-        yellow_share = 1.0 - red_share - green_share
-        eps = 1e-12
-        ok = self._wide.copy()
-        ok &= red_share >= objective.min_band_share - eps
-        ok &= red_share <= objective.red_max_share + eps
-        ok &= green_share >= max(objective.green_min_share, objective.min_band_share) - eps
-        ok &= yellow_share >= objective.min_band_share - eps
-        if not ok.any():
-            return BandChoice(None, None, [
-                f"no integer cut-offs meet the band rules on these scores "
-                f"({objective.describe()}): the scores bunch up too much. Widen the rules or "
-                "change the weights."]), own
-        caught, surprise = red_w[r], green_w[y]
-        keys = (-surprise, caught) if objective.kind == "no_surprises" else (caught, -surprise)
-        score = np.where(ok, keys[0], -np.inf)
-        best = score == score.max()
-        second = np.where(best, keys[1], -np.inf)
-        best &= second == second.max()
-        width = np.where(best, y - r, -1)
-        best &= width == width.max()
-        i, j = (int(v[0]) for v in np.nonzero(best))
-        return BandChoice(i, j), own
+        return pick_cutoffs(objective, m.n, red_n, red_w, green_n, green_w, self._r, self._y,
+                            self._wide), own
 
     def codes(self, raw: np.ndarray, own: Own, red_max: int, yellow_max: int,
               unscored: np.ndarray | None = None) -> np.ndarray:
