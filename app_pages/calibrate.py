@@ -52,7 +52,7 @@ def current() -> tuple[state.Workspace, state.Evaluation, state.Evaluation]:
 
 @st.fragment(key=fragments.METRICS)
 def headline() -> None:
-    """The CS outcome cards, reference agreement, statistics, alarms and the last error."""
+    """The CS outcome cards, reference agreement, warnings, alarms and the last error."""
     ws, baseline, draft = current()
     components.headline_metrics(draft.metrics, baseline.metrics, ws.horizon_days,
                                  CROSS_SECTIONAL)
@@ -63,7 +63,18 @@ def headline() -> None:
         st.error(error)
 
 
+@st.fragment(key=fragments.ADVANCED)
+def advanced() -> None:
+    """The advanced statistics' cards; the expander and the sentence under each card are
+    static, outside the fragment, so a step does not re-send them."""
+    _, baseline, draft = current()
+    components.advanced_numbers(draft.metrics, baseline.metrics, key="headline")
+
+
 headline()
+with st.expander("Advanced statistics"):
+    advanced()
+    components.advanced_notes(key="headline")
 
 
 # --------------------------------------------------------------------------- callbacks

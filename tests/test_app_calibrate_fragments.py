@@ -189,3 +189,22 @@ def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
     counts = now["band"].value_counts()
     assert list(markdown_table(at, "Band")["Accounts"]) == [f"{counts.get(b, 0):,}"
                                                             for b in (0, 1, 2)]
+
+
+def test_a_step_resends_the_numbers_not_the_static_statistics_text(demo):
+    """A weight step redraws the advanced statistics' cards (they follow the draft) but not
+    the expander around them or the sentence under each card, which never change."""
+    _, table = demo
+    at = run_app()
+    notes = [c.value for c in at.expander[0].get("caption")]
+    assert at.expander[0].label == "Advanced statistics"
+    assert len(notes) == 4 and notes[0].startswith("Chance that a renewed account")
+    at.slider(key="w::Executive sponsor").set_value(20).run()
+    assert_clean(at)
+    wanted = at.session_state["workspace"].draft
+    assert metric(at, "AUC") == f"{independent.auc(judged(table, wanted)):.3f}"
+    assert not at.expander  # the expander and its static sentences were not re-sent
+    assert not set(notes) & {c.value for c in at.caption}
+    at.run()  # a full rerun draws them again, around the same numbers
+    assert [c.value for c in at.expander[0].get("caption")] == notes
+    assert metric(at, "AUC") == f"{independent.auc(judged(table, wanted)):.3f}"

@@ -69,25 +69,31 @@ ADVANCED = [  # (label, metrics key, kind, glossary key)
 ]
 
 
-def advanced_statistics(draft: dict[str, Any], baseline: dict[str, Any] | None,
-                        key: str) -> None:
-    """The statistics behind the outcomes, one plain sentence each, in a closed expander."""
-    with st.expander("Advanced statistics"):
-        rows = ADVANCED
-        for column, (label, name, kind, glossary) in zip(
-                layout.card_row(len(rows), f"{key}-advanced"), rows, strict=True):
-            with column:
-                metric_card(label, draft.get(name), (baseline or {}).get(name), kind,
-                            HELP[glossary])
-                st.caption(HELP[glossary].split(". ")[0].rstrip(".") + ".")
+def advanced_numbers(draft: dict[str, Any], baseline: dict[str, Any] | None,
+                     key: str) -> None:
+    """The advanced statistics' cards (the part that follows the draft)."""
+    for column, (label, name, kind, glossary) in zip(
+            layout.card_row(len(ADVANCED), f"{key}-advanced"), ADVANCED, strict=True):
+        with column:
+            metric_card(label, draft.get(name), (baseline or {}).get(name), kind,
+                        HELP[glossary])
+
+
+def advanced_notes(key: str) -> None:
+    """One plain sentence under each advanced statistic (static: the same for any draft,
+    so a page can draw it outside the fragment that redraws the numbers)."""
+    for column, (_, _, _, glossary) in zip(
+            layout.card_row(len(ADVANCED), f"{key}-advanced-notes"), ADVANCED, strict=True):
+        with column:
+            st.caption(HELP[glossary].split(". ")[0].rstrip(".") + ".")
 
 
 def headline_metrics(draft: dict[str, Any], baseline: dict[str, Any],
                      horizon_days: int | None = None, cross_sectional: bool = False) -> None:
-    """CS outcomes first, statistics in an expander; warnings below."""
+    """CS outcomes first, warnings below; the statistics behind them
+    (:func:`advanced_numbers`, :func:`advanced_notes`) are drawn by the caller."""
     outcome_metrics(draft, baseline, horizon_days, cross_sectional, key="headline")
     reference_agreement(draft, baseline)
-    advanced_statistics(draft, baseline, key="headline")
     for warning in draft.get("warnings", []):
         st.warning(md_escape(warning))
 

@@ -21,6 +21,7 @@ import streamlit as st
 
 STATUS = "draft-status"  # sidebar: conflict, autosave error, draft status, Undo / Reset
 METRICS = "calibrate-metrics"  # headline cards, reference agreement, alarms, errors
+ADVANCED = "calibrate-advanced"  # the advanced statistics' cards (their captions are static)
 WEIGHTS = "calibrate-weights"  # weight sliders, locks, group totals
 BANDS = "calibrate-bands"  # band slider, guardrails
 RULES = "calibrate-rules"  # the selected factor's scoring rule
@@ -28,12 +29,12 @@ RESULTS = "calibrate-results"  # score chart
 BAND_RESULTS = "calibrate-band-results"  # band table, band warnings, accounts moved
 
 # What a change of the draft's weights / bands / one rule shows up in.
-AFTER_WEIGHT = (STATUS, METRICS, WEIGHTS, RESULTS, BAND_RESULTS)
-AFTER_BANDS = (STATUS, METRICS, RESULTS, BAND_RESULTS)
-AFTER_GUARDRAIL = (STATUS, METRICS, BANDS, RESULTS, BAND_RESULTS)
-AFTER_RULE = (STATUS, METRICS, RULES, RESULTS, BAND_RESULTS)
-AFTER_FACTOR = (STATUS, METRICS, WEIGHTS, RULES, BANDS, RESULTS,  # e.g. a new sub-score
-                BAND_RESULTS)
+AFTER_WEIGHT = (STATUS, METRICS, ADVANCED, WEIGHTS, RESULTS, BAND_RESULTS)
+AFTER_BANDS = (STATUS, METRICS, ADVANCED, RESULTS, BAND_RESULTS)
+AFTER_GUARDRAIL = (STATUS, METRICS, ADVANCED, BANDS, RESULTS, BAND_RESULTS)
+AFTER_RULE = (STATUS, METRICS, ADVANCED, RULES, RESULTS, BAND_RESULTS)
+AFTER_FACTOR = (STATUS, METRICS, ADVANCED, WEIGHTS, RULES, BANDS,  # e.g. a new sub-score
+                RESULTS, BAND_RESULTS)
 
 
 def then_rerun(callback: Callable[..., Any], *keys: str) -> Callable[..., None]:
