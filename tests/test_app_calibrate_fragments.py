@@ -124,7 +124,15 @@ def test_threshold_step_redraws_its_rule_and_the_numbers(demo):
     assert not at.title
     moved = config.with_rule("Active users", LinearRule(lo=35.0, hi=60.0))
     assert metric(at, "AUC") == f"{independent.auc(judged(table, moved)):.3f}"
-    assert at.number_input(key="rule::Active users::lo").value == 35.0  # rule pane redrawn
+    assert at.number_input(key="rule::Active users::lo").value == 35.0  # exact values redrawn
+    # only the sliders' own fragment inside the rule editor reran: the factor and rule
+    # pickers, the direction and the data's captions (unchanged by a threshold) were not sent
+    assert not at.selectbox and not at.radio
+    assert not any(c.value.startswith("From the data:") for c in at.caption)
+    at.run()  # a full run shows the same rule everywhere in the editor
+    assert at.selectbox(key="rule::selected").value == "Active users"
+    assert at.slider(key="rule::Active users::range").value == (35.0, 60.0)
+    assert at.number_input(key="rule::Active users::hi").value == 60.0
     assert f"`{moved.fingerprint()}` changed from baseline" in draft_status(at)
 
 

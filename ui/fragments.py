@@ -25,6 +25,7 @@ ADVANCED = "calibrate-advanced"  # the advanced statistics' cards (their caption
 WEIGHTS = "calibrate-weights"  # weight sliders, locks, group totals
 BANDS = "calibrate-bands"  # band slider, guardrails
 RULES = "calibrate-rules"  # the selected factor's scoring rule
+RULE_SLIDERS = "calibrate-rule-sliders"  # inside RULES: its threshold sliders, exact values
 RESULTS = "calibrate-results"  # score chart
 BAND_RESULTS = "calibrate-band-results"  # band table, band warnings, accounts moved
 
@@ -33,6 +34,8 @@ AFTER_WEIGHT = (STATUS, METRICS, ADVANCED, WEIGHTS, RESULTS, BAND_RESULTS)
 AFTER_BANDS = (STATUS, METRICS, ADVANCED, RESULTS, BAND_RESULTS)
 AFTER_GUARDRAIL = (STATUS, METRICS, ADVANCED, BANDS, RESULTS, BAND_RESULTS)
 AFTER_RULE = (STATUS, METRICS, ADVANCED, RULES, RESULTS, BAND_RESULTS)
+AFTER_THRESHOLD = (STATUS, METRICS, ADVANCED, RULE_SLIDERS, RESULTS,  # a threshold slider
+                   BAND_RESULTS)
 AFTER_FACTOR = (STATUS, METRICS, ADVANCED, WEIGHTS, RULES, BANDS,  # e.g. a new sub-score
                 RESULTS, BAND_RESULTS)
 

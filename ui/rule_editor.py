@@ -17,7 +17,7 @@ from calibration.scoring import percentile_rule
 from calibration.values import as_number, normalise_text
 from calibration.weights import move_to_group
 from ui import rule_sliders
-from ui.fragments import AFTER_FACTOR, AFTER_RULE, reruns
+from ui.fragments import AFTER_FACTOR, AFTER_RULE, RULE_SLIDERS, reruns
 from ui.state import Evaluation, Workspace
 from ui.text import md_escape
 
@@ -218,6 +218,37 @@ def column_facts(draft: Evaluation, column: str) -> ColumnFacts:
                          draft.judged.horizon_days or 0, column, draft)
 
 
+@st.fragment(key=RULE_SLIDERS)
+def thresholds(ws: Workspace, index: int, numbers: np.ndarray) -> None:
+    """A linear or steps rule's threshold sliders and the exact values behind them: their
+    own fragment inside the rule editor, so a slider step redraws these and not the rest of
+    the editor (whose captions, factor facts and choices a threshold does not change)."""
+    factor = ws.draft.factors[index]
+    rule = factor.rule
+    prefix = f"rule::{factor.name}::"
+    if rule.kind == "linear":
+        good, bad = ("100 points at or above", "0 points at or below") if (
+            factor.direction == "higher_is_better") else ("0 points at or above",
+                                                          "100 points at or below")
+        rule_sliders.linear(ws, index, numbers)
+        with st.expander("Type exact values"):
+            left, right = st.columns(2)
+            left.number_input(bad.capitalize(), key=_init(prefix + "lo", float(rule.lo)),
+                              on_change=_rule_changed, args=(ws, index, "lo"))
+            right.number_input(good.capitalize(), key=_init(prefix + "hi", float(rule.hi)),
+                               on_change=_rule_changed, args=(ws, index, "hi"))
+    elif rule.kind == "steps":
+        rule_sliders.steps(ws, index, numbers)
+        with st.expander("Points per step, add or remove cut-offs"):
+            st.text_input("Cut-offs (comma-separated, increasing)",
+                          key=_init(prefix + "cutoffs",
+                                    ", ".join(f"{c:g}" for c in rule.cutoffs)),
+                          on_change=_steps_changed, args=(ws, index))
+            st.text_input("Points for each step (one more than cut-offs)",
+                          key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
+                          on_change=_steps_changed, args=(ws, index))
+
+
 def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
     """Pick a factor, then edit how its raw values become 0-100 points."""
     names = ws.draft.factor_names
@@ -252,16 +283,7 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
                  key=_init(prefix + "direction", factor.direction),
                  on_change=_field_changed, args=(ws, index, "direction"),
                  format_func=lambda d: d.replace("_", " "))
-        good, bad = ("100 points at or above", "0 points at or below") if (
-            factor.direction == "higher_is_better") else ("0 points at or above",
-                                                          "100 points at or below")
-        rule_sliders.linear(ws, index, numbers)
-        with st.expander("Type exact values"):
-            left, right = st.columns(2)
-            left.number_input(bad.capitalize(), key=_init(prefix + "lo", float(rule.lo)),
-                              on_change=_rule_changed, args=(ws, index, "lo"))
-            right.number_input(good.capitalize(), key=_init(prefix + "hi", float(rule.hi)),
-                               on_change=_rule_changed, args=(ws, index, "hi"))
+        thresholds(ws, index, numbers)
     elif rule.kind == "percentile":
         st.caption(f"Points = the account's percentile among {len(rule.values)} frozen "
                    "reference values" + (" (flipped: lower is better)." if
@@ -269,15 +291,7 @@ def render(ws: Workspace, table: AccountTable, draft: Evaluation) -> None:
         st.button("Re-freeze percentiles from this data", on_click=_refreeze,
                   args=(ws, index, numbers))
     elif rule.kind == "steps":
-        rule_sliders.steps(ws, index, numbers)
-        with st.expander("Points per step, add or remove cut-offs"):
-            st.text_input("Cut-offs (comma-separated, increasing)",
-                          key=_init(prefix + "cutoffs",
-                                    ", ".join(f"{c:g}" for c in rule.cutoffs)),
-                          on_change=_steps_changed, args=(ws, index))
-            st.text_input("Points for each step (one more than cut-offs)",
-                          key=_init(prefix + "points", ", ".join(f"{p:g}" for p in rule.points)),
-                          on_change=_steps_changed, args=(ws, index))
+        thresholds(ws, index, numbers)
     elif rule.kind == "mapping":
         counts = _category_counts(draft.file_key, draft.config.columns.model_dump_json(),
                                   draft.judged.horizon_days or 0, factor.column, draft)

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from calibration.config import Factor, LinearRule, StepsRule
-from ui.fragments import AFTER_RULE, reruns
+from ui.fragments import AFTER_THRESHOLD, reruns
 from ui.state import Workspace
 from ui.text import md_escape
 
@@ -71,7 +71,7 @@ def cutoff_key(factor: Factor, position: int) -> str:
     return f"rule::{factor.name}::cut::{position}"
 
 
-@reruns(*AFTER_RULE)
+@reruns(*AFTER_THRESHOLD)
 def _on_range(ws: Workspace, index: int) -> None:
     factor = ws.draft.factors[index]
     lo, hi = (float(v) for v in st.session_state[range_key(factor)])
@@ -88,7 +88,7 @@ def _on_range(ws: Workspace, index: int) -> None:
         st.session_state.pop(f"rule::{factor.name}::{end}", None)
 
 
-@reruns(*AFTER_RULE)
+@reruns(*AFTER_THRESHOLD)
 def _on_cutoff(ws: Workspace, index: int, position: int) -> None:
     factor = ws.draft.factors[index]
     cutoffs = list(factor.rule.cutoffs)
