@@ -78,6 +78,7 @@ with st.expander("Advanced statistics"):
 
 
 # --------------------------------------------------------------------------- callbacks
+TAB = "calibrate::tab"  # the open tab of the controls pane
 LOCKS = "lock::held"  # the factors whose weights hold (cleared with the other controls)
 
 
@@ -266,15 +267,20 @@ def band_results() -> None:
 controls, results = layout.panes([0.44, 0.56], key="calibrate")
 
 with controls:
-    weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"])
+    # the rule editor runs only while its tab is open (on_change="rerun"): a new session
+    # does not draw it; the weights tab always runs (its fragments' keys stay known to the
+    # callbacks that rerun them)
+    weights_tab, rules_tab = st.tabs(["Weights, bands & guardrails", "Scoring rules"],
+                                     key=TAB, on_change="rerun")
     with weights_tab:
         st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
                    "one rescales the others, except those you hold.")
         weight_locks()
         weight_controls()
         weight_presets()
-    with rules_tab:
-        rule_controls()
+    if rules_tab.open:
+        with rules_tab:
+            rule_controls()
     with weights_tab:
         band_controls()
 

@@ -88,3 +88,11 @@ def markdown_table(at: AppTest, first_header: str) -> pd.DataFrame:
                     for line in text.splitlines()]
             return pd.DataFrame(rows[2:], columns=rows[0])
     raise AssertionError(f"no Markdown table with the header {first_header!r}")
+
+
+def open_rules(at: AppTest) -> AppTest:
+    """Open Calibrate's 'Scoring rules' tab (the rule editor runs only while it is open)."""
+    at.session_state["calibrate::tab"] = "Scoring rules"
+    at.run()
+    assert_clean(at)
+    return at

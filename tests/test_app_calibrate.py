@@ -13,7 +13,7 @@ from calibration.scoring import score_frame
 from calibration.validation import validate
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, markdown_table, metric, run_app
+from tests.apptest_support import assert_clean, markdown_table, metric, open_rules, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -193,6 +193,7 @@ def test_data_driven_cutoffs_apply_to_the_rule(demo):
 
     _, table = demo
     at = run_app()
+    open_rules(at)
     at.selectbox(key="rule::selected").set_value("Feature adoption").run()
     at.button(key="rule::Feature adoption::use_cutoffs").click().run()
     assert_clean(at)
@@ -207,6 +208,7 @@ def test_data_driven_cutoffs_apply_to_the_rule(demo):
 
 def test_new_sub_score_keeps_weights(demo):
     at = run_app()
+    open_rules(at)
     at.selectbox(key="rule::selected").set_value("Active users").run()
     at.selectbox(key="rule::Active users::group").set_value("New sub-score…").run()
     at.text_input(key="rule::Active users::new_group").input("Usage").run()
@@ -279,6 +281,7 @@ def test_threshold_range_slider_rescores_live(demo):
 
     config, table = demo
     at = run_app()
+    open_rules(at)
     at.selectbox(key="rule::selected").set_value("Active users").run()
     slider = at.slider(key="rule::Active users::range")
     low, high = slider.min, slider.max
@@ -307,6 +310,7 @@ def test_step_cutoff_slider_rescores_live(demo):
 
     config, table = demo
     at = run_app()
+    open_rules(at)
     at.selectbox(key="rule::selected").set_value("Logins").run()
     at.selectbox(key="rule::Logins::kind").set_value("steps").run()
     rule = next(f.rule for f in at.session_state["workspace"].draft.factors

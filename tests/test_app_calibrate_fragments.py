@@ -13,7 +13,7 @@ from calibration.accounts import load_accounts
 from calibration.config import LinearRule, load_config
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, markdown_table, metric, run_app
+from tests.apptest_support import assert_clean, markdown_table, metric, open_rules, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -118,6 +118,7 @@ def test_band_step_updates_numbers_and_status_without_redrawing_the_weights(demo
 def test_threshold_step_redraws_its_rule_and_the_numbers(demo):
     config, table = demo
     at = run_app()
+    open_rules(at)
     at.selectbox(key="rule::selected").set_value("Active users").run()
     at.slider(key="rule::Active users::range").set_value((35.0, 60.0)).run()
     assert_clean(at)
@@ -216,3 +217,19 @@ def test_a_step_resends_the_numbers_not_the_static_statistics_text(demo):
     at.run()  # a full rerun draws them again, around the same numbers
     assert [c.value for c in at.expander[0].get("caption")] == notes
     assert metric(at, "AUC") == f"{independent.auc(judged(table, wanted)):.3f}"
+
+
+def test_the_rule_editor_runs_only_while_its_tab_is_open(demo):
+    """A new session draws the weights tab, not the rule editor behind 'Scoring rules';
+    opening the tab draws it for the current draft."""
+    at = run_app()
+    assert [s.label for s in at.slider if s.key.startswith("w::")]  # weights tab drawn
+    assert not [w for w in (*at.selectbox, *at.slider, *at.radio)
+                if (w.key or "").startswith("rule::")]
+    assert not any(c.value.startswith("From the data:") for c in at.caption)
+    at.slider(key="w::Executive sponsor").set_value(20).run()  # a step with the tab closed
+    assert_clean(at)
+    open_rules(at)
+    assert at.selectbox(key="rule::selected").value == "Active users"
+    assert any(c.value.startswith("From the data:") for c in at.caption)
+    assert at.slider(key="w::Executive sponsor").value == 20  # the weights tab still runs
