@@ -57,13 +57,16 @@ def _arrow_column(values: pd.Series):
         unit = ("D" if not (ns % _DAY_NS).any() else
                 "s" if not (ns % _SECOND_NS).any() else "us")
         return pa.array(stamps.astype(f"datetime64[{unit}]"), mask=missing)
-    if values.dtype == bool:
-        return pa.array(np.where(values.to_numpy(dtype=bool), "True", "False"))
+    if pd.api.types.is_bool_dtype(values.dtype):  # numpy or nullable: True / False / empty
+        flags = values.astype("boolean")
+        return pa.array(np.where(flags.fillna(False).to_numpy(dtype=bool), "True", "False"),
+                        mask=flags.isna().to_numpy())
     if pd.api.types.is_numeric_dtype(values.dtype):
         return pa.array(values, from_pandas=True)
     try:  # text (or objects holding one kind of value)
         array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed kinds: as str() prints them
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed kinds or integers
+        # wider than 64 bits: as str() prints them
         array = pa.array([None if v is None or v is pd.NA or v is pd.NaT
                           or (isinstance(v, float) and np.isnan(v)) else str(v)
                           for v in values.tolist()], type=pa.string())

@@ -76,6 +76,22 @@ def test_csv_text_reads_back_to_the_values_written():
     assert csv_bytes(frame, header=False).decode().splitlines() == lines[1:]
 
 
+def test_csv_keeps_integers_wider_than_64_bits_and_nullable_booleans():
+    """A text column read as Python integers too wide for int64 (an id or name such as
+    12345678901234567890123) is written as its digits, not a crash; a nullable boolean
+    column reads True / False / empty like a numpy one."""
+    frame = pd.DataFrame({
+        "account_name": pd.Series([12345678901234567890123, 7, None], dtype=object),
+        "flag": pd.Series([True, None, False], dtype="boolean"),
+        "plain": [False, True, True],
+    })
+    back = pd.read_csv(io.StringIO(csv_bytes(frame).decode()), keep_default_na=False,
+                       dtype=str)
+    assert back["account_name"].tolist() == ["12345678901234567890123", "7", ""]
+    assert back["flag"].tolist() == ["True", "", "False"]
+    assert back["plain"].tolist() == ["False", "True", "True"]
+
+
 def test_scored_csv_parses_to_the_scored_values(demo_config):
     """The whole scored file read back equals the scored table it was written from, value
     by value (the writer prints 30 for 30.0: a parsed comparison, not a text one)."""
