@@ -290,3 +290,37 @@ def test_latest_csv_and_drops_of_an_object_column_are_every_row_numbers():
     expected = drop_signal(table, full.result, judged)
     assert expected["with_drop"]["accounts"] == 0
     assert export_evidence.drop_signal(evaluation) == expected
+
+
+def test_latest_rows_follow_the_roles_the_table_was_read_with(tmp_path):
+    """Each account's latest row is cached per data *and* roles: the same file read with
+    another snapshot-date column has other latest rows (shared caches keyed by the file
+    alone handed one session's positions to another)."""
+    import io
+
+    from tests.conftest import make_config
+    from ui import evidence, state
+
+    frame = pd.DataFrame({
+        "id": ["a", "a", "b", "b"], "outcome": ["open", "renewed", "open", "churned"],
+        "snap1": pd.to_datetime(["2025-01-31", "2025-06-30"] * 2),
+        "snap2": pd.to_datetime(["2025-06-30", "2025-01-31"] * 2),
+        "renewal": pd.to_datetime([None, "2025-12-31"] * 2), "arr": 10.0,
+        "usage": [10.0, 90.0, 20.0, 80.0]})
+    path = tmp_path / "two_dates.parquet"
+    frame.to_parquet(path)
+    for i, snap in enumerate(("snap1", "snap2")):
+        config = make_config(
+            columns={"account_id": "id", "snapshot_date": snap, "renewal_date": "renewal",
+                     "segment": None, "arr": "arr", "outcome": "outcome",
+                     "reference_label": None},
+            factors=[{"name": "usage", "column": "usage", "weight": 100,
+                      "rule": {"kind": "linear", "lo": 0, "hi": 100}}])
+        ws = state.Workspace(draft_id=f"latestroles{i}", source_name=path.name,
+                             source_path=str(path), baseline=config, draft=config)
+        written = pd.read_csv(io.BytesIO(evidence.latest_scored_csv(state.evaluate(ws, config))))
+        # by hand: each account's row with the latest date in this session's column
+        want = frame.loc[frame.groupby("id")[snap].idxmax()].sort_values("id")
+        assert written["account_id"].tolist() == want["id"].tolist()
+        assert written["points: usage"].tolist() == want["usage"].tolist(), snap  # 0-100 linear
+        assert written["snapshot_date"].tolist() == want[snap].dt.strftime("%Y-%m-%d").tolist()

@@ -40,7 +40,8 @@ LOOKBACK_DAYS = 365
 
 # --------------------------------------------------------------------------- export
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _latest_frame(file_key: str, _table: AccountTable, _latest: np.ndarray) -> pd.DataFrame:
+def _latest_frame(file_key: str, roles_json: str, _table: AccountTable,
+                  _latest: np.ndarray) -> pd.DataFrame:
     return _table.frame.iloc[_latest]
 
 
@@ -48,7 +49,9 @@ def _latest_rows(evaluation: Evaluation) -> tuple[np.ndarray, pd.DataFrame]:
     """Each account's latest row (positions shared with the other pages'
     :func:`ui.state.latest_rows`) and those rows of the data, cached per data."""
     latest = state.latest_rows(evaluation)
-    return latest, _latest_frame(evaluation.file_key, evaluation.table, latest)
+    table = evaluation.table
+    return latest, _latest_frame(evaluation.file_key, table.roles.model_dump_json(), table,
+                                 latest)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

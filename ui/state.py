@@ -270,15 +270,18 @@ def explained_accounts(evaluation: Evaluation) -> tuple[dict[Any, int], list[Any
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _latest_rows(file_key: str, _table: AccountTable) -> np.ndarray:
+def _latest_rows(file_key: str, roles_json: str, _table: AccountTable) -> np.ndarray:
     from calibration.history import latest_rows as latest
 
     return latest(_table.canonical())
 
 
 def latest_rows(evaluation: Evaluation) -> np.ndarray:
-    """Sorted positions of each account's latest snapshot, cached per data (read-only)."""
-    return _latest_rows(evaluation.file_key, evaluation.table)
+    """Sorted positions of each account's latest snapshot, cached per data and the roles
+    the table was read with (another snapshot date or id column, other excluded rows:
+    other positions) for every session (read-only)."""
+    table = evaluation.table
+    return _latest_rows(evaluation.file_key, table.roles.model_dump_json(), table)
 
 
 def evaluate(ws: Workspace, config: Config, table: AccountTable | None = None,
