@@ -14,7 +14,7 @@ from calibration.scoring import ScoreResult, band_names
 
 def scored_table(table: AccountTable, config: Config, result: ScoreResult,
                  decisions: Decisions | None = None, *, rows: np.ndarray | None = None,
-                 aligned: bool = False) -> pd.DataFrame:
+                 aligned: bool = False, renewal_column: bool | None = None) -> pd.DataFrame:
     """Account id, snapshot, outcome, score, band, guardrail, segment, config hash, and
     the points each factor adds (``points: <factor>``) and sub-scores (``sub-score: <group>``).
 
@@ -23,6 +23,9 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
     scored on its judged snapshot, with the decision's outcome, renewal date, judge date and
     ARR. ``aligned``: ``result`` holds just the selected rows (its row ``i`` is table row
     ``rows[i]``), e.g. one chunk of a large table scored with contributions.
+    ``renewal_column``: keep the renewal-date column (True), leave it out (False), or leave
+    it out when none of these rows has a renewal date (None; a chunk of a larger file passes
+    what the whole file needs, so every chunk has the same columns).
 
     Column names come from :func:`calibration.outputs.output_names`, like the SQL export's
     (unique even when a factor is called ``guardrail``), and scores carry the one rounding
@@ -66,6 +69,9 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
     if table.cross_sectional:
         frame = frame.drop(columns=[c for c in (names["snapshot"], names["judge_date"])
                                     if c in frame])
-    if np.isnat(frame[names["renewal_date"]].to_numpy(dtype="datetime64[ns]")).all():
+    if renewal_column is None:
+        renewal_column = not np.isnat(
+            frame[names["renewal_date"]].to_numpy(dtype="datetime64[ns]")).all()
+    if not renewal_column:
         frame = frame.drop(columns=[names["renewal_date"]])
     return frame

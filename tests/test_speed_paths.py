@@ -7,6 +7,8 @@ against ``score_frame`` / ``compare`` / ``validate`` on the whole table.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -296,8 +298,6 @@ def test_latest_rows_follow_the_roles_the_table_was_read_with(tmp_path):
     """Each account's latest row is cached per data *and* roles: the same file read with
     another snapshot-date column has other latest rows (shared caches keyed by the file
     alone handed one session's positions to another)."""
-    import io
-
     from tests.conftest import make_config
     from ui import evidence, state
 
@@ -324,3 +324,34 @@ def test_latest_rows_follow_the_roles_the_table_was_read_with(tmp_path):
         assert written["account_id"].tolist() == want["id"].tolist()
         assert written["points: usage"].tolist() == want["usage"].tolist(), snap  # 0-100 linear
         assert written["snapshot_date"].tolist() == want[snap].dt.strftime("%Y-%m-%d").tolist()
+
+
+def test_chunked_csv_keeps_the_renewal_date_a_later_chunk_needs(tmp_path, monkeypatch):
+    """The every-snapshot CSV has the whole file's columns in every chunk: a first chunk of
+    early snapshots without renewal dates no longer drops the column for the decided rows
+    further down (equal to the file written in one pass)."""
+    from calibration.export import csv_bytes
+    from tests.conftest import make_config
+    from ui import evidence, state
+
+    frame = pd.DataFrame({
+        "id": ["a", "b", "a", "b"], "outcome": ["open", "open", "renewed", "churned"],
+        "snap": pd.to_datetime(["2025-01-31", "2025-01-31", "2025-06-30", "2025-06-30"]),
+        "renewal": pd.to_datetime([None, None, "2025-12-31", "2025-12-31"]), "arr": 10.0,
+        "usage": [10.0, 20.0, 90.0, 80.0]})
+    path = tmp_path / "renewals_last.parquet"
+    frame.to_parquet(path)
+    config = make_config(
+        columns={"account_id": "id", "snapshot_date": "snap", "renewal_date": "renewal",
+                 "segment": None, "arr": "arr", "outcome": "outcome", "reference_label": None},
+        factors=[{"name": "usage", "column": "usage", "weight": 100,
+                  "rule": {"kind": "linear", "lo": 0, "hi": 100}}])
+    ws = state.Workspace(draft_id="chunkrenewal0", source_name=path.name,
+                         source_path=str(path), baseline=config, draft=config)
+    evaluation = state.evaluate(ws, config)
+    table = evaluation.table
+    one_pass = csv_bytes(scored_table(table, config, score_frame(table.frame, config).result))
+    monkeypatch.setattr(evidence, "CSV_CHUNK_ROWS", 2)  # stands for 200,000 early rows
+    chunked = evidence.scored_csv(evaluation)
+    assert chunked == one_pass
+    assert pd.read_csv(io.BytesIO(chunked))["renewal_date"].notna().sum() == 2

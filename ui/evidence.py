@@ -245,14 +245,15 @@ def scored_csv(evaluation: Evaluation,
     all in memory (:func:`ui.state.explain_rows`: a chunk's numbers are the every-row ones).
     ``progress`` is called with the share of rows done."""
     table, config = evaluation.table, evaluation.config
-    parts, columns = [], None
+    # the columns of the whole file, whichever rows a chunk holds
+    renewal_column = not np.isnat(np.asarray(table.renewal_date, dtype="datetime64[ns]")).all()
+    parts = []
     for start in range(0, len(table), CSV_CHUNK_ROWS):
         rows = np.arange(start, min(len(table), start + CSV_CHUNK_ROWS))
         result = explain_rows(evaluation, rows)[1]
-        frame = scored_table(table, config, result, rows=rows, aligned=True)
-        columns = frame.columns if columns is None else columns
-        parts.append(csv_bytes(frame.reindex(columns=columns),  # same columns per chunk
-                               header=start == 0))
+        frame = scored_table(table, config, result, rows=rows, aligned=True,
+                             renewal_column=renewal_column)
+        parts.append(csv_bytes(frame, header=start == 0))
         if progress is not None:
             progress(rows[-1] / len(table))
     return b"".join(parts) if parts else csv_bytes(scored_table(
