@@ -69,9 +69,7 @@ def test_outcome_words_equal_on_the_fast_path(monkeypatch):
 
 def _initial_roles_always_detecting(frame: pd.DataFrame, current):
     """The earlier initial_roles: detect every role first, then keep the current ones."""
-    from calibration.autoconfig.outcome_values import _covers
-    from calibration.autoconfig.roles import ROLE_NAMES, detect_roles
-    from calibration.config import ColumnRoles
+    from calibration.autoconfig.roles import ROLE_NAMES, detect_roles, with_outcome_values
 
     detected = detect_roles(frame)
     columns = set(frame.columns)
@@ -85,19 +83,7 @@ def _initial_roles_always_detecting(frame: pd.DataFrame, current):
         raw[role] = chosen
         used |= {chosen} if chosen else set()
     raw["account_id"] = raw["account_id"] or detected.account_id
-    values = ColumnRoles()
-    if raw["outcome"] and raw["outcome"] == current.outcome and _covers(
-            current, frame[raw["outcome"]]):
-        values = current
-    elif raw["outcome"]:
-        guess = detect_outcome_values(frame[raw["outcome"]])
-        if guess.churned_values and guess.renewed_values:
-            values = ColumnRoles(churned_values=guess.churned_values,
-                                 renewed_values=guess.renewed_values,
-                                 open_values=guess.open_values)
-    raw.update(churned_values=values.churned_values, renewed_values=values.renewed_values,
-               open_values=values.open_values)
-    return ColumnRoles.model_validate(raw)
+    return with_outcome_values(raw, current, frame)  # unchanged by the lazy detection
 
 
 def test_initial_roles_detect_only_when_a_role_does_not_fit(monkeypatch):

@@ -266,6 +266,14 @@ def initial_roles(frame: pd.DataFrame, current: ColumnRoles) -> ColumnRoles:
             used.add(chosen)
     if not raw["account_id"]:  # only without the current id column: detected is set
         raw["account_id"] = detected.account_id
+    return with_outcome_values(raw, current, frame)
+
+
+def with_outcome_values(raw: dict[str, Any], current: ColumnRoles,
+                        frame: pd.DataFrame) -> ColumnRoles:
+    """``raw`` roles completed with outcome values: ``current``'s when ``raw`` keeps its
+    outcome column and they recognise every value in the data, else detected (none when
+    detection finds no churned and renewed values)."""
     values = ColumnRoles()
     if raw["outcome"] and raw["outcome"] == current.outcome and _covers(
             current, frame[raw["outcome"]]):
