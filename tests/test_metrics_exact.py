@@ -127,3 +127,56 @@ def test_average_ranks_are_rankdata():
         for levels in (1, 3, 100, 10**9):
             values = rng.integers(0, levels, n).astype(float)
             assert np.array_equal(_average_ranks(values), stats.rankdata(values))
+
+
+def test_large_exact_ks_sums_go_to_scipys_compiled_loop(monkeypatch):
+    """Without scipy.stats loaded, a small exact sum runs in Python and a large one (over
+    KS_PYTHON_MAX_CELLS, seconds of Python at 1,500 x 8,500) goes to scipy; both give
+    ks_2samp's p-value."""
+    import sys
+
+    rng = np.random.default_rng(3)
+    calls = []
+    scipy_p = exact._scipy_ks_p_value
+    monkeypatch.setattr(exact, "_scipy_ks_p_value",
+                        lambda *a: calls.append(a[:2]) or scipy_p(*a))
+    monkeypatch.delitem(sys.modules, "scipy.stats")  # a short command's process
+    monkeypatch.setattr(exact, "_python_cells", [0])
+    for n1, n2, python in ((300, 70, True), (1500, 8500, False)):
+        a, b = rng.integers(0, 60, n1), rng.integers(5, 70, n2)
+        values = np.unique(np.concatenate([a, b]))
+        counts = [np.bincount(np.searchsorted(values, x), minlength=values.size)
+                  for x in (a, b)]
+        d = float(stats.ks_2samp(a, b).statistic)
+        g = math.gcd(n1, n2)
+        cells = exact.ks_python_cells(n1, n2, g, int(np.round(d * (n1 // g) * n2)))
+        assert (exact._python_cells[0] + cells <= exact.KS_PYTHON_MAX_CELLS) is python
+        calls.clear()
+        got = exact.ks_p_value(n1, n2, d, values, *counts)
+        assert got == stats.ks_2samp(a, b, method="auto").pvalue
+        assert calls == ([] if python else [(n1, n2)])
+
+
+def test_exact_ks_sums_in_python_stop_at_the_process_budget(monkeypatch):
+    """Repeated small sums (a benchmark, a server without scipy.stats) run in Python only
+    until KS_PYTHON_MAX_CELLS cells in all; then scipy's loop, with the same p-value."""
+    import sys
+
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 60, 300), rng.integers(5, 70, 70)
+    values = np.unique(np.concatenate([a, b]))
+    counts = [np.bincount(np.searchsorted(values, x), minlength=values.size) for x in (a, b)]
+    d = float(stats.ks_2samp(a, b).statistic)
+    want = stats.ks_2samp(a, b, method="auto").pvalue
+    calls = []
+    scipy_p = exact._scipy_ks_p_value
+    monkeypatch.setattr(exact, "_scipy_ks_p_value",
+                        lambda *args: calls.append(1) or scipy_p(*args))
+    monkeypatch.delitem(sys.modules, "scipy.stats")
+    cells = exact.ks_python_cells(300, 70, math.gcd(300, 70),
+                                  int(np.round(d * (300 // math.gcd(300, 70)) * 70)))
+    monkeypatch.setattr(exact, "_python_cells", [exact.KS_PYTHON_MAX_CELLS - 2 * cells])
+    got = [exact.ks_p_value(300, 70, d, values, *counts) for _ in range(3)]
+    assert got == [want] * 3
+    assert len(calls) == 1  # the third sum would pass the budget
+    assert exact._python_cells[0] == exact.KS_PYTHON_MAX_CELLS

@@ -19,6 +19,14 @@ from scipy import special
 KS_EXACT_MAX_N = 10_000
 """As ``scipy.stats.ks_2samp(method="auto")``: the exact p-value up to this many per sample."""
 
+KS_PYTHON_MAX_CELLS = 1_500_000
+"""The most path-table cells the exact sums visit in Python in one process (~0.25 s; the
+demo's overall sum is 345k, its segments' smaller). Past that, scipy's compiled loop
+computes them: its import (~0.6 s, once per process) then costs less than going on in
+Python (sums of 0.1-1 s each: the benchmark runs one per weight change at 10k accounts)."""
+
+_python_cells = [0]  # cells the exact sums of this process have visited in Python
+
 
 def ks_outside_square(n: int, h: int) -> float:
     """P(D >= h / n) for two samples of ``n`` each (two-sided, exact).
@@ -70,31 +78,44 @@ def ks_outside_band(m: int, n: int, g: int, h: int) -> float:
     return column[high - low - 1]
 
 
+def ks_python_cells(n1: int, n2: int, g: int, h: int) -> int:
+    """About how many cells the exact sum visits for sizes ``n1``, ``n2`` (gcd ``g``) and
+    ``h`` = D * lcm: a column of ~2h/(m/g) cells per step of the larger sample (the
+    equal-size sum, :func:`ks_outside_square`, only ~n)."""
+    return max(n1, n2) if n1 == n2 else max(n1, n2) + 2 * h * g
+
+
 def ks_p_value(n1: int, n2: int, d: float, values: np.ndarray, counts1: np.ndarray,
                counts2: np.ndarray, use_scipy: bool | None = None) -> float:
     """Two-sided KS p-value for sample sizes ``n1``, ``n2`` and statistic ``d``, as
     ``scipy.stats.ks_2samp(method="auto")`` gives it for the samples ``values`` repeated
     ``counts1`` / ``counts2`` times.
 
-    The exact path runs here in Python when scipy.stats is not loaded yet (a short command:
-    importing it costs more than the loop, ~50 ms at 2,000 x 400); otherwise, and for the
-    asymptotic case (a sample above 10,000) or when the exact sum fails, scipy computes it.
-    ``use_scipy`` True / False forces either way for the exact case (tests).
+    The exact path runs here in Python when scipy.stats is not loaded yet and the process's
+    sums stay small (a short command: importing scipy.stats costs more than the loop,
+    ~60 ms at 2,000 x 400; up to :data:`KS_PYTHON_MAX_CELLS` in all); otherwise, and for
+    the asymptotic case (a sample above 10,000) or when the exact sum fails, scipy computes
+    it. ``use_scipy`` True / False forces either way for the exact case (tests).
     """
-    if use_scipy is None:
-        use_scipy = "scipy.stats" in sys.modules
-    if max(n1, n2) <= KS_EXACT_MAX_N and not use_scipy:
+    if max(n1, n2) <= KS_EXACT_MAX_N and use_scipy is not True:
         g = math.gcd(n1, n2)
         lcm = (n1 // g) * n2
         h = int(np.round(d * lcm))
-        if h == 0:
-            return 1.0
-        try:
-            prob = ks_outside_square(n1, h) if n1 == n2 else ks_outside_band(n1, n2, g, h)
-        except (OverflowError, ZeroDivisionError):
-            prob = math.nan
-        if 0 <= prob <= 1:
-            return float(prob)
+        if use_scipy is None:
+            cells = ks_python_cells(n1, n2, g, h)
+            use_scipy = ("scipy.stats" in sys.modules
+                         or _python_cells[0] + cells > KS_PYTHON_MAX_CELLS)
+            if not use_scipy:
+                _python_cells[0] += cells
+        if not use_scipy:
+            if h == 0:
+                return 1.0
+            try:
+                prob = ks_outside_square(n1, h) if n1 == n2 else ks_outside_band(n1, n2, g, h)
+            except (OverflowError, ZeroDivisionError):
+                prob = math.nan
+            if 0 <= prob <= 1:
+                return float(prob)
     return _scipy_ks_p_value(n1, n2, d, values, counts1, counts2)
 
 
