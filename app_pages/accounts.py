@@ -128,7 +128,7 @@ def missed_tab() -> None:
     tab_surprise, tab_alarms = st.tabs([f"Surprise churn ({surprise['count']:,})",
                                         f"False alarms ({alarms['count']:,})"])
     MISSES = [
-        (tab_surprise, "surprise_churn", "Surprise churn (accounts)", "Surprise churn ARR",
+        (tab_surprise, "surprise_churn", "Surprise churn (accounts)", "Surprise churn (ARR)",
          "churned while green"),
         (tab_alarms, "false_alarms", "False alarms (accounts)", "False alarm ARR",
          "renewed while red"),

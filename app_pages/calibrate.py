@@ -285,10 +285,10 @@ with controls:
         band_controls()
 
 with results:  # the headings and the chart's caption are static: outside the fragments
-    st.subheader("Renewed vs churned")
+    st.header("Renewed vs churned")
     score_chart()
     st.caption("Good separation: churned accounts (red bars) sit left of the dashed line "
                "marked *red ≤*, renewed accounts (blue bars) right of the line marked "
                "*green >*.")
-    st.subheader("Churn by band")
+    st.header("Churn by band")
     band_results()

@@ -213,7 +213,7 @@ def on_baseline_as_draft() -> None:
 st.title("Data")
 show_flash(FLASH)
 
-st.subheader("1. Accounts")
+st.header("1. Accounts")
 team_db = deployment.team_database()
 sources = [DEMO, UPLOAD, *([SQL] if deployment.sql_box_enabled() else []),
            *([TEAM] if team_db else [])]
@@ -306,7 +306,7 @@ with st.expander("Preview (first 20 rows)"):
                  width="stretch")
 
 # --------------------------------------------------------------------------- mapping
-st.subheader("2. Column mapping")
+st.header("2. Column mapping")
 st.caption("Which column is which. Pre-filled from the draft config where this data has its "
            "columns, otherwise guessed from names and values.")
 guess = actions.guess_roles(ws, frame)
@@ -371,7 +371,7 @@ st.caption("The draft and baseline use this mapping." if applied else
            "Not applied yet: the draft still uses its own mapping.")
 
 # --------------------------------------------------------------------------- quality
-st.subheader("3. Data quality")
+st.header("3. Data quality")
 st.caption("For the mapping above" + (" (as applied)." if applied else
            ", before it is applied." if pending is not None else
            ": the guessed one, as the chosen one is incomplete."))
@@ -395,7 +395,7 @@ else:
 # --------------------------------------------------------------------------- starter
 missing = missing_column_notes(ws.draft, frame.columns)
 baseline_missing = missing_column_notes(ws.baseline, frame.columns)
-st.subheader("4. Config")
+st.header("4. Config")
 if missing:
     both = " and the baseline use" if baseline_missing == missing else " uses"
     st.warning("The draft config **" + md_escape(ws.draft.name) + f"**{both} columns this "
@@ -433,7 +433,7 @@ with starter:
                   args=(frame,))
 
 # --------------------------------------------------------------------------- baseline
-st.subheader("5. Baseline config")
+st.header("5. Baseline config")
 st.caption("The baseline is what the draft is compared with: now "
            f"**{md_escape(ws.baseline.name)}** "
            f"`{ws.baseline.fingerprint()}`. Load last quarter's exported config (JSON or YAML).")

@@ -104,7 +104,7 @@ def show_comparison(comparison, checked: bool) -> None:
 
 
 # --------------------------------------------------------------------------- comparison
-st.subheader("Is the draft better?")
+st.header("Is the draft better?")
 if comparison is None:  # the first comparison of this config: seconds at 100k accounts
     jobs.wait_then_rerun(point, key="export-point")
 else:
@@ -120,7 +120,7 @@ else:
                  height=260)
 
 # --------------------------------------------------------------------------- downloads
-st.subheader("Download")
+st.header("Download")
 st.caption("The draft's name, author and notes go into every file below and the report "
            "(also editable in the sidebar under *Draft details*).")
 details_editor(ws, "export", notes_height=100)
@@ -196,7 +196,7 @@ with st.expander("Preview the SQL", key="ex::sql_preview", on_change="rerun") as
         st.code(compile_sql(ws.draft, "accounts", dialect), language="sql")
 
 # --------------------------------------------------------------------------- import
-st.subheader("Import a config")
+st.header("Import a config")
 upload = st.file_uploader("Config JSON or YAML (e.g. last quarter's export)",
                           type=["json", "yaml", "yml"], key="ex::import")
 if upload is not None:

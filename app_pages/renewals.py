@@ -94,7 +94,7 @@ with st.expander("Advanced statistics: how well the score ranks churn"):
 
 left, right = layout.panes(2, key="renewals-charts")
 with left:
-    st.subheader("Catching churn (ROC)", help=help_text("auc"))
+    st.header("Catching churn (ROC)", help=help_text("auc"))
     if ev["roc"].get("value") is None:
         st.info(f"No ROC curve: {ev['roc']['reason']}.")
     else:
@@ -103,7 +103,7 @@ with left:
                    "catches this share of churn (up) at the cost of this share of renewals "
                    "flagged (right). The further above the dashed diagonal, the better.")
 with right:
-    st.subheader("Churn by score decile", help=help_text("calibration"))
+    st.header("Churn by score decile", help=help_text("calibration"))
     bins = ev["calibration"].get("bins") or []
     if not bins:
         st.info(f"Not available: {ev['calibration'].get('reason')}.")
@@ -121,7 +121,7 @@ with right:
         elif steady:
             st.caption("Churn falls steadily as the score rises, as it should.")
 
-st.subheader("In plain words")
+st.header("In plain words")
 a, b = layout.panes(2, key="renewals-words")
 with a:
     st.markdown("**What 10 points are worth**", help=help_text("logit"))
@@ -136,12 +136,12 @@ with b:
                    f"{formatting.decimal(rho.get('value'))}.")
 
 # --------------------------------------------------------------------------- factors
-st.subheader("Which factors carry signal", help=help_text("factor_auc"))
+st.header("Which factors carry signal", help=help_text("factor_auc"))
 weights = flat_weights(ws.draft)
 factors_slot = st.empty()
 
 # --------------------------------------------------------------------------- lead time
-st.subheader("Early warning", help=help_text("lead_time"))
+st.header("Early warning", help=help_text("lead_time"))
 lead_slot = st.empty()
 
 # --------------------------------------------------------------------------- slow parts

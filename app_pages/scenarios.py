@@ -44,7 +44,7 @@ if not configs:
             "it here under a name, change it and save again.")
     st.stop()
 
-st.subheader("Saved scenarios")
+st.header("Saved scenarios")
 rows = [{"Scenario": name, "Config": config.fingerprint(),
          "Saved": record.created_at.strftime("%Y-%m-%d %H:%M UTC"), "By": record.created_by,
          "Same as the draft": "yes" if config.fingerprint() == ws.draft.fingerprint() else ""}
@@ -52,7 +52,7 @@ rows = [{"Scenario": name, "Config": config.fingerprint(),
 st.dataframe(rows, hide_index=True, width="stretch")
 
 # --------------------------------------------------------------------------- compare
-st.subheader("Compare side by side")
+st.header("Compare side by side")
 options = [CURRENT_DRAFT, *configs]
 default = list(configs)[:2] if len(configs) >= 2 else [CURRENT_DRAFT, *configs]
 picked = st.multiselect(f"Scenarios to compare (2 to {MAX_SCENARIOS}; the first is the "
@@ -102,7 +102,7 @@ else:
             st.text("\n".join(lines))
 
 # --------------------------------------------------------------------------- promote / delete
-st.subheader("Use or tidy up")
+st.header("Use or tidy up")
 left, right = st.columns(2)
 with left:
     target = st.selectbox("Scenario", list(configs), key="sc::target")

@@ -99,7 +99,7 @@ for item in summary:
         "Red list precision": red.get("churn_rate"),
         "Note": m["auc"].get("reason") or "; ".join(m.get("warnings", [])),
     })
-st.subheader("How each segment's score performs")
+st.header("How each segment's score performs")
 st.caption("**Accounts now**: accounts whose latest snapshot uses that config. **Accounts "
            f"judged**: decided accounts, each {judged_when(table, ws.horizon_days)} "
            "(an onboarding segment may have none: renewals usually come after onboarding).")
@@ -110,7 +110,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config
 })
 
 # --------------------------------------------------------------------------- editing
-st.subheader("Segment configs")
+st.header("Segment configs")
 if not ws.draft.segments:
     st.info("No segments yet: every account uses the default config.")
 for index, segment in enumerate(ws.draft.segments):

@@ -46,7 +46,7 @@ if churned.sum() < MIN_CHURNED_TO_FIT or churned.all():
     st.stop()
 
 # --------------------------------------------------------------------------- objective
-st.subheader("1. What should the score do?")
+st.header("1. What should the score do?")
 draft_now = cs_numbers(draft_band, churned, judged.arr)
 kind = st.radio("Goal", objectives.OBJECTIVES, horizontal=True, key="sg::objective",
                 format_func=objectives.OBJECTIVE_LABELS.get,
@@ -158,7 +158,7 @@ if fitting_now := [job for job in suggest_jobs.values() if job in pending]:
 results = {g: job.value() for g, job in suggest_jobs.items() if job.done()}
 
 # --------------------------------------------------------------------------- candidates
-st.subheader("2. Candidates in CS numbers")
+st.header("2. Candidates in CS numbers")
 ROWS = ["red_churned_arr_share", "red_churned_share", "surprise_churn_count",
         "surprise_churn_arr", "green_churn_rate", "red_churn_rate", "red_share",
         "yellow_share", "green_share", "changed_band", "auc"]
@@ -277,7 +277,7 @@ else:
 
 
 # --------------------------------------------------------------------------- curves
-st.subheader("3. Fitted point curves")
+st.header("3. Fitted point curves")
 st.caption("Weights cannot bend a factor's curve. Here each factor's points are fitted on "
            "renewal outcomes together with all the weights (a binned logistic regression with "
            "points that only rise or only fall, unless the data clearly peaks): at most 6 "
@@ -334,7 +334,7 @@ else:
 
 
 # --------------------------------------------------------------------------- headroom
-st.subheader("4. Headroom: keep tuning or find new data?")
+st.header("4. Headroom: keep tuning or find new data?")
 st.caption("Your draft beside the best additive points table and a gradient-boosting model "
            "(free to combine factors), all cross-validated on the same folds.")
 

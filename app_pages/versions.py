@@ -72,7 +72,7 @@ if not published:
     _audit_log()
     st.stop()
 
-st.subheader("Published")
+st.header("Published")
 st.dataframe([{"Version": r.name, "Published": r.published_at.strftime("%Y-%m-%d %H:%M UTC"),
                "Author": r.author, "Config": r.config_hash, "Data": r.data_name,
                "By": r.published_by, "Notes": r.notes} for r, _ in published],
@@ -81,7 +81,7 @@ by_name = {record.name: (record, config) for record, config in published}
 names = list(by_name)
 
 # --------------------------------------------------------------------------- since
-st.subheader("How has it done since?")
+st.header("How has it done since?")
 chosen = st.selectbox("Version", names, key="ver::since")
 record, config = by_name[chosen]
 missing = [c for c in config.required_columns() if c not in table.frame.columns]
@@ -103,7 +103,7 @@ st.button("Make this version the baseline", key="ver::as_baseline", on_click=use
           help="Compare the draft with what is in production on every page")
 
 # --------------------------------------------------------------------------- diff
-st.subheader("What changed between two versions")
+st.header("What changed between two versions")
 if len(names) < 2:
     st.caption("Publish a second version to compare.")
 else:

@@ -126,13 +126,13 @@ def outcome_list(horizon_days: int | None, cross_sectional: bool) -> list[Outcom
     """The headline outcomes, in reading order, labelled for this horizon."""
     when = when_words(horizon_days, cross_sectional)
     return [
-        Outcome("red_arr_share", f"Churned ARR red {when}", "percent", False,
+        Outcome("red_arr_share", f"Churned ARR caught red {when}", "percent", False,
                 f"Of the ARR that churned, the share whose account was red {when}: the "
                 "revenue the score gave you time to save. Higher is better."),
         Outcome("surprise_accounts", "Surprise churn (accounts)", "count", True,
                 "Accounts that churned while green: the churn the score did not see coming. "
                 "Lower is better."),
-        Outcome("surprise_arr", "Surprise churn ARR", "money", True,
+        Outcome("surprise_arr", "Surprise churn (ARR)", "money", True,
                 "The ARR of the accounts that churned while green. Lower is better."),
         Outcome("green_churn_rate", "Green churn rate", "percent", True,
                 "How often a green account churned. Green should mean safe: lower is "

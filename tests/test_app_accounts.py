@@ -80,10 +80,10 @@ def test_misses_equal_validation(demo):
             evidence[key]["ids"])]
         assert lists, f"no table lists exactly the {key} accounts"
         assert lists[0]["ARR"].is_monotonic_decreasing
-    assert metric(at, "Surprise churn ARR") == f"${evidence['surprise_churn']['arr']:,.0f}"
+    assert metric(at, "Surprise churn (ARR)") == f"${evidence['surprise_churn']['arr']:,.0f}"
     count, arr = independent.surprise_churn(independent.judged_accounts(demo[1], config))
     assert metric(at, "Surprise churn (accounts)") == f"{count:,}"
-    assert metric(at, "Surprise churn ARR") == f"${arr:,.0f}"
+    assert metric(at, "Surprise churn (ARR)") == f"${arr:,.0f}"
     traits = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(traits) == 10  # top 5 traits for each kind of miss
     agreement = evidence["reference"]["value"]

@@ -127,10 +127,10 @@ def test_cs_outcomes_come_first_and_equal_calibration(demo):
     for outcome in shown:
         assert cards[outcome.label][0] == formatting.fmt(by_pandas[outcome.key],
                                                          outcome.kind), outcome.key
-    assert cards["Churned ARR red 90 days ahead"][1].startswith("+")  # wider red band
-    assert cards["Churned ARR red 90 days ahead"][0].endswith("%")
-    assert cards["Surprise churn ARR"][0].startswith("$") and "." not in cards[
-        "Surprise churn ARR"][0]
+    assert cards["Churned ARR caught red 90 days ahead"][1].startswith("+")  # wider red band
+    assert cards["Churned ARR caught red 90 days ahead"][0].endswith("%")
+    assert cards["Surprise churn (ARR)"][0].startswith("$") and "." not in cards[
+        "Surprise churn (ARR)"][0]
     at.run()  # the expander is static (drawn by a full run): the band step re-sent its cards
     assert [e.label for e in at.expander][:1] == ["Advanced statistics"]
     auc_card = next(m for m in at.expander[0].get("metric") if m.label == "AUC")

@@ -173,7 +173,7 @@ def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
 
     def static_parts(at) -> dict[str, bool]:
         return {"headings": bool({"Renewed vs churned", "Churn by band"}
-                                 & {s.value for s in at.subheader}),
+                                 & {s.value for s in at.header}),
                 "presets": "Equal weights" in [b.label for b in at.button],
                 "captions": any(c.value.startswith(("Each factor's share", "Good separation"))
                                 for c in at.caption)}

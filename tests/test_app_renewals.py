@@ -96,7 +96,7 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     assert any(f"{seg['n_churned']:,} churned" in c.value for c in at.caption)
     want = outcomes.cs_outcomes(seg)
     assert values["Green churn rate"] == formatting.percent(want["green_churn_rate"]["value"])
-    assert values["Surprise churn ARR"] == formatting.money(want["surprise_arr"]["value"])
+    assert values["Surprise churn (ARR)"] == formatting.money(want["surprise_arr"]["value"])
     lead = seg["lead_time_days"]  # the segment's own lead time, not the overall one
     assert values["Median lead time"] == f"{lead['median_days']:.0f} days"
     assert values["Churned, never red"] == f"{lead['n_never_red']:,}"
@@ -109,7 +109,7 @@ def test_segment_selection_shows_that_segments_validation(evidence, segment):
     judged = independent.judged_accounts(load_accounts(DEMO_DATA, config), config)
     by_pandas = independent.cs_outcomes(judged[judged["segment"] == segment])
     assert values["Green churn rate"] == formatting.percent(by_pandas["green_churn_rate"])
-    assert values["Surprise churn ARR"] == formatting.money(by_pandas["surprise_arr"])
+    assert values["Surprise churn (ARR)"] == formatting.money(by_pandas["surprise_arr"])
 
 
 @pytest.fixture

@@ -144,8 +144,8 @@ def test_summary_sentence_speaks_cs_against_the_baseline():
 
 def test_labels_follow_the_horizon():
     labels = [o.label for o in outcomes.outcome_list(60, False)]
-    assert labels[0] == "Churned ARR red 60 days ahead"
-    assert outcomes.outcome_list(60, True)[0].label == "Churned ARR red on the snapshot"
+    assert labels[0] == "Churned ARR caught red 60 days ahead"
+    assert outcomes.outcome_list(60, True)[0].label == "Churned ARR caught red on the snapshot"
 
 
 def test_demo_config_loads():

@@ -37,7 +37,7 @@ def pandas_agreement(judged: pd.DataFrame, tags: dict[str, str]) -> tuple[float,
     """Known accounts in the right band: tags replace the data's label for their account."""
     label = judged["reference_label"].fillna("").astype(str)
     tagged = judged["account_id"].map({k: "known_" + v for k, v in tags.items()})
-    label = tagged.fillna(label)
+    label = tagged.astype(object).where(tagged.notna(), label)
     known = judged[label != ""]
     label = label[label != ""]
     right = ((label == "known_healthy") & (known["band"] == "green")) | (
