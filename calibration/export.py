@@ -7,6 +7,9 @@ scored 1.8M-row table: seconds instead of minutes). Its text is plain CSV (RFC 4
 reads back to the same values: numbers in their shortest exact form (``30`` for 30.0,
 ``0.1``), a missing value as an empty field, text quoted, dates as ``YYYY-MM-DD`` (with
 ``HH:MM:SS`` when some row has a time of day) and booleans as ``True`` / ``False``.
+Other kinds of values are written as pandas prints them (``DataFrame.to_csv``): a date with
+a time zone in its own zone with its offset (``2024-03-01 09:00:00+01:00``), a duration as
+``1 days 02:00:00``, a period as ``2024-03``.
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ def _arrow_column(values: pd.Series):
     (see the module docstring); missing values become nulls (empty fields)."""
     import pyarrow as pa
 
+    if _printed_by_pandas(values.dtype):
+        return pa.array(values.astype(str).to_numpy(dtype=object),
+                        mask=values.isna().to_numpy(), type=pa.string())
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values.to_numpy(dtype="datetime64[ns]")
         missing = np.isnat(stamps)
@@ -76,6 +82,18 @@ def _arrow_column(values: pd.Series):
     if pa.types.is_null(array.type):
         return array.cast(pa.string())
     return array
+
+
+def _printed_by_pandas(dtype) -> bool:
+    """Kinds pyarrow would print differently from pandas (or not at all): dates with a
+    time zone (pyarrow: in UTC, no offset), durations (a count of microseconds), periods,
+    intervals and other extension types holding Python objects."""
+    if isinstance(dtype, pd.DatetimeTZDtype | pd.PeriodDtype | pd.IntervalDtype):
+        return True
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return True
+    return isinstance(dtype, pd.CategoricalDtype) and _printed_by_pandas(
+        dtype.categories.dtype)
 
 
 def plain_csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:

@@ -92,6 +92,29 @@ def test_csv_keeps_integers_wider_than_64_bits_and_nullable_booleans():
     assert back["plain"].tolist() == ["False", "True", "True"]
 
 
+def test_csv_writes_zoned_dates_durations_and_periods_as_pandas_prints_them():
+    """Kinds pyarrow prints differently (a zoned date in UTC without its offset, a duration
+    as microseconds) or not at all (periods, intervals): each cell reads exactly as in
+    pandas' own ``to_csv``, missing as empty."""
+    zoned = pd.to_datetime(["2024-03-01 09:00", None, "2024-07-01 18:30"]).tz_localize(
+        "Europe/Paris")
+    frame = pd.DataFrame({
+        "zoned": zoned,
+        "utc": zoned.tz_convert("UTC"),
+        "duration": pd.to_timedelta(["1 days 02:00:00", None, "45s"]),
+        "month": pd.Series(pd.period_range("2024-01", periods=3, freq="M")).where(
+            [True, True, False]),
+        "range": pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3]),
+        "zoned_category": pd.Series(zoned).astype("category"),
+    })
+    ours = pd.read_csv(io.BytesIO(csv_bytes(frame)), keep_default_na=False, dtype=str)
+    theirs = pd.read_csv(io.StringIO(frame.to_csv(index=False)), keep_default_na=False,
+                         dtype=str)
+    pd.testing.assert_frame_equal(ours, theirs)
+    assert ours["zoned"].tolist() == ["2024-03-01 09:00:00+01:00", "",
+                                      "2024-07-01 18:30:00+02:00"]
+
+
 def test_scored_csv_parses_to_the_scored_values(demo_config):
     """The whole scored file read back equals the scored table it was written from, value
     by value (the writer prints 30 for 30.0: a parsed comparison, not a text one)."""
