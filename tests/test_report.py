@@ -217,3 +217,32 @@ def test_charts_are_left_out_with_a_note_without_vl_convert(demo, monkeypatch):
     html = build_report(demo[0], demo[3], charts=[alt.Chart(pd.DataFrame({"x": [1]}))
                                                   .mark_point().encode(x="x")])
     assert "vl-convert-python" in html and "vegaEmbed" not in html
+
+
+BUNDLE_CHECK = r'''
+import sys
+from calibration import report
+
+text = report._vega_bundle()
+assert "vl_convert" not in sys.modules, "the chart library was bundled in this process"
+assert "vegaEmbed" in text and "</script" not in text
+report._vega_bundle.cache_clear()
+sys.executable = "/nonexistent/python"  # the child cannot start: bundled here instead
+assert report._vega_bundle() == text
+assert "vl_convert" in sys.modules
+print("ok")
+'''
+
+
+def test_chart_library_is_bundled_in_a_child_process():
+    """vl_convert's V8 engine stays in the process that bundles (~120 MB in the app server):
+    the bundle comes from a child process, the same text as bundling here."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", BUNDLE_CHECK], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
