@@ -69,6 +69,28 @@ def test_text_is_the_text_of_the_full_evidence(tmp_path, capsys):
         assert by_name["telco"]["cross_sectional"] is True
 
 
+def test_json_evidence_is_that_of_the_explained_scores(tmp_path, capsys):
+    # validate scores without the per-factor explanation (explain=False): the evidence is
+    # exactly what the explained scores (the app's Explain path) give
+    from calibration.cli import build_parser
+    from calibration.cli_common import load_table
+    from calibration.scoring import score_frame
+    from calibration.validation import validate
+
+    for name, args in list(_cases(tmp_path))[:4:3]:  # the demo and the small data
+        assert main(["validate", *args, "--format", "json"]) == 0, name
+        got = json.loads(capsys.readouterr().out)
+        parsed = build_parser().parse_args(["validate", *args])
+        config = load_config(parsed.config)
+        table = load_table(parsed, config)
+        explained = score_frame(table.frame, config, explain=True)
+        assert explained.result.contributions is not None
+        evidence = validate(table, config, explained, horizon_days=parsed.horizon_days,
+                            bootstrap_resamples=parsed.bootstrap, seed=parsed.seed)
+        evidence["data"] = table.fingerprint()
+        assert got == json.loads(json.dumps(evidence, allow_nan=False, default=str)), name
+
+
 def test_validate_imports_neither_scipy_stats_nor_statsmodels():
     import subprocess
     import sys
