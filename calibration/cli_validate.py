@@ -29,13 +29,14 @@ def _validate(args: argparse.Namespace) -> int:
         evidence["data"] = table.fingerprint()
         print(json.dumps(evidence, indent=2, allow_nan=False, default=str))
         return 0
-    # The text shows per segment only its counts and AUC, and no per-factor signal: skip the
-    # rest (segment bootstraps, logits, lead times; ~0.5 s on the demo). Same text as from
-    # the full evidence (tests/test_validation_cli.py).
+    # The text shows per segment only its counts and AUC, no per-factor signal and no
+    # p-value: skip the rest (segment bootstraps, logits, lead times; ~0.5 s on the demo;
+    # the p-values need scipy.special's import and the exact KS sum, ~0.3 s). Same text as
+    # from the full evidence (tests/test_cli_validate_text.py).
     judged = judged_rows(table, args.horizon_days)
     evidence = validate(table, config, scored, horizon_days=args.horizon_days,
                         bootstrap_resamples=args.bootstrap, seed=args.seed, by_segment=False,
-                        include_factors=False, judged=judged)
+                        include_factors=False, p_values=False, judged=judged)
     evidence["segments"] = segment_summaries(table, scored, judged)
     print(validation_text(evidence, config))
     return 0

@@ -53,17 +53,20 @@ def validate(
     by_segment: bool = True,
     include_logit: bool = True,
     include_factors: bool = True,
+    p_values: bool = True,
     lookback_days: int = 365,
     judged: Decisions | None = None,
 ) -> dict[str, Any]:
     """All validation evidence for one scored table as a JSON-able dict (``judged``: the
-    table's decisions at ``horizon_days`` when already known, else derived here)."""
+    table's decisions at ``horizon_days`` when already known, else derived here;
+    ``include_logit``, ``include_factors``, ``p_values``: see
+    :func:`calibration.metrics.evaluate`)."""
     result = scored.result
     judged = judged_rows(table, horizon_days) if judged is None else judged
     rows = judged.rows
     everything = np.ones(judged.n_judged, dtype=bool)
     evidence = _evaluate(table, config, scored, judged, everything, bootstrap_resamples, seed,
-                         include_logit, include_factors)
+                         include_logit, include_factors, p_values)
     evidence["sample"] = judged.summary()
     evidence["horizon_days"] = judged.horizon_days
     evidence["cross_sectional"] = judged.cross_sectional
@@ -85,7 +88,8 @@ def validate(
     if by_segment:
         evidence["segments"] = {} if labels is None else {
             str(name): _evaluate(table, config, scored, judged, labels[rows] == name,
-                                 bootstrap_resamples, seed, include_logit, include_factors)
+                                 bootstrap_resamples, seed, include_logit, include_factors,
+                                 p_values)
             for name in sorted(set(labels[rows]))
         }
         for name, segment in evidence["segments"].items():
@@ -137,7 +141,7 @@ def lead_time_plan(table: AccountTable, lookback_days: int,
 
 def _evaluate(table: AccountTable, config: Config, scored: Scored, judged: Decisions,
               mask: np.ndarray, bootstrap_resamples: int, seed: int, include_logit: bool,
-              include_factors: bool) -> dict[str, Any]:
+              include_factors: bool, p_values: bool = True) -> dict[str, Any]:
     result = scored.result
     rows = judged.rows[mask]
     return metrics.evaluate(
@@ -146,7 +150,7 @@ def _evaluate(table: AccountTable, config: Config, scored: Scored, judged: Decis
         factor_scores=scored.matrix.points[rows] if include_factors else None,
         factor_names=config.factor_names if include_factors else None,
         bootstrap_resamples=bootstrap_resamples, seed=seed, include_logit=include_logit,
-        include_factors=include_factors,
+        include_factors=include_factors, p_values=p_values,
     )
 
 

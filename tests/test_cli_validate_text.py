@@ -91,16 +91,31 @@ def test_json_evidence_is_that_of_the_explained_scores(tmp_path, capsys):
         assert got == json.loads(json.dumps(evidence, allow_nan=False, default=str)), name
 
 
-def test_validate_imports_neither_scipy_stats_nor_statsmodels():
+def _imported_by_validate(fmt: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` one ``validate --format fmt`` of the demo imports (a module
+    counts when it or one of its submodules is loaded), in a fresh interpreter."""
     import subprocess
     import sys
 
-    probe = ("import sys\nfrom calibration.cli import main\n"
-             "for fmt in ('text', 'json'):\n"
-             f"    main(['validate', '--data', {str(DEMO_DATA)!r}, '--config', "
-             f"{str(DEMO_CONFIG)!r}, '--bootstrap', '20', '--format', fmt])\n"
-             "print(sorted(m for m in ('scipy.stats', 'statsmodels') if m in sys.modules))")
+    probe = ("import json, sys\nfrom calibration.cli import main\n"
+             f"main(['validate', '--data', {str(DEMO_DATA)!r}, '--config', "
+             f"{str(DEMO_CONFIG)!r}, '--bootstrap', '20', '--format', {fmt!r}])\n"
+             f"print(json.dumps(sorted({{name for name in {modules!r} for m in sys.modules "
+             "if m == name or m.startswith(name + '.')})))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                           check=True)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_validate_imports_neither_scipy_stats_nor_statsmodels():
+    # the JSON evidence has p-values (scipy.special), computed without scipy.stats
+    assert _imported_by_validate("json", ("scipy.stats", "statsmodels")) == []
+    assert _imported_by_validate("json", ("scipy.special",)) == ["scipy.special"]
+
+
+def test_the_text_report_imports_no_scipy():
+    # it prints no p-value: no scipy at all (~0.2 s of start-up), nor the other heavy
+    # packages validate never needs
+    assert _imported_by_validate("text", ("scipy", "statsmodels", "sklearn", "streamlit",
+                                          "altair", "matplotlib", "duckdb", "sqlalchemy")) == []

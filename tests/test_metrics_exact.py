@@ -99,6 +99,22 @@ def test_logit_fit_is_statsmodels(case):
     assert mine["p_value"] == fit.pvalues[1]
     assert mine["converged"] == fit.mle_retvals["converged"]
     assert _messages(ours) == _messages(theirs)
+    # without the p-value (no scipy.special): the same fit, and z = slope / its standard
+    # error, NaN exactly when the p-value is not finite (the check metrics.logit makes)
+    with warnings.catch_warnings(record=True) as without_p:
+        warnings.simplefilter("always")
+        lean = exact.logit_fit(y, x, maxiter=100, p_value=False)
+    assert lean["p_value"] is None and _messages(without_p) == _messages(theirs)
+    assert list(lean["params"]) == list(mine["params"]) and lean["ci"] == mine["ci"]
+    assert lean["converged"] == mine["converged"]
+    assert lean["z"] == mine["z"] == fit.tvalues[1]
+    assert math.isnan(lean["z"]) != math.isfinite(fit.pvalues[1])
+
+
+def test_the_95_percent_normal_quantile_is_scipys():
+    from scipy import special
+
+    assert special.ndtri(1 - 0.05 / 2) == exact.Z_975
 
 
 def test_metrics_logit_reports_the_statsmodels_fit():
@@ -180,3 +196,25 @@ def test_exact_ks_sums_in_python_stop_at_the_process_budget(monkeypatch):
     assert got == [want] * 3
     assert len(calls) == 1  # the third sum would pass the budget
     assert exact._python_cells[0] == exact.KS_PYTHON_MAX_CELLS
+
+
+def test_evaluate_without_p_values_differs_only_in_the_p_values():
+    # the CLI's text report asks for no p-value (and so never imports scipy): every other
+    # number is the same
+    from tests.metrics_samples import bands_of, make_sample
+
+    samples = [make_sample(n, seed) for n, seed in [(800, 0), (60, 1), (5, 2)]]
+    score, churned = make_sample(300, 3)
+    samples += [(score, np.zeros(300, dtype=bool)), (np.full(300, 50.0), churned)]
+    keys = ("ks", "point_biserial_r", "spearman", "logit")
+    for i, (score, churned) in enumerate(samples):
+        band, arr = bands_of(score), np.linspace(1_000, 50_000, score.size)
+        full = metrics.evaluate(score, churned, band, arr=arr, bootstrap_resamples=50, seed=3)
+        lean = metrics.evaluate(score, churned, band, arr=arr, bootstrap_resamples=50, seed=3,
+                                p_values=False)
+        if i == 0:  # a sample where every p-value is defined
+            assert all(0 < full[key]["p_value"] < 1 for key in keys)
+        for key in keys:
+            assert lean[key].pop("p_value") is None
+            full[key].pop("p_value")
+        assert lean == full

@@ -84,13 +84,16 @@ def evaluate(
     seed: int = 0,
     include_logit: bool = True,
     include_factors: bool = True,
+    p_values: bool = True,
     roc_points: int = 200,
     n_bins: int = 10,
 ) -> dict[str, Any]:
     """Every metric in one JSON-serialisable dict (see module docstring for conventions).
 
     ``include_logit=False`` / ``include_factors=False`` skip the slow parts (their keys then
-    hold a reason); ``bootstrap_resamples=0`` skips the bootstrap.
+    hold a reason); ``bootstrap_resamples=0`` skips the bootstrap; ``p_values=False`` leaves
+    the p-values of KS, the correlations and the logit None (for a caller that shows none:
+    they need scipy.special and the exact KS sum).
 
     Returns
     -------
@@ -135,9 +138,9 @@ def evaluate(
         "auc": auc_res,
         "gini": _gini(auc_res),
         "roc": _roc_groups(g, roc_points),
-        "ks": _ks_groups(g),
-        **_correlations_groups(g),
-        "logit": _maybe_logit(g, ss, cs, include_logit),
+        "ks": _ks_groups(g, p_values),
+        **_correlations_groups(g, p_values),
+        "logit": _maybe_logit(g, ss, cs, include_logit, p_values),
         "bands": table["rows"],
         "lift": table["lift"],
         "monotone": table["monotone"],
@@ -167,14 +170,15 @@ def _rate_result(k: int, n: int) -> Result:
     return _ok(k / n) if n else _undefined("no scored accounts")
 
 
-def _maybe_logit(g: _Groups, s: np.ndarray, c: np.ndarray, include: bool) -> Result:
+def _maybe_logit(g: _Groups, s: np.ndarray, c: np.ndarray, include: bool,
+                 p_value: bool = True) -> Result:
     """Logistic fit unless skipped or undefined."""
     if not include:
         return _undefined("logit not requested", **_LOGIT_EMPTY, warning=None)
     reason = _logit_reason(g)
     if reason:
         return _undefined(reason, **_LOGIT_EMPTY, warning=None)
-    return _fit_logit(s, c)
+    return _fit_logit(s, c, p_value)
 
 
 def _maybe_factors(

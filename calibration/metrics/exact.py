@@ -3,8 +3,9 @@ them, without importing either (together ~1.3 s of a short command's start-up).
 
 Both repeat the reference computation operation for operation, so the numbers are the same
 bits, not just close: ``tests/test_metrics_exact.py`` compares them with
-``scipy.stats.ks_2samp`` and ``statsmodels`` ``Logit`` on many samples. Only
-``scipy.special`` (``ndtr``/``ndtri``, already needed for the correlation p-values) is used.
+``scipy.stats.ks_2samp`` and ``statsmodels`` ``Logit`` on many samples. Only the logit's
+p-value uses ``scipy.special`` (``ndtr``), imported when one is asked for: the CLI's text
+report prints no p-value and so never imports scipy (~0.2 s).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import sys
 import warnings
 
 import numpy as np
-from scipy import special
 
 KS_EXACT_MAX_N = 10_000
 """As ``scipy.stats.ks_2samp(method="auto")``: the exact p-value up to this many per sample."""
@@ -24,6 +24,10 @@ KS_PYTHON_MAX_CELLS = 1_500_000
 demo's overall sum is 345k, its segments' smaller). Past that, scipy's compiled loop
 computes them: its import (~0.6 s, once per process) then costs less than going on in
 Python (sums of 0.1-1 s each: the benchmark runs one per weight change at 10k accounts)."""
+
+Z_975 = 1.959963984540054
+"""``scipy.special.ndtri(1 - 0.05 / 2)``, the normal quantile of statsmodels' 95% intervals
+(the same bits: tests/test_metrics_exact.py)."""
 
 _python_cells = [0]  # cells the exact sums of this process have visited in Python
 
@@ -138,7 +142,8 @@ _PERFECT = "Perfect separation or prediction detected, parameter may not be iden
 _NOT_CONVERGED = "Maximum Likelihood optimization failed to converge. Check mle_retvals"
 
 
-def logit_fit(y: np.ndarray, x: np.ndarray, maxiter: int = 100) -> dict[str, object]:
+def logit_fit(y: np.ndarray, x: np.ndarray, maxiter: int = 100,
+              p_value: bool = True) -> dict[str, object]:
     """``Logit(y, [1, x]).fit(method="newton", maxiter=maxiter, disp=0)`` of statsmodels.
 
     Same start (zeros), steps (Newton with a 1e-10 ridge on the Hessian's diagonal, tolerance
@@ -150,8 +155,10 @@ def logit_fit(y: np.ndarray, x: np.ndarray, maxiter: int = 100) -> dict[str, obj
     Returns
     -------
     dict
-        ``params`` (intercept, slope), ``ci`` (95% interval of the slope), ``p_value`` (of
-        the slope), ``converged``. Raises :class:`LogitFailed` on a singular matrix.
+        ``params`` (intercept, slope), ``ci`` (95% interval of the slope), ``z`` (the
+        slope's Wald statistic, slope / standard error), ``p_value`` (of the slope; None
+        when ``p_value`` is False), ``converged``. Raises :class:`LogitFailed` on a singular
+        matrix.
     """
     endog = np.asarray(y, dtype=np.float64)
     exog = np.column_stack([np.ones_like(x), x])
@@ -197,10 +204,14 @@ def logit_fit(y: np.ndarray, x: np.ndarray, maxiter: int = 100) -> dict[str, obj
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         bse = np.sqrt(np.diag(cov))
-    q = special.ndtri(1 - 0.05 / 2) * 1.0 + 0.0
-    lower, upper = params - q * bse, params + q * bse
+    lower, upper = params - Z_975 * bse, params + Z_975 * bse
+    p = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        p_values = special.ndtr(-np.abs(params / bse)) * 2
-    return {"params": params, "ci": (lower[1], upper[1]), "p_value": p_values[1],
+        z = params / bse
+        if p_value:
+            from scipy import special
+
+            p = (special.ndtr(-np.abs(z)) * 2)[1]
+    return {"params": params, "ci": (lower[1], upper[1]), "z": z[1], "p_value": p,
             "converged": converged}

@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 from calibration.metrics import exact
 from calibration.metrics.base import (
@@ -105,8 +104,9 @@ def roc_curve(score: ArrayLike, churned: ArrayLike, max_points: int = 200) -> Re
     return _roc_groups(_group(s, c), int(max_points))
 
 
-def _ks_groups(g: _Groups) -> Result:
-    """Two-sample KS statistic between churned and renewed score distributions."""
+def _ks_groups(g: _Groups, p_value: bool = True) -> Result:
+    """Two-sample KS statistic between churned and renewed score distributions (its
+    ``p_value`` None unless ``p_value``)."""
     reason = _class_reason(g.n_churned, g.n_renewed)
     if reason is None and g.values.shape[0] < 2:
         reason = "all scores are equal"
@@ -117,7 +117,7 @@ def _ks_groups(g: _Groups) -> Result:
     d = float(abs(gap[peak]))
     return _ok(
         d,
-        p_value=_ks_p_value(g, d),
+        p_value=_ks_p_value(g, d) if p_value else None,
         at_score=float(g.values[peak]),
         churned_lower=bool(gap[peak] > 0),
     )
@@ -148,6 +148,8 @@ def _t_p_value(r: float, n: float) -> float:
     """Two-sided p-value of a Pearson-type r with ``n - 2`` degrees of freedom."""
     if abs(r) >= 1.0:
         return 0.0
+    from scipy import special  # here: a caller without p-values never imports scipy
+
     t = abs(r) * math.sqrt((n - 2) / (1.0 - r * r))
     return float(min(1.0, 2.0 * special.stdtr(n - 2, -t)))
 
@@ -181,8 +183,9 @@ def _correlation_reason(g: _Groups) -> str | None:
     return reason
 
 
-def _correlations_groups(g: _Groups) -> dict[str, Result]:
-    """Point-biserial r and Spearman rho of score with renewal from groups."""
+def _correlations_groups(g: _Groups, p_values: bool = True) -> dict[str, Result]:
+    """Point-biserial r and Spearman rho of score with renewal from groups (their
+    ``p_value`` None unless ``p_values``)."""
     reason = _correlation_reason(g)
     if reason:
         return {
@@ -192,8 +195,8 @@ def _correlations_groups(g: _Groups) -> dict[str, Result]:
     r = _binary_r(g.values, g)
     rho = _binary_r(_average_ranks(g), g)
     return {
-        "point_biserial_r": _ok(r, p_value=_t_p_value(r, g.n)),
-        "spearman": _ok(rho, p_value=_t_p_value(rho, g.n)),
+        "point_biserial_r": _ok(r, p_value=_t_p_value(r, g.n) if p_values else None),
+        "spearman": _ok(rho, p_value=_t_p_value(rho, g.n) if p_values else None),
     }
 
 
@@ -248,21 +251,22 @@ def logit(score: ArrayLike, churned: ArrayLike) -> Result:
     return _fit_logit(s, c)
 
 
-def _fit_logit(s: np.ndarray, c: np.ndarray) -> Result:
+def _fit_logit(s: np.ndarray, c: np.ndarray, p_value: bool = True) -> Result:
     """Fit ``churned ~ 1 + score`` (statsmodels' Newton fit, repeated in
     :func:`calibration.metrics.exact.logit_fit` without importing statsmodels: same numbers);
-    failures become reasons."""
+    failures become reasons. The p-value is None unless ``p_value``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit = exact.logit_fit(c.astype(np.float64), s, maxiter=100)
+            fit = exact.logit_fit(c.astype(np.float64), s, maxiter=100, p_value=p_value)
         except exact.LogitFailed as exc:
             return _undefined(f"logistic fit failed: {exc}", **_LOGIT_EMPTY, warning=None)
     b0, b1 = (float(v) for v in fit["params"])
     lo, hi = (float(v) for v in fit["ci"])
-    p = float(fit["p_value"])
-    values = (b0, b1, lo, hi, p)
-    if not all(math.isfinite(v) for v in values):
+    p = None if fit["p_value"] is None else float(fit["p_value"])
+    # the p-value, 2 ndtr(-|z|), is finite unless z is NaN (ndtr(-inf) = 0): the same check
+    # whether or not it was computed
+    if not all(math.isfinite(v) for v in (b0, b1, lo, hi)) or math.isnan(fit["z"]):
         return _undefined("logistic fit gave non-finite estimates", **_LOGIT_EMPTY, warning=None)
     messages = sorted({str(w.message).splitlines()[0] for w in caught})
     return _ok(
