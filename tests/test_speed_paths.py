@@ -145,36 +145,6 @@ def test_canonical_is_built_once_and_safe_to_modify(setup):
     np.testing.assert_array_equal(again["snapshot_date"].to_numpy(), snapshot)
 
 
-def _inline(spec: dict) -> dict:
-    """A Vega-Lite spec with named datasets replaced by their rows (names are data hashes)."""
-    datasets = spec.get("datasets", {})
-
-    def walk(node):
-        if isinstance(node, dict):
-            if set(node) == {"name"} and node["name"] in datasets:
-                return {"values": datasets[node["name"]]}
-            return {k: walk(v) for k, v in node.items() if k != "datasets"}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    return walk(spec)
-
-
-@pytest.mark.parametrize("bands", [(30.0, 70.0), (12.5, 88.0), (55.0, 56.0)])
-def test_cached_chart_spec_is_the_altair_chart(bands):
-    import json
-
-    from calibration import charts
-    from ui import components
-
-    rng = np.random.default_rng(1)
-    hist = charts.score_histogram(rng.uniform(0, 100, 500), rng.random(500) < 0.3)
-    fast = components.distribution_spec(hist, *bands)
-    slow = json.loads(json.dumps(charts.score_distribution_chart(hist, *bands).to_dict()))
-    assert _inline(fast) == _inline(slow)
-
-
 def test_wilson_ci_matches_statsmodels():
     from statsmodels.stats.proportion import proportion_confint
 

@@ -3,14 +3,12 @@ statistics, band tables. Numbers are formatted by :mod:`calibration.formatting` 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, formatting, outcomes
+from calibration import formatting, outcomes, svg_histogram
 from calibration.formatting import Kind
 from calibration.glossary import HELP
 from ui import layout
@@ -171,30 +169,14 @@ def band_badge(name: str) -> str:
 
 
 
-@functools.cache
-def _distribution_template() -> tuple[dict[str, Any], str, str]:
-    """:func:`calibration.charts.score_distribution_chart` as a Vega-Lite spec, built (and
-    validated by Altair) once; returns the spec and the names of its two datasets."""
-    hist = charts.score_histogram(np.array([50.0]), np.array([False]))
-    spec = charts.score_distribution_chart(hist, 30.0, 70.0).to_dict()
-    names = {"bin_start" in rows[0]: name for name, rows in spec["datasets"].items()}
-    return spec, names[True], names[False]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict(orient="records")  # Python scalars, full precision
-
-
-def distribution_spec(hist: pd.DataFrame, red_max: float, yellow_max: float
-                      ) -> dict[str, Any]:
-    """The Vega-Lite spec of :func:`calibration.charts.score_distribution_chart`, from a
-    cached template with the data swapped in (Altair builds and validates it in ~100 ms,
-    too slow for every slider move)."""
-    spec, hist_name, cuts_name = _distribution_template()
-    return {**spec, "datasets": {hist_name: _records(hist),
-                                 cuts_name: _records(charts.band_cuts(red_max, yellow_max))}}
-
-
 def score_distribution(hist: pd.DataFrame, red_max: float, yellow_max: float) -> None:
-    """The renewed-vs-churned score chart (see :func:`distribution_spec`)."""
-    st.vega_lite_chart(distribution_spec(hist, red_max, yellow_max), width="stretch")
+    """The renewed-vs-churned score chart as inline SVG
+    (:func:`calibration.svg_histogram.score_distribution_svg`), not a Vega-Lite chart: a new
+    browser session on Calibrate then loads no Vega (~0.8 MB of JavaScript) and a slider step
+    re-renders a few hundred SVG nodes instead of a Vega view.
+
+    Drawn with ``st.markdown(unsafe_allow_html=True)``, not ``st.html``: Streamlit 1.67's
+    ``st.html`` sanitises with DOMPurify's HTML-only profile, which removes ``<svg>`` and
+    everything in it. Every string in the markup is escaped by the builder (tested)."""
+    st.markdown(svg_histogram.score_distribution_svg(hist, red_max, yellow_max),
+                unsafe_allow_html=True)
