@@ -5,6 +5,10 @@ and Undo, the saved draft (page switch and reload)."""
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,6 +46,11 @@ def agreement(frame: pd.DataFrame) -> float:
     right = (((labelled["reference_label"] == "known_healthy") & (labelled["band"] == 2))
              | ((labelled["reference_label"] == "known_struggling") & (labelled["band"] == 0)))
     return float(right.sum() / len(labelled))
+
+
+def score_charts(at) -> list[str]:
+    """The markup of the "Renewed vs churned" charts (inline SVG in a Markdown element)."""
+    return [m.value for m in at.markdown if m.value.startswith('<div class="hsc-svg-chart">')]
 
 
 def draft_status(at) -> str:
@@ -185,8 +194,9 @@ def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
         step()
         assert_clean(at)
         assert static_parts(at) == {"headings": False, "presets": False, "captions": False}
-        assert len(at.get("vega_lite_chart")) == 1 and len(
+        assert len(score_charts(at)) == 1 and len(
             [m for m in at.markdown if m.value.startswith("| Band |")]) == 1
+        assert not at.get("vega_lite_chart")  # the chart is inline SVG: no Vega on Calibrate
         at.run()  # a full run draws them again (and every control for the next step)
         assert static_parts(at) == {"headings": True, "presets": True, "captions": True}
     moved = apply_flat_weights(config, {**round_to_total(flat_weights(config), digits=0),
@@ -198,6 +208,18 @@ def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
     counts = now["band"].value_counts()
     assert list(markdown_table(at, "Band")["Accounts"]) == [f"{counts.get(b, 0):,}"
                                                             for b in (0, 1, 2)]
+    # the chart shows the moved draft: each bin's tooltip counts the judged scores in it
+    (chart,) = score_charts(at)
+    svg = ET.fromstring(chart)[0]
+    ns = "{http://www.w3.org/2000/svg}"
+    edges = np.linspace(0, 100, 41)
+    renewed, _ = np.histogram(now.loc[~now["churned"], "score"].dropna(), bins=edges)
+    churned, _ = np.histogram(now.loc[now["churned"], "score"].dropna(), bins=edges)
+    tips = [t.text for t in svg.iterfind(f".//{ns}g[@class='bin']/{ns}title")]
+    assert [re.findall(r"(?:renewed|churned) ([\d,]+)", t) for t in tips] == [
+        [f"{r:,}", f"{c:,}"] for r, c in zip(renewed, churned, strict=True)]
+    assert [t.text for t in svg.iterfind(f".//{ns}g[@class='cut']/{ns}text")] == [
+        "red ≤ 40", "green > 60"]
 
 
 def test_a_step_resends_the_numbers_not_the_static_statistics_text(demo):
