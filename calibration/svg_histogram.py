@@ -26,7 +26,7 @@ import pandas as pd
 
 from calibration.charts import BAND_COLOURS, OUTCOME_COLOURS, band_cuts
 
-WIDTH, HEIGHT = 640, 300  # the viewBox; the SVG is scaled to the pane's width
+WIDTH, HEIGHT = 560, 280  # the viewBox; the SVG is scaled to the pane's width
 BAR_OPACITY = 0.55  # as the Vega chart's bars: overlaid outcomes stay visible
 FONT_SIZE = 12
 CHAR_WIDTH = 7.0  # rough width of a character at FONT_SIZE, to space the legend entries
@@ -38,8 +38,8 @@ class Plot:
 
     left: float = 58.0
     top: float = 34.0
-    right: float = 628.0
-    bottom: float = 250.0
+    right: float = 548.0
+    bottom: float = 232.0
 
     def x(self, score: float) -> float:
         """Horizontal position of a score (0-100; outside values are clamped)."""
