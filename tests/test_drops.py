@@ -79,3 +79,49 @@ def test_drop_check_equals_brute_force_reading_only_planned_rows(demo, unscored_
     assert got == drop_signal(table, type("R", (), {"score": score})(), judged)
     assert sum(len(a) for a in asked) < 0.4 * len(table)  # far from every snapshot
     assert (len(asked) > 1) == (unscored_share > 0)
+
+
+def _merge_plan(table, judged, within_days=90) -> dict[str, np.ndarray]:
+    """The plan's pairs by an inner merge of the decisions and the rows on the account id
+    (drops.py before the integer codes)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"account_id": table.account_id, "snapshot_date": table.snapshot_date,
+                          "row": np.arange(len(table.account_id), dtype=np.int64)})
+    window = pd.DataFrame({"decision": np.arange(judged.n_judged),
+                           "account_id": judged.account_id, "judge": judged.judge_date})
+    pairs = window.merge(frame, on="account_id")
+    pairs = pairs[pairs["snapshot_date"] <= pairs["judge"]]
+    inside = (pairs["snapshot_date"] >= pairs["judge"]
+              - within_days * pd.Timedelta(days=1)).to_numpy()
+    decision = pairs["decision"].to_numpy(dtype=np.int64)
+    row = pairs["row"].to_numpy(dtype=np.int64)
+    snap = pairs["snapshot_date"].to_numpy(dtype="datetime64[ns]")
+    return {"inside_decision": decision[inside], "inside_row": row[inside],
+            "inside_snap": snap[inside], "before": np.sort(row[~inside])}
+
+
+@pytest.mark.parametrize("within_days", [30, 90, 400])
+def test_plan_pairs_equal_a_merge_on_the_account_ids(demo, within_days):
+    """Rows shuffled (an account's rows apart and out of date order), some snapshot dates
+    missing, decisions of accounts without rows: the same pairs as the merge, in its
+    order."""
+    import dataclasses
+
+    table, _, judged = demo
+    rng = np.random.default_rng(5)
+    order = rng.permutation(len(table))
+    snaps = table.snapshot_date[order].copy()
+    snaps[rng.random(snaps.size) < 0.05] = np.datetime64("NaT")
+    shuffled = type("T", (), {"account_id": table.account_id[order], "snapshot_date": snaps})()
+    ids = judged.account_id.copy()
+    ids[::17] = "no such account"
+    decisions = dataclasses.replace(judged, account_id=ids)
+    plan = drop_plan(shuffled, decisions, within_days)
+    want = _merge_plan(shuffled, decisions, within_days)
+    assert plan.inside_row.size > 1000 and plan.before_row.size > 100
+    np.testing.assert_array_equal(plan.inside_decision, want["inside_decision"])
+    np.testing.assert_array_equal(plan.inside_row, want["inside_row"])
+    np.testing.assert_array_equal(plan.inside_snap, want["inside_snap"])
+    np.testing.assert_array_equal(np.sort(plan.before_row), want["before"])
+    assert plan.inside_decision.dtype == plan.inside_row.dtype == np.int64
