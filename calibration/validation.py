@@ -42,6 +42,17 @@ def segment_labels(table: AccountTable, rows: np.ndarray | None = None) -> np.nd
     return values.astype("string").fillna("(blank)").to_numpy(dtype=object)
 
 
+def segment_positions(table: AccountTable, segment: str) -> np.ndarray:
+    """Positions of the rows whose :func:`segment_labels` value is ``segment`` (none when
+    the data has no segment role), compared as text column-wise: no Python string per row
+    (~130 MB at 1.8M rows)."""
+    column = table.roles.segment
+    if not column or column not in table.frame.columns:
+        return np.empty(0, dtype=np.int64)
+    text = table.frame[column].astype("string").fillna("(blank)")
+    return np.flatnonzero((text == segment).to_numpy(dtype=bool))
+
+
 def validate(
     table: AccountTable,
     config: Config,
@@ -128,9 +139,7 @@ def lead_time_plan(table: AccountTable, lookback_days: int,
     if segment is None:
         plan = early_warning.lead_time_plan(frame, lookback_days, table.renewals)
         return plan, plan.rows
-    labels = segment_labels(table)
-    positions = np.flatnonzero(labels == segment) if labels is not None else np.empty(
-        0, dtype=np.int64)
+    positions = segment_positions(table, segment)
     rows = frame.iloc[positions]
     renewals = table.renewals
     mine = None if renewals is None else renewals[

@@ -298,6 +298,30 @@ def test_lead_time_per_segment_in_label_order_and_from_the_plan_of_each_segment(
         assert from_plan == lead, tier
 
 
+@pytest.mark.parametrize("values", ["text", "blanks", "numbers", "categories"])
+def test_segment_positions_are_where_the_labels_equal_the_segment(values):
+    """Column-wise, as :func:`segment_labels` (text, missing as "(blank)") compared per row."""
+    from calibration.validation import segment_positions
+
+    _, table, _ = _dated_segmented_table()
+    tier = table.frame["tier"]
+    column = {"text": tier,
+              "blanks": tier.where(np.arange(len(tier)) % 5 != 0),
+              "numbers": tier.map({name: i for i, name in enumerate(sorted(set(tier)))}
+                                  ).astype(float).where(np.arange(len(tier)) % 7 != 0),
+              "categories": tier.astype("category")}[values]
+    changed = dataclasses.replace(table, frame=table.frame.assign(tier=column))
+    labels = segment_labels(changed)
+    assert len(set(labels.tolist())) > 2
+    for name in [*set(labels.tolist()), "no such segment"]:
+        np.testing.assert_array_equal(segment_positions(changed, name),
+                                      np.flatnonzero(labels == name))
+    assert (segment_positions(changed, "(blank)").size > 0) == (values in ("blanks",
+                                                                           "numbers"))
+    plain = dataclasses.replace(table, roles=table.roles.model_copy(update={"segment": None}))
+    assert segment_positions(plain, "alpha").tolist() == []
+
+
 def test_lead_time_plan_of_a_segment_when_the_data_has_no_segments():
     _, table, _ = _dated_segmented_table()
     from calibration.validation import lead_time_plan
