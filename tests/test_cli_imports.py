@@ -51,3 +51,16 @@ def test_help_prints_every_command():
     for command in ("score", "validate", "bench", "suggest", "compare", "diff", "sql", "report",
                     "export-config", "init", "schema"):
         assert command in done.stdout
+
+
+def test_importing_the_config_models_builds_no_validator():
+    # defer_build: the validators are built when a config is first validated (once, for the
+    # Config and its parts), not for every model class at import
+    code = ("import calibration.config as c\n"
+            "models = (c.Config, c.Factor, c.LinearRule, c.Segment)\n"
+            "print([m.__pydantic_complete__ for m in models])\n"
+            "c.load_config('data/demo_config.json')\n"
+            "print(c.Config.__pydantic_complete__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, check=True)
+    assert done.stdout.split("\n")[:2] == ["[False, False, False, False]", "True"]

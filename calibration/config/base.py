@@ -29,6 +29,11 @@ Points = Annotated[float, Field(ge=0, le=100), AfterValidator(_points_resolution
 
 
 class _Model(BaseModel):
-    """Strict base: unknown fields are errors (a typo must never be silently ignored)."""
+    """Strict base: unknown fields are errors (a typo must never be silently ignored).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    ``defer_build``: a model's validator is built when it is first used, not when its class
+    is defined; validating a Config then builds one validator for it and its parts instead
+    of one per class at import (~15 ms of every command's start-up)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              defer_build=True)
