@@ -13,7 +13,7 @@ from calibration.glossary import help_text
 from calibration.report import explain_account
 from calibration.scoring import band_names
 from calibration.weights import flat_weights
-from ui import components, layout, reference_tags, state
+from ui import account_lists, components, layout, reference_tags, state
 from ui.text import md_escape
 
 ws, table = state.workspace_and_table()
@@ -34,23 +34,6 @@ st.title("Accounts")
 st.caption(f"Scored with the draft (**{md_escape(config.name)}**). "
            f"{draft.judged.describe()}")
 
-
-def account_table(mask: np.ndarray) -> pd.DataFrame:
-    """Display rows for the judged renewal decisions in ``mask``, largest ARR first (ARR at
-    stake in the decision; score and band on the snapshot it was judged on)."""
-    return explain.account_list(
-        judged.account_id[mask], np.round(judged.arr[mask]), draft.judged_result.score[mask],
-        draft.judged_result.band[mask],
-        names=None if name_column is None else judged_frame[name_column].to_numpy()[mask],
-        segments=None if segment_column is None
-        else judged_frame[segment_column].to_numpy()[mask])
-
-
-ACCOUNT_COLUMNS = {
-    # whole dollars ("dollar" would show cents); the header carries the currency
-    "ARR": st.column_config.NumberColumn("ARR ($)", format="localized"),
-    "Score": st.column_config.NumberColumn(format="%.1f"),
-}
 
 # Only the open tab runs (on_change="rerun"): a tab's work is done when it is looked at, so
 # the page's first visit costs the first tab only (One account and Falling scores need
@@ -116,14 +99,14 @@ def reference_tab() -> None:
             (labels == "known_struggling") & (band == 2))
         if wrong.any():
             with st.expander(f"The {int(wrong.sum()):,} reference accounts in the opposite band"):
-                st.dataframe(account_table(wrong), hide_index=True, width="stretch",
-                             column_config=ACCOUNT_COLUMNS)
+                account_lists.show(draft, account_lists.in_list_order(draft, wrong), "reference",
+                                   "reference accounts in the opposite band", name_column,
+                                   segment_column)
 
 def missed_tab() -> None:
     """Surprise churn and false alarms, and what they have in common."""
     # --------------------------------------------------------------------------- misses
     st.header("Accounts the score missed")
-    traits = explain.trait_columns(judged_frame, config)
     surprise, alarms = draft.metrics["surprise_churn"], draft.metrics["false_alarms"]
     tab_surprise, tab_alarms = st.tabs([f"Surprise churn ({surprise['count']:,})",
                                         f"False alarms ({alarms['count']:,})"])
@@ -133,8 +116,10 @@ def missed_tab() -> None:
         (tab_alarms, "false_alarms", "False alarms (accounts)", "False alarm ARR",
          "renewed while red"),
     ]
+    LISTED = {"surprise_churn": "surprise churns", "false_alarms": "false alarms"}
+    misses = account_lists.misses(draft)  # cached per config: masks, list order, traits
     for tab, key, count_label, arr_label, what in MISSES:
-        group = groups[key]
+        group = misses[key]
         with tab:
             a, b = st.columns(2)
             a.metric(count_label, f"{draft.metrics[key]['count']:,}", help=help_text(key))
@@ -144,12 +129,10 @@ def missed_tab() -> None:
             if not group["mask"].any():
                 st.success(f"No judged account {what}.")
                 continue
-            st.dataframe(account_table(group["mask"]), hide_index=True, width="stretch",
-                         column_config=ACCOUNT_COLUMNS, key=f"acct::{key}::table")
+            account_lists.show(draft, group["order"], key, LISTED[key], name_column,
+                               segment_column)
             st.markdown("**What they have in common**", help=help_text("common_traits"))
-            common = explain.common_traits(
-                traits.values, group["mask"], group["reference"], traits.names, kinds=traits.kinds,
-                labels=traits.labels, reference_label=group["reference_label"], top=5)
+            common = group["common"]
             if not common:
                 st.caption(f"Nothing to compare with: no {group['reference_label']}.")
             for trait in common:

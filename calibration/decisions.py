@@ -30,6 +30,7 @@ Pure computation; never imports streamlit.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from numbers import Integral
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,12 @@ class Decisions:
         """Number of judged decisions."""
         return len(self.rows)
 
+    @functools.cached_property
+    def n_judged_accounts(self) -> int:
+        """Distinct accounts among the judged decisions (counted once per object: a page
+        caption asks on every visit, 80k ids at 100k accounts)."""
+        return int(pd.unique(self.account_id).size)
+
     @property
     def n_decided(self) -> int:
         """Decisions found, judged or excluded."""
@@ -160,7 +167,7 @@ class Decisions:
             "n_open": self.n_open,
             "n_open_renewals": self.n_open_renewals,
             "n_judged": self.n_judged,
-            "n_judged_accounts": int(pd.unique(self.account_id).size),
+            "n_judged_accounts": self.n_judged_accounts,
             "n_churned": int(self.churned.sum()),
             "n_conflicting": self.n_conflicting,
             "n_excluded_no_early_snapshot": len(self.excluded_no_early_snapshot),
@@ -193,7 +200,7 @@ class Decisions:
 
     def _judged_phrase(self) -> str:
         n = self.n_judged
-        accounts = int(pd.unique(self.account_id).size)
+        accounts = self.n_judged_accounts
         what = plural(n, "renewal decision")
         if accounts != n:
             what += f" of {plural(accounts, 'account')}"

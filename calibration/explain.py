@@ -182,7 +182,10 @@ def common_traits(
     labels = list(labels) if labels is not None else [""] * len(names)
     if not g.any() or not r.any():
         return []
-    out = [_one_trait(x[g, k], x[r, k], str(names[k]), kinds[k], labels[k])
+    # each group's rows cut out once (not per factor: a boolean cut of every row per column
+    # cost 13 passes over 80k rows per group); the columns hold the same values
+    xg, xr = x[g], x[r]
+    out = [_one_trait(xg[:, k], xr[:, k], str(names[k]), kinds[k], labels[k])
            for k in range(len(names))]
     for row in out:
         row["sentence"] = _trait_sentence(row, reference_label)
@@ -362,6 +365,21 @@ def band_changes(history_frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- account lists
+def account_order(ids: np.ndarray, arr: np.ndarray) -> np.ndarray:
+    """Positions of the accounts in :func:`account_list`'s order: largest ARR first
+    (unknown ARR last), then by id as text; equal ones keep their order.
+
+    ``account_list(ids[p], arr[p], ...)`` for ``p = account_order(ids, arr)[:n]`` is the
+    first ``n`` rows of the whole list, so a page can show the largest few without building
+    every row.
+    """
+    frame = pd.DataFrame({"Account": pd.Series(ids, dtype=object).astype(str),
+                          "ARR": np.asarray(arr, dtype=float)})
+    frame = frame.sort_values(["ARR", "Account"], ascending=[False, True], na_position="last",
+                              kind="stable")
+    return frame.index.to_numpy()
+
+
 def account_list(ids: np.ndarray, arr: np.ndarray, score: np.ndarray, band: np.ndarray,
                  names: np.ndarray | None = None, segments: np.ndarray | None = None
                  ) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from calibration.validation import judged_rows, validate
 from tests import independent
 from tests.apptest_support import assert_clean, metric, run_app, single_snapshot_workspace
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from ui.account_lists import SHOWN, markdown_rows
 from ui.layout import CSS, FOLD_SIDEBAR_JS
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -73,13 +74,22 @@ def test_only_the_open_tab_runs():
 def test_misses_equal_validation(demo):
     config, _, _, evidence = demo
     at = run_app(page="accounts")
-    for key, label in (("surprise_churn", "Surprise churn (accounts)"),
-                       ("false_alarms", "False alarms (accounts)")):
-        assert metric(at, label) == f"{evidence[key]['count']:,}"
-        lists = [f for f in frame_with(at, "Account") if set(f["Account"]) == set(
-            evidence[key]["ids"])]
-        assert lists, f"no table lists exactly the {key} accounts"
-        assert lists[0]["ARR"].is_monotonic_decreasing
+    tables = [m.value for m in at.markdown if m.value.startswith("| Account |")]
+    assert len(tables) == 2  # surprise churn's list, then the false alarms'
+    for table_md, (key, label, what) in zip(tables, (
+            ("surprise_churn", "Surprise churn (accounts)", "surprise churns"),
+            ("false_alarms", "False alarms (accounts)", "false alarms")), strict=True):
+        count = evidence[key]["count"]
+        assert metric(at, label) == f"{count:,}"
+        assert count > SHOWN  # the demo's lists are longer than what a page shows at once
+        expected = listed(demo, evidence[key]["ids"])
+        assert len(expected) == count
+        # the largest SHOWN of the whole list, in its order, with their scores and bands
+        assert table_md == markdown_rows(expected.head(SHOWN))
+        first = expected.iloc[0]
+        assert f"| {first['ARR']:,.0f} | {first['Score']:.1f} |".replace(".", "\\.") in table_md
+        assert f"The {SHOWN} largest by ARR of {count:,} {what}:" in [c.value for c in at.caption]
+        assert not frame_with(at, "Account")  # the whole list only on request
     assert metric(at, "Surprise churn (ARR)") == f"${evidence['surprise_churn']['arr']:,.0f}"
     count, arr = independent.surprise_churn(independent.judged_accounts(demo[1], config))
     assert metric(at, "Surprise churn (accounts)") == f"{count:,}"
@@ -94,6 +104,32 @@ def test_misses_equal_validation(demo):
     assert len(open_tab(at, "Factor by factor").get("vega_lite_chart")) == len(weighted)
     # one account: its contributions and its history
     assert len(open_tab(at, ONE).get("vega_lite_chart")) == 2
+
+
+def listed(demo, ids) -> pd.DataFrame:
+    """The judged accounts ``ids`` as the page lists them, by hand: ARR in whole dollars,
+    largest first, unknown last, then by id; score and band of the judged snapshot."""
+    config, table = demo[0], demo[1]
+    judged = independent.judged_accounts(table, config, columns=("account_name",))
+    mine = judged[judged["account_id"].isin(set(ids))]
+    rows = sorted(
+        ({"Account": str(r.account_id), "Name": r.account_name, "Segment": r.segment,
+          "ARR": round(r.arr), "Score": r.score, "Band": ("red", "yellow", "green")[r.band]}
+         for r in mine.itertuples()),
+        key=lambda r: (np.isnan(r["ARR"]), -np.nan_to_num(r["ARR"]), r["Account"]))
+    return pd.DataFrame(rows, columns=["Account", "Name", "Segment", "ARR", "Score", "Band"])
+
+
+def test_the_whole_list_on_request_holds_every_miss(demo):
+    """*All N false alarms in a table*: every miss, in the list's order, to sort and search."""
+    evidence = demo[3]
+    at = run_app(page="accounts")
+    at.toggle(key="acct::false_alarms::all").set_value(True).run()
+    assert_clean(at)
+    (whole,) = frame_with(at, "Account")
+    pd.testing.assert_frame_equal(whole.reset_index(drop=True),
+                                  listed(demo, evidence["false_alarms"]["ids"]),
+                                  check_dtype=False)
 
 
 def test_drill_down_defaults_to_largest_surprise_churn(demo):

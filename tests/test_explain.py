@@ -264,6 +264,29 @@ def test_account_list_sorted_by_arr():
     assert list(out.columns) == ["Account", "Name", "ARR", "Score", "Band"]
 
 
+def test_account_order_is_the_whole_lists_order():
+    """The first n positions of account_order give account_list's first n rows: ARR ties,
+    unknown ARR, repeated ids and ids that sort differently as text than as numbers."""
+    rng = np.random.default_rng(7)
+    n = 400
+    ids = rng.choice(np.array([5, 10, 9, "a", "B", "b", 100, "9"], dtype=object), n)
+    arr = rng.choice(np.array([NAN, 0.0, 5.0, 120.0, 1e6, -3.0]), n)
+    score, band = rng.uniform(0, 100, n), rng.integers(-1, 3, n)
+    names = rng.choice(np.array(["x", "y", None], dtype=object), n)
+    # by hand: ARR descending, unknown last, then the id as text, then the original order
+    expected = sorted(range(n), key=lambda i: (np.isnan(arr[i]), -np.nan_to_num(arr[i]),
+                                               str(ids[i]), i))
+    order = explain.account_order(ids, arr)
+    assert order.tolist() == expected
+    whole = explain.account_list(ids, arr, score, band, names=names)
+    for top in (1, 37, n):
+        head = order[:top]
+        pd.testing.assert_frame_equal(
+            explain.account_list(ids[head], arr[head], score[head], band[head],
+                                 names=names[head]),
+            whole.head(top))
+
+
 def test_explained_rows_prefers_judged_then_latest():
     ids = np.array(["a", "a", "a", "b", "b"], dtype=object)
     dates = pd.to_datetime(["2025-03-01", "2025-01-01", "2025-02-01", "2025-01-01",
