@@ -307,7 +307,7 @@ def _arr_weighted_logit(decisions: DecisionScores, l2: float = 1e-3) -> np.ndarr
     """Non-negative weights from a logistic regression of renewal on factor points where
     each decision counts by its ARR at stake (a big churned account matters more than a
     small one). Missing points are filled with the factor's mean."""
-    from calibration.curves import fit_logistic
+    from calibration.logistic import fit_tnc
 
     x = decisions.matrix.points / 100.0
     with np.errstate(invalid="ignore"):
@@ -315,8 +315,8 @@ def _arr_weighted_logit(decisions: DecisionScores, l2: float = 1e-3) -> np.ndarr
     x = np.where(np.isnan(x), np.nan_to_num(means, nan=0.5), x)
     arr = np.nan_to_num(decisions.arr, nan=np.nanmedian(decisions.arr))
     arr = np.where(arr > 0, arr, np.nanmedian(arr[arr > 0]) if (arr > 0).any() else 1.0)
-    coef = fit_logistic(x, (~decisions.churned).astype(float), [(0.0, None)] * x.shape[1],
-                        l2, sample_weight=arr)[1:]
+    coef = fit_tnc(x, (~decisions.churned).astype(float), [(0.0, None)] * x.shape[1],
+                   l2, sample_weight=arr)[1:]
     return coef * 100.0 / coef.sum() if coef.sum() > 0 else np.ones(x.shape[1])
 
 
