@@ -57,7 +57,10 @@ def scored_table(table: AccountTable, config: Config, result: ScoreResult,
         names["config_hash"]: config.fingerprint(),
     }
     if table.roles.account_name:
-        columns[names["account_name"]] = table.frame[table.roles.account_name].to_numpy()[rows]
+        # the chosen rows' names only: every row's as Python strings first was ~140 MB
+        # at 1.8M rows, for one chunk or each account's latest row
+        columns[names["account_name"]] = table.frame[table.roles.account_name].take(
+            rows).to_numpy()
     if result.contributions is not None:
         for k in range(len(config.factors)):
             columns[names[("factor", k)]] = result.contributions[pick, k]

@@ -133,3 +133,20 @@ def test_scored_csv_parses_to_the_scored_values(demo_config):
             assert text.tolist() == values.dt.strftime("%Y-%m-%d").fillna("").tolist()
         else:
             assert text.tolist() == values.astype(object).fillna("").astype(str).tolist()
+
+
+def test_scored_rows_equal_those_rows_of_every_row(demo_config):
+    """Some rows (unsorted, one repeated), with missing and formula-like account names:
+    each column equals the every-row table's at those rows."""
+    table = load_accounts(DEMO_DATA, demo_config)
+    name = table.roles.account_name
+    names = table.frame[name].where(np.arange(len(table)) % 9 != 0, None)
+    table.frame[name] = names.where(np.arange(len(table)) % 11 != 1, "=cmd")
+    result = score_frame(table.frame, demo_config).result
+    every = scored_table(table, demo_config, result)
+    rows = np.random.default_rng(2).permutation(len(table))[:500]
+    rows[7] = rows[3]
+    some = scored_table(table, demo_config, result, rows=rows)
+    expected = every.iloc[rows].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    assert some["account_name"].isna().any() and (some["account_name"] == "=cmd").any()
