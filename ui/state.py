@@ -337,7 +337,8 @@ def config_alarms(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _account_names(file_key: str, column: str, _table: AccountTable) -> dict[Any, Any]:
-    frame = pd.DataFrame({"id": _table.account_id, "name": _table.frame[column].to_numpy()})
+    # the column as it is stored: a Python string per account's name, not per row
+    frame = pd.DataFrame({"id": _table.account_id, "name": _table.frame[column].array})
     last = frame.drop_duplicates("id", keep="last")  # the latest row's name, as dict(zip())
     return dict(zip(last["id"].tolist(), last["name"].tolist(), strict=True))
 
