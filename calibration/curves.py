@@ -44,7 +44,7 @@ from calibration.binning import (
     fit_bins,
 )
 from calibration.config import BooleanRule, Config, Factor, MappingRule, StepsRule
-from calibration.logistic import fit_newton
+from calibration.logistic import fit_newton, newton_path
 from calibration.values import as_boolean, as_number, normalise_text
 
 __all__ = ["MAX_STEPS", "MIN_BIN_SHARE", "MIN_CATEGORY_SHARE", "MISSING", "OTHER",
@@ -319,8 +319,9 @@ def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: 
     and the mean of its fold fits (a warm start for the fit on every row).
 
     Each fold's fitting rows are cut out once and fitted along the grid, each fit starting
-    from the previous penalty's (a warm start: the same optima, fewer Newton steps); the
-    held-out losses are summed per penalty in fold order as before."""
+    from the previous penalty's (:func:`calibration.logistic.newton_path`: a warm start, the
+    same optima in fewer Newton steps); the held-out losses are summed per penalty in fold
+    order."""
     from calibration.fitting.out_of_sample import _folds
 
     fold = _folds(c, folds, seed)
@@ -329,12 +330,11 @@ def _choose_l2(design: _Design, y: np.ndarray, c: np.ndarray, folds: int, seed: 
     total = len(L2_GRID) * folds + 1  # and the final fit
     for f in range(folds):
         train, test = fold != f, fold == f
-        x_train, y_train = design.x[train], y[train]
-        w = None
-        for g, l2 in enumerate(L2_GRID):
+        path = newton_path(design.x[train], y[train], design.bounds, L2_GRID)
+        for g in range(len(L2_GRID)):
             if progress is not None:
                 progress((f * len(L2_GRID) + g) / total)
-            w = fit_logistic(x_train, y_train, design.bounds, l2, start=w)
+            w = next(path)
             z = w[0] + design.x[test] @ w[1:]
             losses[g] += float(np.sum(np.logaddexp(0, z) - y[test] * z))
             fits[g].append(w)

@@ -20,12 +20,13 @@ Both take the design without the intercept column; never imports streamlit.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from scipy import linalg, optimize, special
 from scipy.linalg import blas
 
-__all__ = ["TOLERANCE", "fit_newton", "fit_tnc"]
+__all__ = ["TOLERANCE", "fit_newton", "fit_tnc", "newton_path"]
 
 TOLERANCE = 1e-12
 """Largest projected-gradient entry at which :func:`fit_newton` stops (the gradient of the
@@ -39,7 +40,7 @@ GIVE_UP = 1e-8
 is a failed Newton step (handed to TNC); below it the point is optimal to rounding."""
 
 
-def _arrays(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
+def _arrays(x: np.ndarray, y: np.ndarray, bounds: list,
             sample_weight: np.ndarray | None) -> tuple[np.ndarray, ...]:
     n, p = x.shape
     xi = np.empty((n, p + 1))
@@ -49,8 +50,7 @@ def _arrays(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
     sw = sw / sw.mean()
     lo = np.array([-np.inf] + [-np.inf if b[0] is None else b[0] for b in bounds], float)
     hi = np.array([np.inf] + [np.inf if b[1] is None else b[1] for b in bounds], float)
-    pen = np.r_[0.0, np.full(p, 2.0 * l2)]
-    return xi, np.asarray(y, float), sw, lo, hi, pen
+    return xi, np.asarray(y, float), sw, lo, hi
 
 
 def _start(y: np.ndarray, sw: np.ndarray, p: int) -> np.ndarray:
@@ -89,10 +89,32 @@ def fit_newton(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
                ) -> np.ndarray:
     """The same problem as :func:`fit_tnc`, solved by projected Newton (see the module
     docstring). ``start``: a warm start (clipped into the bounds). Returns [intercept, beta]."""
-    xi, yv, sw, lo, hi, pen = _arrays(x, y, bounds, l2, sample_weight)
+    return next(newton_path(x, y, bounds, [l2], sample_weight, start))
+
+
+def newton_path(x: np.ndarray, y: np.ndarray, bounds: list, penalties: Iterable[float],
+                sample_weight: np.ndarray | None = None, start: np.ndarray | None = None
+                ) -> Iterator[np.ndarray]:
+    """:func:`fit_newton` for each penalty in turn, each fit starting from the previous
+    one's optimum (a warm start), on one copy of the design; yields [intercept, beta] per
+    penalty, each fitted when asked for."""
+    xi, yv, sw, lo, hi = _arrays(x, y, bounds, sample_weight)
+    p = xi.shape[1]
+    w = _start(yv, sw, p - 1) if start is None else np.asarray(start, float)
+    scaled = np.empty_like(xi)  # the Hessian's rows, reused by every iteration
+    for l2 in penalties:
+        pen = np.r_[0.0, np.full(p - 1, 2.0 * l2)]
+        w, optimal = _newton(xi, yv, sw, lo, hi, pen, np.clip(w, lo, hi), scaled)
+        if not optimal:  # a failed Newton step: TNC from where it got
+            w = fit_tnc(x, y, bounds, l2, sample_weight, start=w)
+        yield w
+
+
+def _newton(xi: np.ndarray, yv: np.ndarray, sw: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+            pen: np.ndarray, w: np.ndarray, scaled: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Projected Newton from ``w``: (the optimum, True), or (the point it got to, False)
+    after a failed step."""
     n = yv.size
-    w = _start(yv, sw, x.shape[1]) if start is None else np.clip(np.asarray(start, float),
-                                                                 lo, hi)
 
     def loss(w_: np.ndarray) -> tuple[float, np.ndarray]:
         z_ = xi @ w_
@@ -106,10 +128,14 @@ def fit_newton(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
         free = ~(((w <= lo) & (g > 0)) | ((w >= hi) & (g < 0)))
         gap = float(np.max(np.abs(g[free]), initial=0.0))
         if gap <= TOLERANCE:
-            return w
-        a = xi[:, free] * np.sqrt(sw * s * (1 - s) / n)[:, None]
-        h = blas.dsyrk(1.0, a.T)  # upper triangle of a' a
-        h[np.diag_indices_from(h)] += pen[free]
+            return w, True
+        # upper triangle of the Hessian on every column (no copy of the free columns: the
+        # product costs less than the copy), then its free rows and columns
+        np.multiply(xi, np.sqrt(sw * s * (1 - s) / n)[:, None], out=scaled)
+        h = blas.dsyrk(1.0, scaled.T)
+        h[np.diag_indices_from(h)] += pen
+        if not free.all():
+            h = h[np.ix_(free, free)]
         step = np.zeros_like(w)
         try:
             step[free] = -linalg.solve(h, g[free], assume_a="pos", lower=False,
@@ -127,7 +153,7 @@ def fit_newton(x: np.ndarray, y: np.ndarray, bounds: list, l2: float,
             t *= 0.5
         else:  # no decrease along the step: optimal to rounding, or a failed step
             if gap <= GIVE_UP:
-                return w
+                return w, True
             break
         w, f, z = w_new, f_new, z_new
-    return fit_tnc(x, y, bounds, l2, sample_weight, start=w)
+    return w, False

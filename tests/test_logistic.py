@@ -161,3 +161,34 @@ def test_curves_penalty_is_chosen_like_an_independent_cross_validation():
     np.testing.assert_allclose(np.concatenate([fit.coef[k] for k in fit.bins]), expected[1:],
                                atol=1e-7)
     assert fit.intercept == pytest.approx(expected[0], abs=1e-7)
+
+
+def test_a_penalty_path_equals_a_cold_fit_per_penalty(monkeypatch):
+    x, y = _data(seed=8)
+    bounds = [(0.0, None)] * 4 + [(None, 0.0)] * 2 + [(None, None)] * 2
+    path = list(logistic.newton_path(x, y, bounds, curves.L2_GRID))
+    assert len(path) == len(curves.L2_GRID)
+    for l2, w in zip(curves.L2_GRID, path, strict=True):
+        assert _kkt_gap(x, y, bounds, l2, w) < 1e-12
+        np.testing.assert_allclose(w, logistic.fit_newton(x, y, bounds, l2), atol=1e-10)
+    # a step that fails on the second penalty hands that one to TNC; the path goes on
+    real, solves = logistic.linalg.solve, []
+    counting = logistic.newton_path(x, y, bounds, curves.L2_GRID)
+    monkeypatch.setattr(logistic.linalg, "solve", lambda *a, **k: solves.append(1) or real(*a, **k))
+    next(counting)
+    first = len(solves)  # the first penalty's Newton steps
+    calls, tnc = [], []
+
+    def fails_on_the_second_penalty(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == first + 1:
+            raise np.linalg.LinAlgError("not positive definite")
+        return real(*args, **kwargs)
+
+    real_tnc = logistic.fit_tnc
+    monkeypatch.setattr(logistic.linalg, "solve", fails_on_the_second_penalty)
+    monkeypatch.setattr(logistic, "fit_tnc", lambda *a, **k: tnc.append(a[3]) or real_tnc(*a, **k))
+    again = list(logistic.newton_path(x, y, bounds, curves.L2_GRID))
+    assert tnc == [curves.L2_GRID[1]]
+    np.testing.assert_allclose(again[0], path[0], atol=0)
+    np.testing.assert_allclose(np.array(again[1:]), np.array(path[1:]), atol=1e-4)
