@@ -12,6 +12,10 @@ been quiet for ``--quiet`` seconds; the settle time is the later of the last
 ``script_finished`` and the last DOM change. ``changed`` is when a metric card's text first
 changed; for a page visit, ``first numbers`` is when its first metric card appeared (pages
 that fill in slow parts progressively show their numbers well before they settle).
+``server CPU`` and ``browser CPU`` are the CPU seconds the app server and chromium's renderer
+processes used during an interaction: ``server done`` (when ``script_finished`` reached the
+page) waits for the renderer's main thread, which handles the messages in order, so a busy
+renderer delays it well after the server has sent it.
 Streamlit's running indicator is not used: it does not show for short reruns.
 
 This is a benchmark, never a test: nothing here asserts a time.
@@ -115,6 +119,7 @@ class Tab:
         self.page.set_default_timeout(120_000)
         self.finished: list[float] = []
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        self._browser = browser.new_browser_cdp_session()
         self.url = url
         self.server_pid = Tab.pids.get(url)
 
@@ -173,13 +178,19 @@ class Tab:
     def _cpu(self) -> float | None:
         return server_cpu_s(self.server_pid) if self.server_pid else None
 
+    def _browser_cpu(self) -> float:
+        """CPU seconds chromium's renderer processes (every open tab's) have used so far."""
+        info = self._browser.send("SystemInfo.getProcessInfo")["processInfo"]
+        return sum(p["cpuTime"] for p in info if p["type"] == "renderer")
+
     def _timed(self, act, quiet: float) -> dict[str, float | None]:
-        before = self._cpu()
+        before, browser_before = self._cpu(), self._browser_cpu()
         t0 = self.mark()
         act()
         timing = self.settle(t0, quiet)
         after = self._cpu()
         timing["server_cpu"] = None if before is None or after is None else after - before
+        timing["browser_cpu"] = self._browser_cpu() - browser_before
         return timing
 
     def press(self, locator, key: str, quiet: float) -> dict[str, float | None]:
@@ -240,6 +251,7 @@ class Samples:
             self.add(f"{name} (first numbers)", first)
         self.add(f"{name} (server done)", timing["server_done"])
         self.add(f"{name} (server CPU)", timing.get("server_cpu"))
+        self.add(f"{name} (browser CPU)", timing.get("browser_cpu"))
 
     def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
         out = {}
