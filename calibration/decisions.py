@@ -44,6 +44,7 @@ from calibration.history import (
     OUTCOME,
     RENEWAL,
     SNAPSHOT,
+    AccountCodes,
     account_codes,
     date_ns,
     id_list,
@@ -343,7 +344,7 @@ def _cycles(acc, snapshots: pd.DataFrame, renewals: pd.DataFrame | None
     has_dated[key[decided & dated]] = True
     use = decided if acc.cross_sectional else decided & (dated | ~has_dated[key])
     rows = np.flatnonzero(use)
-    rows = rows[np.lexsort((rows, order[rows], renewal[rows], key[rows]))]
+    rows = rows[_cycle_order(key[rows], renewal[rows], order[rows])]
     k, r = key[rows], renewal[rows]
     last = np.ones(len(rows), dtype=bool)
     last[:-1] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
@@ -368,6 +369,29 @@ def _cycles(acc, snapshots: pd.DataFrame, renewals: pd.DataFrame | None
                                               key[chosen], renewal[chosen]),
               "n_conflicting": conflicting}
     return cycles, counts
+
+
+def _rank(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the distinct values (0 = smallest) and how many there are."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _cycle_order(key: np.ndarray, renewal: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The permutation ``np.lexsort((positions, order, renewal, key))`` gives: by key, then
+    renewal, then order, then position (int64 arrays).
+
+    One stable sort of a single combined key (each column replaced by its rank among its
+    few distinct values: renewal and snapshot dates) instead of a lexsort of four keys,
+    which took 0.4 s of 1.8M rows; the lexsort when the combined key could overflow.
+    """
+    renewal_rank, n_renewal = _rank(renewal)
+    order_rank, n_order = _rank(order)
+    n_key = int(key.max()) + 1 if len(key) else 0
+    if len(key) and (key.min() < 0 or n_key * n_renewal * n_order >= 2 ** 62):
+        return np.lexsort((np.arange(len(key)), order, renewal, key))
+    combined = (key * n_renewal + renewal_rank) * n_order + order_rank
+    return np.argsort(combined, kind="stable")
 
 
 def _open_cycles(key: np.ndarray, renewal: np.ndarray, open_rows: np.ndarray,
@@ -422,14 +446,16 @@ def _decision_arr(acc, snapshots: pd.DataFrame, cycles: pd.DataFrame,
 
 
 def decided_renewals(snapshots: pd.DataFrame, renewals: pd.DataFrame | None = None,
-                     *, with_arr: bool = True) -> pd.DataFrame:
+                     *, with_arr: bool = True, codes: AccountCodes | None = None
+                     ) -> pd.DataFrame:
     """Every decided renewal, judged or not: ``account_id``, ``renewal_date`` (NaT when the
     data has none), ``outcome`` (churned/renewed), ``arr`` (left out when not
     ``with_arr``: finding each decision's ARR reads every snapshot again); sorted by account
     id then renewal date. The same decisions :func:`derive` judges, before any horizon is
-    applied."""
+    applied. ``codes``: ``account_codes(snapshots)`` when the caller has it already (0.2 s
+    at 1.8M rows)."""
     require_columns(snapshots, (ACCOUNT,))
-    acc = account_codes(snapshots)
+    acc = account_codes(snapshots) if codes is None else codes
     cycles, _ = _cycles(acc, snapshots, renewals)
     out = pd.DataFrame({
         ACCOUNT: cycles["account"].to_numpy(dtype=object),

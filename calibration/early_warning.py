@@ -93,7 +93,8 @@ def lead_time_plan(frame: pd.DataFrame, lookback_days: int = 365,
     require_columns(frame, (ACCOUNT,))
     lookback = check_int(lookback_days, "lookback_days", minimum=1)
     acc = account_codes(frame)
-    churn = decided_renewals(frame, renewals, with_arr=False)  # lead time reads no ARR
+    # lead time reads no ARR; the account codes just found, not found again
+    churn = decided_renewals(frame, renewals, with_arr=False, codes=acc)
     churn = churn[churn["outcome"] == CHURNED]
     n_churned = len(churn)
     none = np.empty(0, dtype=np.int64)

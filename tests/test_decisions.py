@@ -83,3 +83,44 @@ def test_bad_horizons_are_refused_with_a_message(bad):
     frame = _frame([("A", "2024-01-31", "2024-09-30", "churned", 1.0)])
     with pytest.raises(ValueError, match="horizon"):
         derive(frame, bad)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cycle_order_is_the_four_key_lexsort(seed):
+    """The one-key stable sort orders rows as np.lexsort((position, order, renewal, key)):
+    ties on every key, missing dates (the smallest int64), dates before 1970."""
+    from calibration.decisions import _cycle_order
+
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    nat = np.iinfo(np.int64).min
+    key = rng.integers(0, 300, n)
+    dates = np.array([nat, -86_400 * 10**9, 0, 5 * 10**17, 10**18], dtype=np.int64)
+    renewal = rng.choice(dates, n)
+    order = rng.choice(dates[::-1], n) if seed % 2 else np.zeros(n, dtype=np.int64)
+    expected = np.lexsort((np.arange(n), order, renewal, key))
+    np.testing.assert_array_equal(_cycle_order(key, renewal, order), expected)
+    # keys too many for one int64 key: the lexsort itself
+    wide = rng.integers(0, 2**40, n)
+    spread = rng.integers(-2**60, 2**60, n)
+    np.testing.assert_array_equal(_cycle_order(wide, spread, spread[::-1].copy()),
+                                  np.lexsort((np.arange(n), spread[::-1], spread, wide)))
+    assert _cycle_order(key[:0], renewal[:0], order[:0]).size == 0
+
+
+def test_decided_renewals_with_the_callers_account_codes():
+    """Handing over the account codes already found gives the same decisions."""
+    from calibration.history import account_codes
+
+    frame = _frame([
+        ("B", "2024-01-31", "2024-06-30", "renewed", 10.0),
+        ("A", "2023-10-31", "2024-03-31", "", 100.0),
+        ("A", "2024-03-31", "2024-03-31", "renewed", 100.0),
+        ("B", "2024-05-31", "2024-06-30", "churned", 10.0),
+        ("A", "2025-03-31", "2025-03-31", "churned", 150.0),
+    ])
+    for with_arr in (True, False):
+        pd.testing.assert_frame_equal(
+            decided_renewals(frame, with_arr=with_arr, codes=account_codes(frame)),
+            decided_renewals(frame, with_arr=with_arr))
+    assert decided_renewals(frame)["account_id"].tolist() == ["A", "A", "B"]
