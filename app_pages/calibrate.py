@@ -80,6 +80,7 @@ with st.expander("Advanced statistics"):
 # --------------------------------------------------------------------------- callbacks
 TAB = "calibrate::tab"  # the open tab of the controls pane
 LOCKS = "lock::held"  # the factors whose weights hold (cleared with the other controls)
+ADD_RAIL_OPEN = "calibrate::add-rail"  # whether the Add a guardrail expander is open
 
 
 def weight_key(name: str) -> str:
@@ -219,7 +220,10 @@ def band_controls() -> None:
                     label_visibility="collapsed")
         c.button("✕", key=f"rail::{index}::remove", on_click=then_rerun_app(remove_rail),
                  args=(index,), help="Remove this guardrail")
-    with st.expander("Add a guardrail"), st.form("add_rail", border=False):
+    add_rail = st.expander("Add a guardrail", key=ADD_RAIL_OPEN, on_change="rerun")
+    if not add_rail.open:  # its form is drawn only while open: a new session sends none
+        return
+    with add_rail, st.form("add_rail", border=False):
         columns = [c for c in table.frame.columns]
         name = st.text_input("Name", placeholder="No executive sponsor")
         column = st.selectbox("Column", columns)

@@ -20,6 +20,7 @@ from calibration.store import (
 )
 from tests.apptest_support import APP, assert_clean, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from ui.sidebar import DETAILS_OPEN, RECENT_OPEN
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -76,6 +77,9 @@ def test_resume_a_recent_draft_from_the_sidebar(isolated_drafts):
     older.set_draft(older.draft.with_weights({"Executive sponsor": 50.0}))
     saved_workspace("newerdraft01", "Usage-first")
     at = run_app()
+    assert not [b for b in at.button if (b.key or "").startswith("recent::")]  # closed
+    at.session_state[RECENT_OPEN] = True  # what opening the expander does
+    at.run()
     labels = [b.label for b in at.button if (b.key or "").startswith("recent::")]
     assert labels == ["Usage\\-first", "Sponsor\\-heavy"]  # newest first, Markdown-escaped
     at.button(key="recent::olderdraft01").click().run()
@@ -101,6 +105,8 @@ def test_rename_author_and_notes_reach_the_export(isolated_drafts):
     assert (record.name, record.author, record.notes) == (
         "Q1 2027 proposal", "Dana Whitfield", "Sponsor matters more.")
     at.switch_page("app_pages/calibrate.py").run()  # the sidebar editor shows the same
+    at.session_state[DETAILS_OPEN] = True  # once its expander is open
+    at.run()
     assert at.sidebar.text_input(key="details::sidebar::name").value == "Q1 2027 proposal"
     created, *edits = reversed(trail(store_of(isolated_drafts), "local", draft_id_of(at)))
     assert created.action == "created" and "Name: New draft" in created.summary

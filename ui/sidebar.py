@@ -17,6 +17,8 @@ from ui.text import md_escape
 FRAME_MARKER = "Health Score Calibrator"
 DETAIL_FIELDS = ("name", "author", "notes")
 RECENT = 8
+DETAILS_OPEN = "sidebar::details"  # whether the Draft details expander is open
+RECENT_OPEN = "sidebar::recent"  # whether the Recent drafts expander is open
 
 
 def render(ws: Workspace) -> None:
@@ -114,8 +116,14 @@ def _detail_changed(ws: Workspace, key: str, name: str) -> None:
 
 
 def _details(ws: Workspace) -> None:
-    with st.expander("Draft details (used by every export)"):
-        details_editor(ws, "sidebar")
+    """The name / author / notes editor, drawn only while its expander is open (opening it
+    reruns the app): a new session sends no text inputs for a closed expander, so its
+    browser loads and renders less."""
+    details = st.expander("Draft details (used by every export)", key=DETAILS_OPEN,
+                          on_change="rerun")
+    if details.open:
+        with details:
+            details_editor(ws, "sidebar")
 
 
 def _recent(ws: Workspace) -> None:
@@ -126,7 +134,11 @@ def _recent(ws: Workspace) -> None:
         st.caption(f"Recent drafts unavailable: the workspace store cannot be opened "
                    f"({type(error).__name__})")
         return
-    with st.expander(f"Recent drafts ({len(records)})", expanded=False):
+    recent = st.expander(f"Recent drafts ({len(records)})", key=RECENT_OPEN,
+                         on_change="rerun")
+    if not recent.open:  # its buttons are drawn only while it is open (like the details)
+        return
+    with recent:
         st.button("New draft", on_click=drafts.new_draft, args=(ws,), key="draft::new",
                   help="Start a new draft on the same data and baseline (saved once you "
                        "change something)")

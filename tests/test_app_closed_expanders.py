@@ -1,0 +1,92 @@
+"""A new session draws no contents of a closed expander (the sidebar's draft details and
+recent drafts, Calibrate's guardrail form): its browser then loads and renders fewer
+widgets. Opening one reruns and draws what it holds, for the current draft."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from calibration.accounts import load_accounts
+from calibration.config import load_config
+from tests.apptest_support import assert_clean, run_app
+from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from ui.sidebar import DETAILS_OPEN, RECENT_OPEN
+
+pytestmark = pytest.mark.xdist_group("app")
+ADD_RAIL_OPEN = "calibrate::add-rail"
+
+
+def keys(widgets) -> set[str]:
+    return {w.key for w in widgets if w.key}
+
+
+def labelled(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_a_new_session_sends_no_closed_expander_contents(isolated_drafts):
+    at = run_app()
+    assert {e.label for e in at.expander} >= {
+        "Draft details (used by every export)", "Recent drafts (0)", "Add a guardrail"}
+    assert not at.text_input and not at.text_area  # details and the guardrail form
+    assert not at.get("form")
+    assert "draft::new" not in keys(at.button)
+    assert at.sidebar.number_input(key="horizon_days_input").value == 90  # still drawn
+
+
+def test_opening_the_details_shows_the_drafts_own_values(isolated_drafts):
+    at = run_app()
+    ws = at.session_state["workspace"]
+    at.session_state[DETAILS_OPEN] = True
+    at.run()
+    assert_clean(at)
+    assert at.sidebar.text_input(key="details::sidebar::name").value == ws.draft.name
+    assert at.sidebar.text_area(key="details::sidebar::notes").value == ""
+    at.sidebar.text_input(key="details::sidebar::name").input("Usage first").run()
+    assert_clean(at)
+    assert at.session_state["workspace"].draft.name == "Usage first"
+
+
+def test_opening_recent_drafts_offers_a_new_draft(isolated_drafts):
+    at = run_app()
+    at.session_state[RECENT_OPEN] = True
+    at.run()
+    assert_clean(at)
+    assert "draft::new" in keys(at.button)
+
+
+def test_the_guardrail_form_adds_a_guardrail_once_open(isolated_drafts):
+    at = run_app()
+    before = at.session_state["workspace"].draft.guardrails
+    at.session_state[ADD_RAIL_OPEN] = True
+    at.run()
+    assert_clean(at)
+    form = at.get("form")
+    assert len(form) == 1
+    labelled(at.text_input, "Name").input("Tiny ARR")
+    labelled(at.selectbox, "Column").select("arr")
+    labelled(at.selectbox, "Condition").select("<")
+    labelled(at.text_input, "Value").input("5000")
+    labelled(at.selectbox, "Cap the band at").select("red")
+    next(b for b in at.button if b.label == "Add guardrail").click().run()
+    assert_clean(at)
+    rails = at.session_state["workspace"].draft.guardrails
+    assert len(rails) == len(before) + 1
+    added = rails[-1]
+    assert (added.name, added.column, added.operator, added.value, added.cap) == (
+        "Tiny ARR", "arr", "<", 5000, "red")
+    assert any(c.label.startswith("Tiny ARR") for c in at.checkbox)  # listed with the rest
+
+
+def test_cross_sectional_is_read_once_per_table(monkeypatch):
+    history = load_accounts(DEMO_DATA, load_config(DEMO_CONFIG))
+    single = replace(history, snapshot_date=np.full(len(history), np.datetime64("NaT", "ns")))
+    calls = []
+    real = np.isnat
+    monkeypatch.setattr(np, "isnat", lambda x: calls.append(1) or real(x))
+    for table, expected in ((history, False), (single, True)):
+        assert table.cross_sectional is expected and table.cross_sectional is expected
+    assert len(calls) == 2  # once per table, not once per question
