@@ -59,24 +59,29 @@ def stratified_weights(churned: np.ndarray, n_resamples: int, seed: int,
     rng = np.random.default_rng(seed)
     starts = range(0, n_resamples, chunk)
 
-    def draw(idx: np.ndarray, start: int) -> np.ndarray:
+    def draws(idx: np.ndarray, start: int) -> Iterator[tuple[slice, np.ndarray]]:
         size = min(chunk, n_resamples - start)
         p = np.full(idx.size, 1.0 / idx.size)
         # a few rows per call: numpy holds the GIL while it draws, and the app's page thread
-        # should not wait long behind a background bootstrap (same draws for any split)
-        return np.vstack([rng.multinomial(idx.size, p, size=min(DRAW_ROWS, size - done))
-                          for done in range(0, size, DRAW_ROWS)])
+        # should not wait long behind a background bootstrap (same draws for any split);
+        # the caller puts each call's rows in place (not stacked first: 2 x 26 MB at 64k)
+        for done in range(0, size, DRAW_ROWS):
+            rows = rng.multinomial(idx.size, p, size=min(DRAW_ROWS, size - done))
+            yield slice(done, done + rows.shape[0]), rows
 
     first, rest = classes[0], classes[1:]
     kept = np.empty((n_resamples, first.size),
                     dtype=np.uint16 if first.size < 2**16 else np.uint32)
     for start in starts:
-        kept[start:start + chunk] = draw(first, start)
+        block = kept[start:start + chunk]
+        for at, rows in draws(first, start):
+            block[at] = rows
     for start in starts:
         w = np.empty((c.shape[0], min(chunk, n_resamples - start)), dtype=np.float32)
         w[first] = kept[start:start + chunk].T
         for idx in rest:
-            w[idx] = draw(idx, start).T
+            for at, rows in draws(idx, start):
+                w[idx, at] = rows.T
         yield w
 
 

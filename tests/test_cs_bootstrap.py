@@ -81,8 +81,10 @@ def test_auc_equals_the_former_formulation(decimals):
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("draw_rows", [1, 3])  # resamples per numpy call
 @pytest.mark.parametrize("share", [0.2, 0.7])  # churned the smaller, then the larger class
-def test_weights_are_the_former_draws_in_any_chunk_size(share):
+def test_weights_are_the_former_draws_in_any_chunk_size(share, draw_rows, monkeypatch):
+    monkeypatch.setattr(pb, "DRAW_ROWS", draw_rows)
     churned = np.random.default_rng(1).random(300) < share
     draws = former.stratified_draws(churned, 40, seed=3)
     for chunk in (7, 40, 50):
