@@ -141,7 +141,15 @@ class Bins:
             return np.where(np.isnan(values), -1, values).astype(int)
         lookup = {c: i for i, members in enumerate(self.categories) for c in members}
         other = lookup.get(OTHER, -1)
-        return np.array([-1 if v is None else lookup.get(v, other) for v in values], int)
+        values = np.asarray(values, dtype=object)
+        # each distinct value looked up once (pandas groups values by hash and equality, as
+        # a dict does)
+        codes, distinct = pd.factorize(values)
+        out = np.array([lookup.get(v, other) for v in distinct] + [-1], int)[codes]
+        if (codes < 0).any():  # pandas' missing values: None is missing, any other is "other"
+            gaps = np.flatnonzero(codes < 0)
+            out[gaps] = [-1 if v is None else other for v in values[gaps]]
+        return out
 
 
 def fit_bins(kind: Kind, values: np.ndarray, churned: np.ndarray, *,
