@@ -369,13 +369,14 @@ def _bin_table(name: str, bins: Bins, idx: np.ndarray, c: np.ndarray, rule: Any,
                          "points": value})
     if bins.has_missing:
         rows.append({"bin": MISSING, "from": math.nan, "index": -1, "points": missing_points})
-    frame = pd.DataFrame(rows)
-    n = np.array([(idx == i).sum() for i in frame["index"]])
-    k = np.array([(c & (idx == i)).sum() for i in frame["index"]])
-    frame["accounts"] = n
-    frame["churn_rate"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
-    frame.insert(0, "factor", name)
-    return frame.drop(columns="index")
+    index = np.array([r["index"] for r in rows], int)
+    # accounts and churned accounts per bin in one pass each (missing, -1, counted last)
+    n = np.bincount(idx + 1, minlength=index.max(initial=0) + 2)[index + 1]
+    k = np.bincount(idx + 1, weights=c, minlength=index.max(initial=0) + 2)[index + 1]
+    return pd.DataFrame({
+        "factor": [name] * len(rows), "bin": [r["bin"] for r in rows],
+        "from": [r["from"] for r in rows], "points": [r["points"] for r in rows],
+        "accounts": n, "churn_rate": np.where(n > 0, k / np.maximum(n, 1), np.nan)})
 
 
 def curve_points(fit: CurveFit, values: dict[str, tuple[Kind, np.ndarray]],

@@ -130,6 +130,31 @@ def test_points_table_ranks_like_the_binned_regression_and_scores_through_the_sc
         headroom._auc(fit.log_odds(values), churned), abs=2e-3)
 
 
+def test_bin_tables_count_accounts_and_churn_like_a_groupby():
+    usage, tickets, churned = _step_data(seed=9)
+    usage[::11] = np.nan
+    rng = np.random.default_rng(9)
+    plan = rng.choice(["a", "b", "c", None], usage.size).astype(object)
+    values = {"usage": ("numeric", usage), "tickets": ("numeric", tickets),
+              "plan": ("category", plan),
+              "flag": ("boolean", np.where(rng.random(usage.size) < 0.1, np.nan,
+                                           (rng.random(usage.size) < 0.5).astype(float)))}
+    fit = curves.fit_curves(values, churned, l2=1e-3)
+    for name, curve in fit.curves.items():
+        table = curve.table
+        assert list(table.columns) == ["factor", "bin", "from", "points", "accounts",
+                                       "churn_rate"]
+        assert (table["factor"] == name).all()
+        idx = fit.bins[name].assign(values[name][1])
+        groups = pd.DataFrame({"bin": idx, "churned": churned}).groupby("bin")["churned"]
+        order = [*range(fit.bins[name].n_bins)] + ([-1] if fit.bins[name].has_missing else [])
+        assert table["accounts"].tolist() == groups.size().reindex(order, fill_value=0).tolist()
+        np.testing.assert_allclose(table["churn_rate"], groups.mean().reindex(order),
+                                   equal_nan=True)
+        assert table["accounts"].sum() == usage.size
+        assert (table["bin"].iloc[-1] == curves.MISSING) == fit.bins[name].has_missing
+
+
 def test_accepting_one_curve_changes_only_that_factor():
     usage, tickets, churned = _step_data(seed=6)
     frame = pd.DataFrame({"id": [f"a{i}" for i in range(usage.size)], "usage": usage,
@@ -258,3 +283,25 @@ def test_curve_check_reports_rising_progress_and_stops_when_it_raises():
     assert fit.weights == curves.fit_curves(values, churned, folds=3).weights
     assert fit_seen == sorted(fit_seen) and fit_seen[-1] == 1.0
     assert len(fit_seen) == len(curves.L2_GRID) * 3 + 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(picks=st.lists(st.integers(0, 9), max_size=300),
+       ranked=st.booleans())
+def test_category_bins_assign_like_a_lookup_per_value(picks, ranked):
+    """Distinct texts looked up once equal a dictionary lookup per value, whatever the
+    missing values (None: missing; NaN, pd.NA: unknown, i.e. "other") or non-text values."""
+    pool = ["gold", "silver", "bronze", "tin", "unseen", None, np.nan, pd.NA, 7, "Gold"]
+    values = np.array([pool[i] for i in picks], dtype=object)
+    current = MappingRule(points={"gold": 100, "silver": 50, "bronze": 0}) if ranked else None
+    train = np.array(["gold"] * 50 + ["silver"] * 40 + ["bronze"] * 30 + ["tin"] * 2,
+                     dtype=object)
+    bins = curves.fit_bins("category", train, np.arange(train.size) % 3 == 0,
+                           current=current)
+    lookup = {c: i for i, members in enumerate(bins.categories) for c in members}
+    expected = [-1 if v is None else lookup.get(v, lookup.get(curves.OTHER, -1))
+                for v in values]
+    assert bins.assign(values).tolist() == expected
+    texts = values[[isinstance(v, str) or v is None for v in values]]
+    assert bins.assign(texts).tolist() == [e for v, e in zip(values, expected, strict=True)
+                                           if isinstance(v, str) or v is None]
