@@ -15,20 +15,59 @@ Settings, each from an environment variable or from the ``[hsc]`` table of
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}
 TRUE, FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no"}
+_RUN_MEMO = "_hsc_secrets_this_run"
 
 
-def _secrets_section(name: str) -> dict[str, Any]:
+def _this_run() -> dict[str, Any] | None:
+    """A dict that lasts for the current script run (a fragment rerun counts as one run),
+    or None outside a run. Secrets do not change within a run, and without a secrets file every
+    ``st.secrets`` read makes Streamlit look for the files again (~0.2 ms of CPU): a
+    Calibrate step read them ~20 times (every ``workspace()`` asks who the user is)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # a new object for every run (ScriptRunContext.reset), kept while fragments run (unlike
+    # ctx.cursors, which each fragment replaces)
+    run = getattr(ctx, "parallel_coordinator", None)
+    if run is None:
+        return None
+    memo = getattr(ctx, _RUN_MEMO, None)
+    if memo is None or memo[0] is not run:
+        memo = (run, {})
+        try:
+            setattr(ctx, _RUN_MEMO, memo)
+        except AttributeError:  # a context that takes no attributes: read every time
+            return None
+    return memo[1]
+
+
+def secrets_once_per_run(key: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``read()`` (a section of secrets as a dict), read once per script run: a copy of the
+    run's first answer. Outside a run it is read every time."""
+    memo = _this_run()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return dict(memo[key])
+
+
+def _read_section(name: str) -> dict[str, Any]:
     try:
         section = st.secrets.get(name, {})
     except Exception:  # no secrets.toml, or one that does not parse: no settings from it
         return {}
     return dict(section) if hasattr(section, "keys") else {}
+
+
+def _secrets_section(name: str) -> dict[str, Any]:
+    return secrets_once_per_run(f"section:{name}", lambda: _read_section(name))
 
 
 def setting(env: str, key: str) -> str | None:

@@ -32,13 +32,19 @@ REQUIRE_LOGIN_ENV = "HSC_REQUIRE_LOGIN"
 _lock = threading.Lock()
 
 
-def _secrets(section: str) -> dict[str, Any]:
-    """A section of st.secrets as a dict ({} without a secrets file)."""
+def _read_secrets(section: str) -> dict[str, Any]:
     try:
         value = st.secrets.get(section)
     except Exception:  # no secrets.toml, or an unreadable one: treated as "not configured"
         return {}
     return dict(value) if value else {}
+
+
+def _secrets(section: str) -> dict[str, Any]:
+    """A section of st.secrets as a dict ({} without a secrets file), read once per script
+    run (:func:`ui.deployment.secrets_once_per_run`)."""
+    return deployment.secrets_once_per_run(f"store:{section}",
+                                           lambda: _read_secrets(section))
 
 
 def database_url() -> str | None:
