@@ -68,3 +68,21 @@ def test_misses_per_config_equal_a_fresh_computation():
                 reference_label=group["reference_label"], top=account_lists.TRAITS)
             assert got[key]["common"] == want
     assert bests == {"'green'", "'yellow'"}
+
+
+def test_markdown_rows_keep_each_account_on_one_row():
+    """A name, id or segment holding a line break (a quoted multi-line CSV cell) must not end
+    the Markdown table row: GFM would start a new row there and shift the rest of the cells
+    (ARR shown under Segment, the score under ARR)."""
+    from markdown_it import MarkdownIt
+
+    from ui import account_lists
+
+    frame = explain.account_list(
+        np.array(["A\r\n1", "A2"], dtype=object), np.array([5000.0, 100.0]),
+        np.array([10.0, 80.0]), np.array([0, 2]),
+        names=np.array(["Acme\nCorp", "Beta | Ltd"], dtype=object),
+        segments=np.array(["SMB\rEU", "Ent"], dtype=object))
+    html = MarkdownIt("gfm-like").render(account_lists.markdown_rows(frame))
+    assert html.count("<tr>") == 3  # the header and one row per account
+    assert "<td>5,000</td>" in html.split("</tr>")[1]  # the first account's ARR, in its row

@@ -3,6 +3,7 @@ statistics, band tables. Numbers are formatted by :mod:`calibration.formatting` 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -134,11 +135,15 @@ BAND_MARKS = {"Red": "▼ Red", "Yellow": "◆ Yellow", "Green": "▲ Green"}
 BAND_BACKGROUNDS = {"Red": "red", "Yellow": "orange", "Green": "green"}
 
 
+_ONE_LINE = re.compile(r"\r\n?|\n")
+
+
 def markdown_table(frame: pd.DataFrame, markdown: tuple[str, ...] = ()) -> str:
     """``frame`` as a GitHub-flavoured Markdown table: headers and cells shown literally
     (escaped), except the cells of the ``markdown`` columns, which are Markdown."""
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cells) + " |"
+        # a line break would end the row (GFM starts a new one: the cells after it shift)
+        return "| " + " | ".join(_ONE_LINE.sub(" ", c) for c in cells) + " |"
 
     rows = [line([str(value) if column in markdown else md_escape(value)
                   for column, value in zip(frame.columns, row, strict=True)])
