@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, evidence_words, formatting
+from calibration import charts, evidence_words, formatting, svg_lines
 from calibration.evidence_words import ALL_ACCOUNTS
 from calibration.glossary import help_text
 from calibration.weights import flat_weights
@@ -98,7 +98,8 @@ with left:
     if ev["roc"].get("value") is None:
         st.info(f"No ROC curve: {ev['roc']['reason']}.")
     else:
-        st.altair_chart(charts.roc_chart(ev["roc"]), width="stretch")
+        # inline SVG, not Vega-Lite: the page's first visit loads no chart library
+        st.markdown(svg_lines.roc_svg(ev["roc"]), unsafe_allow_html=True)
         st.caption("Each point is a score cut-off: flagging every account at or below it "
                    "catches this share of churn (up) at the cost of this share of renewals "
                    "flagged (right). The further above the dashed diagonal, the better.")
@@ -108,7 +109,7 @@ with right:
     if not bins:
         st.info(f"Not available: {ev['calibration'].get('reason')}.")
     else:
-        st.altair_chart(charts.calibration_chart(bins), width="stretch")
+        st.markdown(svg_lines.decile_svg(bins), unsafe_allow_html=True)
         monotone = ev["calibration"]["monotone"]
         steady = monotone.get("value")
         if steady is False and monotone.get("noise_only"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calibration import formatting, outcomes
+from calibration import formatting, outcomes, svg_lines
 from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.scoring import score_frame
@@ -64,7 +64,11 @@ def test_headline_numbers_equal_validation(evidence):
     assert np.allclose(signal["AUC alone"],
                        [f["auc"]["value"] for f in evidence["factors"]["factors"]])
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 3  # ROC, deciles, lead time: all aggregated data
+    assert len(charts) == 1  # lead time (aggregated); ROC and deciles are inline SVG
+    svgs = [m.value for m in at.markdown if m.value.startswith('<div class="hsc-svg-chart">')]
+    assert svgs == [svg_lines.roc_svg(evidence["roc"]),
+                    svg_lines.decile_svg(evidence["calibration"]["bins"])]
+    assert f"AUC {independent.auc(judged):.3f}" in svgs[0]
     odds = evidence["logit"]["value"]
     assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
     # every metric card carries plain-language help

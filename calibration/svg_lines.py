@@ -1,0 +1,142 @@
+"""Renewals' ROC curve and churn-by-decile chart as inline SVG markup.
+
+They show what :func:`calibration.charts.roc_chart` and
+:func:`calibration.charts.calibration_chart` (the Vega-Lite charts the HTML report keeps)
+show. Since Calibrate's score chart is SVG (:mod:`calibration.svg_histogram`), these two
+were the first Vega charts of a session: the first visit of Renewals loaded ~1 MB of Vega
+and Arrow JavaScript (26 files) to draw two small line charts. As markup the browser draws
+them at once. Escaping, coordinates, ticks and the viewBox are :mod:`calibration.svg_histogram`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from calibration.svg_histogram import (
+    FONT_SIZE,
+    HEIGHT,
+    PLOT,
+    WIDTH,
+    nice_ticks,
+    num,
+    percent,
+    text,
+)
+
+LINE = "#4c78a8"  # the Vega charts' line colour
+GUIDE = "#999999"  # the coin-flip diagonal
+ERROR = "#888888"  # a decile's 95% interval
+
+
+def _x(share: float) -> float:
+    """Horizontal position of a 0-1 share."""
+    return PLOT.x(100.0 * share)
+
+
+def _open(summary: str) -> list[str]:
+    return [f'<div class="hsc-svg-chart"><svg xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+            f'aria-label="{text(summary)}" font-size="{FONT_SIZE}" '
+            'style="display:block;height:auto;max-height:22rem;overflow:visible">']
+
+
+def _axes(x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[float], y_step: float,
+          x_title: str, y_title: str) -> list[str]:
+    """Grid, both axes with their ticks (x: position 0-100 and label; y: shares on a
+    0..last-tick axis) and titles."""
+    top = y_ticks[-1]
+    out = ['<g class="grid" stroke="currentColor" stroke-opacity="0.15">']
+    out += [f'<line x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" y1="{num(PLOT.y(t, top))}" '
+            f'y2="{num(PLOT.y(t, top))}"/>' for t in y_ticks[1:]]
+    out += ['</g>', '<g class="axes" fill="currentColor" stroke="currentColor">',
+            f'<line class="x-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" '
+            f'y1="{num(PLOT.bottom)}" y2="{num(PLOT.bottom)}"/>',
+            f'<line class="y-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.left)}" '
+            f'y1="{num(PLOT.top)}" y2="{num(PLOT.bottom)}"/>']
+    for position, label in x_ticks:
+        x = num(PLOT.x(position))
+        out.append(f'<line x1="{x}" x2="{x}" y1="{num(PLOT.bottom)}" '
+                   f'y2="{num(PLOT.bottom + 5)}"/><text class="x-tick" x="{x}" '
+                   f'y="{num(PLOT.bottom + 18)}" text-anchor="middle" '
+                   f'stroke="none">{text(label)}</text>')
+    for tick in y_ticks:
+        y = num(PLOT.y(tick, top))
+        out.append(f'<line x1="{num(PLOT.left - 5)}" x2="{num(PLOT.left)}" y1="{y}" '
+                   f'y2="{y}"/><text class="y-tick" x="{num(PLOT.left - 8)}" y="{y}" '
+                   f'text-anchor="end" dominant-baseline="middle" '
+                   f'stroke="none">{text(percent(tick, y_step))}</text>')
+    middle = (PLOT.top + PLOT.bottom) / 2
+    out.append(f'<text class="x-title" x="{num((PLOT.left + PLOT.right) / 2)}" '
+               f'y="{num(HEIGHT - 8)}" text-anchor="middle" font-weight="bold" '
+               f'stroke="none">{text(x_title)}</text>')
+    out.append(f'<text class="y-title" x="14" y="{num(middle)}" text-anchor="middle" '
+               f'font-weight="bold" stroke="none" dominant-baseline="middle" '
+               f'transform="rotate(-90 14 {num(middle)})">{text(y_title)}</text>')
+    out.append("</g>")
+    return out
+
+
+def roc_svg(roc: dict[str, Any]) -> str:
+    """The ROC curve (``roc["fpr"]``, ``roc["tpr"]``: shares 0-1, as
+    :func:`calibration.metrics.roc_curve` returns) with the coin-flip diagonal: churned
+    accounts flagged (up) against renewed accounts flagged (right)."""
+    fpr = [float(v) for v in roc.get("fpr") or []]
+    tpr = [float(v) for v in roc.get("tpr") or []]
+    if len(fpr) != len(tpr):
+        raise ValueError("fpr and tpr need one value per point")
+    ticks = [i / 5 for i in range(6)]
+    summary = (f"ROC curve: churned accounts flagged against renewed accounts flagged, "
+               f"{len(fpr)} cut-offs" + (f", AUC {roc['value']:.3f}"
+                                         if roc.get("value") is not None else "") + ".")
+    out = _open(summary)
+    out += _axes([(100 * t, percent(t, 0.2)) for t in ticks], ticks, 0.2,
+                 "Renewed accounts flagged (false alarms)", "Churned accounts flagged (caught)")
+    out.append(f'<line class="diagonal" x1="{num(_x(0))}" y1="{num(PLOT.y(0, 1))}" '
+               f'x2="{num(_x(1))}" y2="{num(PLOT.y(1, 1))}" stroke="{GUIDE}" '
+               'stroke-dasharray="4 4"/>')
+    points = " ".join(f"{num(_x(x))},{num(PLOT.y(y, 1))}"
+                      for x, y in zip(fpr, tpr, strict=True))
+    out.append(f'<polyline class="roc" points="{points}" fill="none" stroke="{LINE}" '
+               'stroke-width="2"/>')
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def decile_svg(bins: Sequence[dict[str, Any]]) -> str:
+    """Churn rate per score decile (``mean_score``, ``churn_rate``, ``accounts`` and an
+    optional ``churn_rate_ci`` per bin, as :func:`calibration.metrics.calibration_table`
+    returns): a line with a point per decile, its 95% interval as an error bar, and a
+    tooltip per point."""
+    rows = [(float(b["mean_score"]), float(b["churn_rate"]), int(b["accounts"]),
+             b.get("churn_rate_ci") or [None, None]) for b in bins]
+    largest = max([rate for _, rate, _, _ in rows]
+                  + [float(ci[1]) for *_, ci in rows if ci[1] is not None], default=0.0)
+    ticks = nice_ticks(largest)
+    top, step = ticks[-1], ticks[1] - ticks[0]
+    summary = (f"Churn rate per score decile: {len(rows)} deciles, churn from "
+               + (f"{rows[0][1]:.1%} (mean score {rows[0][0]:.1f}) to {rows[-1][1]:.1%} "
+                  f"(mean score {rows[-1][0]:.1f})" if rows else "none") + ".")
+    out = _open(summary)
+    out += _axes([(s, str(s)) for s in range(0, 101, 10)], ticks, step,
+                 "Mean score of the decile", "Churn rate")
+    out.append(f'<g class="errors" stroke="{ERROR}">')
+    for score, _, _, (lo, hi) in rows:
+        if lo is None or hi is None:
+            continue
+        x = num(PLOT.x(score))
+        out.append(f'<line class="ci" x1="{x}" x2="{x}" y1="{num(PLOT.y(float(lo), top))}" '
+                   f'y2="{num(PLOT.y(float(hi), top))}"/>')
+    out.append("</g>")
+    points = " ".join(f"{num(PLOT.x(score))},{num(PLOT.y(rate, top))}"
+                      for score, rate, _, _ in rows)
+    out.append(f'<polyline class="deciles" points="{points}" fill="none" stroke="{LINE}" '
+               'stroke-width="2"/>')
+    out.append(f'<g class="points" fill="{LINE}">')
+    for score, rate, accounts, _ in rows:
+        tip = f"Mean score {score:.1f}: {accounts:,} accounts, churn rate {rate:.1%}"
+        out.append(f'<g class="point"><title>{text(tip)}</title>'
+                   f'<circle cx="{num(PLOT.x(score))}" cy="{num(PLOT.y(rate, top))}" '
+                   'r="4"/></g>')
+    out.append("</g></svg></div>")
+    return "".join(out)

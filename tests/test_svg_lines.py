@@ -1,0 +1,97 @@
+"""Renewals' ROC and churn-by-decile charts as SVG (calibration/svg_lines.py): the markup
+draws the points it is given, read back from the coordinates, checked against numbers
+computed here with numpy."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from calibration import metrics, svg_lines
+from calibration.svg_histogram import PLOT
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(markup: str) -> ET.Element:
+    assert "\n" not in markup  # one line: a blank line would end Streamlit's HTML block
+    return ET.fromstring(markup).find(f"{SVG}svg")
+
+
+def polyline(svg: ET.Element, kind: str) -> np.ndarray:
+    line = svg.find(f".//{SVG}polyline[@class='{kind}']")
+    return np.array([[float(v) for v in p.split(",")] for p in line.get("points").split()])
+
+
+def share_x(x: np.ndarray) -> np.ndarray:
+    return (x - PLOT.left) / (PLOT.right - PLOT.left)
+
+
+def share_y(y: np.ndarray, top: float) -> np.ndarray:
+    return (PLOT.bottom - y) / (PLOT.bottom - PLOT.top) * top
+
+
+@pytest.fixture(scope="module")
+def scored():
+    rng = np.random.default_rng(3)
+    churned = rng.random(4_000) < 0.2
+    score = np.clip(rng.normal(np.where(churned, 45, 62), 15), 0, 100).round(1)
+    return score, churned
+
+
+def test_roc_curve_is_the_share_flagged_at_each_cut_off(scored):
+    score, churned = scored
+    roc = metrics.roc_curve(score, churned)
+    svg = parse(svg_lines.roc_svg(roc))
+    points = polyline(svg, "roc")
+    fpr, tpr = share_x(points[:, 0]), share_y(points[:, 1], 1.0)
+    assert len(points) == len(roc["fpr"]) > 50
+    # each point flags the accounts at or below a cut-off: by hand, per distinct score
+    cuts = np.unique(score)
+    by_hand = np.array([(0.0, 0.0)] + [((score[~churned] <= c).mean(),
+                                        (score[churned] <= c).mean()) for c in cuts])
+    for point in zip(fpr, tpr, strict=True):  # to the coordinates' resolution
+        assert np.abs(by_hand - point).max(axis=1).min() < 3e-4
+    assert np.allclose([fpr[0], tpr[0], fpr[-1], tpr[-1]], [0, 0, 1, 1], atol=1e-4)
+    assert np.all(np.diff(fpr) >= -1e-9) and np.all(np.diff(tpr) >= -1e-9)
+    diagonal = svg.find(f".//{SVG}line[@class='diagonal']")
+    assert diagonal.get("stroke-dasharray") == "4 4"
+    assert f"AUC {roc['value']:.3f}" in svg.get("aria-label")
+    assert [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "x-tick"] == [
+        "0%", "20%", "40%", "60%", "80%", "100%"]
+
+
+def test_deciles_are_each_deciles_churn_rate_and_interval(scored):
+    score, churned = scored
+    bins = metrics.calibration_table(score, churned)["bins"]
+    svg = parse(svg_lines.decile_svg(bins))
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "y-tick"]
+    top = float(ticks[-1].rstrip("%")) / 100
+    points = polyline(svg, "deciles")
+    # by hand: deciles of the scores (ties never straddle an edge), churn share in each
+    for (x, y), b in zip(points, bins, strict=True):
+        inside = (score >= b["score_min"]) & (score <= b["score_max"])
+        assert share_y(np.array([y]), top)[0] == pytest.approx(churned[inside].mean(), abs=2e-4)
+        assert x == pytest.approx(PLOT.x(score[inside].mean()), abs=0.006)
+    cis = svg.findall(f".//{SVG}line[@class='ci']")
+    assert len(cis) == len(bins) == 10
+    for line, b in zip(cis, bins, strict=True):
+        lo, hi = b["churn_rate_ci"]
+        assert share_y(np.array([float(line.get("y1"))]), top)[0] == pytest.approx(lo, abs=2e-4)
+        assert share_y(np.array([float(line.get("y2"))]), top)[0] == pytest.approx(hi, abs=2e-4)
+        assert lo <= b["churn_rate"] <= hi
+    tips = [t.text for t in svg.iter(f"{SVG}title")]
+    assert tips[0] == (f"Mean score {bins[0]['mean_score']:.1f}: {bins[0]['accounts']:,} "
+                       f"accounts, churn rate {bins[0]['churn_rate']:.1%}")
+    assert top >= max(b["churn_rate_ci"][1] for b in bins)
+
+
+def test_empty_and_mismatched_inputs():
+    assert "points=\"\"" in svg_lines.roc_svg({"fpr": [], "tpr": []})
+    assert re.search(r'aria-label="Churn rate per score decile: 0 deciles, churn from none',
+                     svg_lines.decile_svg([]))
+    with pytest.raises(ValueError):
+        svg_lines.roc_svg({"fpr": [0.0, 1.0], "tpr": [0.0]})
