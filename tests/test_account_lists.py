@@ -86,3 +86,15 @@ def test_markdown_rows_keep_each_account_on_one_row():
     html = MarkdownIt("gfm-like").render(account_lists.markdown_rows(frame))
     assert html.count("<tr>") == 3  # the header and one row per account
     assert "<td>5,000</td>" in html.split("</tr>")[1]  # the first account's ARR, in its row
+
+
+def test_the_caption_says_largest_by_arr_only_when_the_rows_have_an_arr():
+    """Without an ARR column every decision's ARR is unknown and the list is in account id
+    order: "the 10 largest by ARR" would not be true."""
+    from ui import account_lists
+
+    assert account_lists.lead_in(np.array([900.0, np.nan]), 40, "false alarms") == (
+        "The 2 largest by ARR of 40 false alarms:")
+    caption = account_lists.lead_in(np.full(10, np.nan), 4_000, "surprise churns")
+    assert "largest by ARR" not in caption
+    assert caption.startswith("The first 10 by account id of 4,000 surprise churns")

@@ -123,13 +123,23 @@ def markdown_rows(frame: pd.DataFrame) -> str:
     return components.markdown_table(shown, markdown=("Band",))
 
 
+def lead_in(shown_arr: np.ndarray, total: int, what: str) -> str:
+    """The caption above the first rows of a longer list (``shown_arr``: their ARR): the
+    largest by ARR, or, when none of them has an ARR (no ARR column), the first by account
+    id, which is then the list's order."""
+    if np.isnan(shown_arr).all():
+        return (f"The first {shown_arr.size} by account id of {total:,} {what} "
+                "(no ARR to order them by):")
+    return f"The {shown_arr.size} largest by ARR of {total:,} {what}:"
+
+
 def show(evaluation: Evaluation, order: np.ndarray, key: str, what: str,
          name_column: str | None, segment_column: str | None) -> None:
     """A list of judged decisions (``order``: positions in list order): the :data:`SHOWN`
     largest as Markdown, the whole list as a table to sort, search and download when its
     toggle is on."""
     if order.size > SHOWN:
-        st.caption(f"The {SHOWN} largest by ARR of {order.size:,} {what}:")
+        st.caption(lead_in(_arr(evaluation)[order[:SHOWN]], order.size, what))
     st.markdown(markdown_rows(table(evaluation, order[:SHOWN], name_column, segment_column)))
     if order.size > SHOWN and st.toggle(
             f"All {order.size:,} {what} in a table (sort, search, download)",
