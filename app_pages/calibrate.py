@@ -72,9 +72,13 @@ def advanced() -> None:
 
 
 headline()
-with st.expander("Advanced statistics"):
-    advanced()
-    components.advanced_notes(key="headline")
+# drawn only while open (opening reruns the app): a new session sends none of its cards,
+# and a step reruns its fragment only while it shows (ui.fragments.drawn)
+advanced_box = st.expander("Advanced statistics", key=fragments.ADVANCED_OPEN, on_change="rerun")
+if advanced_box.open:
+    with advanced_box:
+        advanced()
+        components.advanced_notes(key="headline")
 
 
 # --------------------------------------------------------------------------- callbacks

@@ -12,9 +12,16 @@ from tests.conftest import ROOT
 APP = str(ROOT / "app.py")
 
 
-def run_app(page: str | None = None, draft_id: str | None = None) -> AppTest:
-    """Run the real app (optionally switch page / restore a draft) and check it is clean."""
+def run_app(page: str | None = None, draft_id: str | None = None, *,
+            advanced: bool = True) -> AppTest:
+    """Run the real app (optionally switch page / restore a draft) and check it is clean.
+    ``advanced`` opens Calibrate's *Advanced statistics* (drawn only while open) as a
+    reader who wants the AUC does; tests of what a new session sends pass False."""
+    from ui.fragments import ADVANCED_OPEN
+
     at = AppTest.from_file(APP, default_timeout=90)
+    if advanced:
+        at.session_state[ADVANCED_OPEN] = True
     if draft_id:
         at.query_params["draft"] = draft_id
     at.run()

@@ -28,10 +28,12 @@ def labelled(widgets, label: str):
 
 
 def test_a_new_session_sends_no_closed_expander_contents(isolated_drafts):
-    at = run_app()
+    at = run_app(advanced=False)
     assert {e.label for e in at.expander} >= {
-        "Draft details (used by every export)", "Recent drafts (0)", "Add a guardrail"}
+        "Draft details (used by every export)", "Recent drafts (0)", "Add a guardrail",
+        "Advanced statistics"}
     assert not at.text_input and not at.text_area  # details and the guardrail form
+    assert not {m.label for m in at.metric} & {"AUC", "KS", "Red vs green lift"}
     assert not at.get("form")
     assert "draft::new" not in keys(at.button)
     assert at.sidebar.number_input(key="horizon_days_input").value == 90  # still drawn
@@ -90,3 +92,33 @@ def test_cross_sectional_is_read_once_per_table(monkeypatch):
     for table, expected in ((history, False), (single, True)):
         assert table.cross_sectional is expected and table.cross_sectional is expected
     assert len(calls) == 2  # once per table, not once per question
+
+
+def test_advanced_statistics_follow_steps_taken_while_closed(isolated_drafts):
+    """A weight step with the statistics closed reruns without their fragment (naming a
+    fragment the last full run did not draw raises); opening them then shows the moved
+    draft's numbers, computed independently, and later steps redraw them."""
+    from calibration.weights import flat_weights
+    from tests import independent
+    from tests.apptest_support import metric
+    from ui.fragments import ADVANCED_OPEN
+
+    config = load_config(DEMO_CONFIG)
+    table = load_accounts(DEMO_DATA, config)
+    at = run_app(advanced=False)
+    at.slider(key="w::Executive sponsor").set_value(20).run()
+    assert_clean(at)
+    assert not [m for m in at.metric if m.label == "AUC"]
+    at.session_state[ADVANCED_OPEN] = True  # the reader opens them
+    at.run()
+    assert_clean(at)
+    draft = at.session_state["workspace"].draft
+    assert flat_weights(draft)["Executive sponsor"] == pytest.approx(20)
+    auc = independent.auc(independent.judged_accounts(table, draft))
+    assert metric(at, "AUC") == f"{auc:.3f}"
+    at.slider(key="w::Executive sponsor").set_value(40).run()  # open: the step redraws it
+    assert_clean(at)
+    draft = at.session_state["workspace"].draft
+    assert flat_weights(draft)["Executive sponsor"] == pytest.approx(40)
+    moved = independent.judged_accounts(table, draft)
+    assert metric(at, "AUC") == f"{independent.auc(moved):.3f}"

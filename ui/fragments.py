@@ -22,6 +22,7 @@ import streamlit as st
 STATUS = "draft-status"  # sidebar: conflict, autosave error, draft status, Undo / Reset
 METRICS = "calibrate-metrics"  # headline cards, reference agreement, alarms, errors
 ADVANCED = "calibrate-advanced"  # the advanced statistics' cards (their captions are static)
+ADVANCED_OPEN = "calibrate::advanced"  # whether their expander is open (drawn only then)
 WEIGHTS = "calibrate-weights"  # weight sliders, locks, group totals
 BANDS = "calibrate-bands"  # band slider, guardrails
 RULES = "calibrate-rules"  # the selected factor's scoring rule
@@ -40,14 +41,26 @@ AFTER_FACTOR = (STATUS, METRICS, ADVANCED, WEIGHTS, RULES, BANDS,  # e.g. a new 
                 RESULTS, BAND_RESULTS)
 
 
+# Fragments drawn only while their expander is open: the last full run did not draw them
+# when it is closed, and a rerun naming a fragment that run did not draw raises.
+DRAWN_WHILE_OPEN = {ADVANCED: ADVANCED_OPEN}
+
+
+def drawn(keys: tuple[str, ...]) -> list[str]:
+    """``keys`` without the fragments whose expander is closed (:data:`DRAWN_WHILE_OPEN`)."""
+    return [k for k in keys if k not in DRAWN_WHILE_OPEN
+            or st.session_state.get(DRAWN_WHILE_OPEN[k])]
+
+
 def then_rerun(callback: Callable[..., Any], *keys: str) -> Callable[..., None]:
     """``callback`` followed by a rerun of the fragments ``keys`` only (instead of the
-    fragment the widget sits in). Use as a widget's ``on_change`` / ``on_click``."""
+    fragment the widget sits in), less those not drawn (:func:`drawn`). Use as a widget's
+    ``on_change`` / ``on_click``."""
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> None:
         callback(*args, **kwargs)
-        st.rerun(list(keys))
+        st.rerun(drawn(keys))
 
     return run
 

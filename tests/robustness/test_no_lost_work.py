@@ -91,10 +91,12 @@ def test_corrupt_old_drafts_file_is_left_alone(content, isolated_drafts):
     and its id shows "not found" with a fresh draft (or, when the file held a draft whose
     config is invalid, the draft is imported and shown with what is wrong)."""
     from tests.apptest_support import metric
+    from ui.fragments import ADVANCED_OPEN
 
     isolated_drafts.mkdir(parents=True, exist_ok=True)
     (isolated_drafts / "broken0001.json").write_bytes(content)
     at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state[ADVANCED_OPEN] = True  # the AUC card below is drawn only while open
     at.query_params["draft"] = "broken0001"
     at.run()
     assert not at.exception
