@@ -19,6 +19,11 @@ pytestmark = pytest.mark.xdist_group("app")
 
 def test_add_onboarding_segment_and_tune_it():
     at = run_app(page="segments")
+    # the form is drawn only while its expander is open (a first visit reads no candidates)
+    assert not any(s.key == "seg::new::column" for s in at.selectbox)
+    assert "Add a segment" in [e.label for e in at.main.expander]
+    at.session_state["seg::add_open"] = True
+    at.run()
     at.selectbox(key="seg::new::column").set_value("lifecycle_stage").run()
     at.multiselect(key="seg::new::values").select("Onboarding").run()
     at.text_input(key="seg::new::name").input("Onboarding").run()
