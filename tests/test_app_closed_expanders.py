@@ -122,3 +122,23 @@ def test_advanced_statistics_follow_steps_taken_while_closed(isolated_drafts):
     assert flat_weights(draft)["Executive sponsor"] == pytest.approx(40)
     moved = independent.judged_accounts(table, draft)
     assert metric(at, "AUC") == f"{independent.auc(moved):.3f}"
+
+
+def test_recent_drafts_stay_open_when_their_count_changes(isolated_drafts):
+    """The count is in the expander's label, and the label is part of its identity: "New
+    draft" (which adds the draft left behind to the list) must not close the list under the
+    user's hand; closing it still closes it."""
+    at = run_app()
+    at.session_state["workspace"].set_details(name="Saved one")  # a draft on record
+    at.session_state[RECENT_OPEN] = True
+    at.run()
+    assert [e.label for e in at.sidebar.expander][-1] == "Recent drafts (0)"
+    at.button(key="draft::new").click().run()
+    assert_clean(at)
+    assert [e.label for e in at.sidebar.expander][-1] == "Recent drafts (1)"
+    assert "draft::new" in keys(at.button)  # still open: its buttons are drawn
+    at.session_state[RECENT_OPEN] = False  # the user closes it
+    at.run()
+    assert "draft::new" not in keys(at.button)
+    at.run()
+    assert "draft::new" not in keys(at.button)

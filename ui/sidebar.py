@@ -19,6 +19,7 @@ DETAIL_FIELDS = ("name", "author", "notes")
 RECENT = 8
 DETAILS_OPEN = "sidebar::details"  # whether the Draft details expander is open
 RECENT_OPEN = "sidebar::recent"  # whether the Recent drafts expander is open
+RECENT_SEEN = "sidebar::recent-seen"  # its label and open state on the last run
 
 
 def render(ws: Workspace) -> None:
@@ -134,8 +135,15 @@ def _recent(ws: Workspace) -> None:
         st.caption(f"Recent drafts unavailable: the workspace store cannot be opened "
                    f"({type(error).__name__})")
         return
-    recent = st.expander(f"Recent drafts ({len(records)})", key=RECENT_OPEN,
-                         on_change="rerun")
+    label = f"Recent drafts ({len(records)})"
+    # The label is part of an expander's identity: a new count ("New draft" adds the draft
+    # left behind) makes a new expander, closed. Re-open it when it was open under the old
+    # label (set before it is drawn; a toggle under an unchanged label is left alone).
+    was = st.session_state.get(RECENT_SEEN)
+    if was is not None and was[0] != label and was[1]:
+        st.session_state[RECENT_OPEN] = True
+    recent = st.expander(label, key=RECENT_OPEN, on_change="rerun")
+    st.session_state[RECENT_SEEN] = (label, recent.open)
     if not recent.open:  # its buttons are drawn only while it is open (like the details)
         return
     with recent:
