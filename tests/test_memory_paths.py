@@ -45,7 +45,8 @@ def test_account_names_are_each_accounts_last_rows_name(named):
     from ui import state
 
     table, column = named
-    got = state._account_names("test-names", column, table)
+    got = state._account_names("test-names", table.roles.model_dump_json(), column,
+                               table)
     frame = pd.DataFrame({"id": table.account_id, "name": table.frame[column].to_numpy()})
     last = frame.drop_duplicates("id", keep="last")
     want = dict(zip(last["id"].tolist(), last["name"].tolist(), strict=True))

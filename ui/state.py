@@ -336,7 +336,8 @@ def config_alarms(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _account_names(file_key: str, column: str, _table: AccountTable) -> dict[Any, Any]:
+def _account_names(file_key: str, roles_json: str, column: str, _table: AccountTable
+                   ) -> dict[Any, Any]:
     # the column as it is stored: a Python string per account's name, not per row
     frame = pd.DataFrame({"id": _table.account_id, "name": _table.frame[column].array})
     last = frame.drop_duplicates("id", keep="last")  # the latest row's name, as dict(zip())
@@ -344,8 +345,10 @@ def _account_names(file_key: str, column: str, _table: AccountTable) -> dict[Any
 
 
 def account_names(ws: Workspace, table: AccountTable, column: str | None) -> dict[Any, Any]:
-    """Account id -> name (from its last row), built once per data for all sessions."""
-    return {} if column is None else _account_names(data_key(ws), column, table)
+    """Account id -> name (from its last row), built once per data and column roles for all
+    sessions (the ids are those of the account-id column the session maps)."""
+    return {} if column is None else _account_names(data_key(ws), table.roles.model_dump_json(),
+                                                    column, table)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
