@@ -77,3 +77,77 @@ def test_a_job_cancelled_while_queued_never_starts():
     assert calls == []
     with pytest.raises(jobs.Cancelled):
         queued.value()
+
+
+def _idle(table: jobs._Jobs) -> bool:
+    """True once no heavy slot is taken (a job is done just before its slot is free)."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while table.heavy_running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return table.heavy_running == 0
+
+
+def test_heavy_jobs_run_one_at_a_time_in_the_order_asked_and_light_ones_meanwhile():
+    table = jobs._Jobs()
+    log: list[str] = []
+    gates = {name: (threading.Event(), threading.Event(), []) for name in "ab"}
+    first = table.start(("export-bootstrap", 1), "a", _blocking(*gates["a"]), 4, heavy=True)
+    second = table.start(("export-bundle", 1), "b", _blocking(*gates["b"]), 4, heavy=True)
+    third = table.start(("renewals-lead", 1), "c", lambda progress: log.append("c"), 4,
+                        heavy=True)
+    assert gates["a"][0].wait(5)
+    # the queued heavy jobs hold no worker: a light job runs while the first one does
+    light = table.start(("renewals-logit", 1), "light", lambda progress: "light", 4)
+    assert light.value() == "light"
+    assert not gates["b"][0].is_set() and log == [] and not second.done()
+    gates["a"][1].set()
+    assert gates["b"][0].wait(5) and first.value() == 42
+    assert log == [] and not third.done()  # still one at a time
+    gates["b"][1].set()
+    assert third.wait(5) and log == ["c"] and second.value() == 42
+    assert _idle(table) and not table.heavy_queue
+
+
+def test_a_heavy_job_waiting_for_a_heavy_job_queued_behind_it_lets_it_run_first():
+    """The export bundle waits for the bootstrap's verdict: the bootstrap (queued behind
+    it) runs meanwhile, and the bundle runs on before heavy jobs asked for later."""
+    table = jobs._Jobs()
+    log: list[str] = []
+    waiting, later_started = threading.Event(), threading.Event()
+    holder: dict[str, jobs.Job] = {}
+    go = threading.Event()
+
+    def bundle(progress):
+        log.append("bundle starts")
+        assert go.wait(5)
+        waiting.set()
+        holder["check"].wait(8)  # queued behind this job (bounded: no hung worker)
+        verdict = holder["check"].value() if holder["check"].done() else "no verdict"
+        log.append(f"bundle resumes after {verdict}")
+        return "bundle"
+
+    def check(progress):
+        log.append("check runs")
+        assert later_asked.wait(5)
+        return "verdict"
+
+    later_asked = threading.Event()
+    first = table.start(("export-bundle", 1), "bundle", bundle, 4, heavy=True)
+    holder["check"] = table.start(("export-bootstrap", 1), "check", check, 4, heavy=True)
+    go.set()
+    assert waiting.wait(5)
+    later = table.start(("renewals-lead", 1), "later",
+                        lambda progress: log.append("later runs") or later_started.set(), 4,
+                        heavy=True)
+    later_asked.set()
+    assert first.wait(10), "deadlock: the bundle never got its verdict"
+    assert first.value() == "bundle" and later.wait(10)
+    assert log == ["bundle starts", "check runs", "bundle resumes after verdict",
+                   "later runs"]
+    assert _idle(table) and table.resuming == 0
+
+
+def test_release_free_memory_runs_anywhere():
+    jobs.release_free_memory()  # glibc: malloc_trim; elsewhere nothing

@@ -135,7 +135,7 @@ def bootstrap_job(baseline: Evaluation, draft: Evaluation,
                               draft.judged, resamples, 0, objective, progress)
 
     return jobs.start(key, f"Checking whether the change is real ({resamples:,} paired "
-                           "bootstrap resamples)", work)
+                           "bootstrap resamples)", work, heavy=True)
 
 
 def comparison(baseline: Evaluation, draft: Evaluation, resamples: int = 0,
@@ -208,7 +208,8 @@ def bundle_job(ws: Workspace, baseline: Evaluation, draft: Evaluation,
 
     key = ("export-bundle", draft.file_key, baseline.config.cache_key(),
            draft.config.cache_key(), horizon, resamples, objective, tags_key(tags))
-    return jobs.start(key, "Preparing the report and the exported evidence", work, keep=2)
+    return jobs.start(key, "Preparing the report and the exported evidence", work, keep=2,
+                      heavy=True)
 
 
 def export_bundle(ws: Workspace, baseline: Evaluation, draft: Evaluation,
@@ -266,4 +267,5 @@ def scored_csv_job(evaluation: Evaluation) -> Job:
     rows)."""
     key = ("export-scored-csv", evaluation.file_key, evaluation.config.cache_key())
     return jobs.start(key, f"Scoring and writing every snapshot ({len(evaluation.table):,} "
-                           "rows)", lambda progress: scored_csv(evaluation, progress), keep=1)
+                           "rows)", lambda progress: scored_csv(evaluation, progress), keep=1,
+                      heavy=True)

@@ -187,6 +187,9 @@ def slow_parts(evaluation: Evaluation, choice: str) -> dict[str, Job]:
             "factors": f"rules:{config.rules_fingerprint()}",
             "lead": f"config:{config.cache_key()}",
             "checked": f"config:{config.cache_key()}:tags:{evaluation.tags_fingerprint}"}
+    # the lead time reads the look-back windows' snapshots (its plan: every snapshot, once
+    # per data): one memory-heavy job at a time (jobs.HEAVY_AT_ONCE)
     return {part: jobs.start((f"renewals-{part}", *base, keys[part]), label,
-                             lambda _progress, part=part: _part(evaluation, choice, part))
+                             lambda _progress, part=part: _part(evaluation, choice, part),
+                             heavy=part == "lead")
             for part, label in SLOW_PARTS.items()}
