@@ -69,8 +69,9 @@ def on_segment_bands(index: int) -> None:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def few_valued_columns(data: str, _table) -> dict[str, list[str]]:
-    """Segment candidates and their values as text, once per data for every session."""
+def few_valued_columns(data: str, roles_json: str, _table) -> dict[str, list[str]]:
+    """Segment candidates and their values as text, once per data and column roles for every
+    session (the roles say which columns are never offered: the account id, the outcome)."""
     return segments.few_valued_columns(
         _table.frame, skip=(_table.roles.account_id, _table.roles.outcome))
 
@@ -139,7 +140,7 @@ for index, segment in enumerate(ws.draft.segments):
 
 def add_segment_form() -> None:
     """Pick a column with a handful of values, the values to match and a name."""
-    few_valued = few_valued_columns(state.data_key(ws), table)
+    few_valued = few_valued_columns(state.data_key(ws), table.roles.model_dump_json(), table)
     candidates = list(few_valued)
     if not candidates:
         st.caption("No column with a handful of values to segment on.")
