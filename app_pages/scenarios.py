@@ -61,8 +61,10 @@ picked = st.multiselect(f"Scenarios to compare (2 to {MAX_SCENARIOS}; the first 
 
 
 @st.cache_resource(max_entries=4, show_spinner="Scoring and bootstrapping the scenarios...")
-def _compare(data_key: str, fingerprints: tuple[str, ...], horizon: int, _table,
-             _scenarios):
+def _compare(data_key: str, roles_json: str, fingerprints: tuple[str, ...], horizon: int,
+             _table, _scenarios):
+    # roles_json: a fingerprint names the id and snapshot columns, not the outcome, renewal
+    # date or ARR columns, which change every number compared
     return compare_scenarios(_table, _scenarios, horizon_days=horizon)
 
 
@@ -71,8 +73,9 @@ if len(picked) < 2:
 else:
     chosen = [(name, ws.draft if name == CURRENT_DRAFT else configs[name][1])
               for name in picked]
-    result = _compare(state.data_key(ws), tuple(f"{n}:{c.fingerprint()}" for n, c in chosen),
-                      ws.horizon_days, table, chosen)
+    result = _compare(state.data_key(ws), table.roles.model_dump_json(),
+                      tuple(f"{n}:{c.fingerprint()}" for n, c in chosen), ws.horizon_days,
+                      table, chosen)
     st.caption(f"Each renewal decision judged {judged_when(table, ws.horizon_days)}. "
                f"Changes are against **{md_escape(picked[0])}**, each with its likely range "
                "(a paired bootstrap 95% interval): *real* when the range excludes zero, "
