@@ -366,7 +366,9 @@ def history_signals(evaluation: Evaluation, min_drop: float, window: int
                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Falling open accounts and the drop-before-churn check (cached per config and
     settings: seconds at 100k accounts). Treat the results as read-only."""
-    return _history_signals(evaluation.file_key, evaluation.config.fingerprint(),
+    # cache_key, not fingerprint: the fingerprint leaves out the outcome, renewal-date and
+    # ARR columns, which change both results
+    return _history_signals(evaluation.file_key, evaluation.config.cache_key(),
                             evaluation.judged.horizon_days or 0, min_drop, window, evaluation)
 
 
