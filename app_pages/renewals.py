@@ -99,7 +99,7 @@ with left:
         st.info(f"No ROC curve: {ev['roc']['reason']}.")
     else:
         # inline SVG, not Vega-Lite: the page's first visit loads no chart library
-        st.markdown(svg_lines.roc_svg(ev["roc"]), unsafe_allow_html=True)
+        components.svg_chart(svg_lines.roc_svg(ev["roc"]))
         st.caption("Each point is a score cut-off: flagging every account at or below it "
                    "catches this share of churn (up) at the cost of this share of renewals "
                    "flagged (right). The further above the dashed diagonal, the better.")
@@ -109,7 +109,7 @@ with right:
     if not bins:
         st.info(f"Not available: {ev['calibration'].get('reason')}.")
     else:
-        st.markdown(svg_lines.decile_svg(bins), unsafe_allow_html=True)
+        components.svg_chart(svg_lines.decile_svg(bins))
         monotone = ev["calibration"]["monotone"]
         steady = monotone.get("value")
         if steady is False and monotone.get("noise_only"):

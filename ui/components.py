@@ -180,8 +180,15 @@ def score_distribution(hist: pd.DataFrame, red_max: float, yellow_max: float) ->
     browser session on Calibrate then loads no Vega (~0.8 MB of JavaScript) and a slider step
     re-renders a few hundred SVG nodes instead of a Vega view.
 
-    Drawn with ``st.markdown(unsafe_allow_html=True)``, not ``st.html``: Streamlit 1.67's
+    Drawn as Markdown's raw HTML (:func:`svg_chart`), not ``st.html``: Streamlit 1.67's
     ``st.html`` sanitises with DOMPurify's HTML-only profile, which removes ``<svg>`` and
     everything in it. Every string in the markup is escaped by the builder (tested)."""
-    st.markdown(svg_histogram.score_distribution_svg(hist, red_max, yellow_max),
-                unsafe_allow_html=True)
+    svg_chart(svg_histogram.score_distribution_svg(hist, red_max, yellow_max))
+
+
+def svg_chart(svg: str) -> None:
+    """An inline SVG chart built by :mod:`calibration.svg_histogram` or
+    :mod:`calibration.svg_lines` (every string in it escaped there, tested), drawn through
+    Markdown's raw HTML: the one place the app renders markup it built (``st.html``'s
+    sanitiser removes ``<svg>``, see :func:`score_distribution`)."""
+    st.markdown(svg, unsafe_allow_html=True)
