@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration import charts, evidence_words, formatting, svg_lines
+from calibration import evidence_words, formatting, svg_lines
 from calibration.evidence_words import ALL_ACCOUNTS
 from calibration.glossary import help_text
 from calibration.weights import flat_weights
@@ -206,7 +206,7 @@ def show_lead(lead: dict) -> None:
     c3.metric("Churned, never red", f"{lead['n_never_red']:,}",
               help="Churned accounts with score history that were never red in the "
                    f"{lead['lookback_days']} days before churning: missed churn.")
-    st.altair_chart(charts.lead_time_chart(lead["distribution"]), width="stretch")
+    components.svg_chart(svg_lines.lead_time_svg(lead["distribution"]))
     st.caption(evidence_words.lead_time_sentence(lead))
     red = lead.get("red_at_judge_date") or {}
     if red.get("recall") is not None:

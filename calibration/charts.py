@@ -198,22 +198,6 @@ def migration_chart(matrix: pd.DataFrame, height: int = 200) -> alt.LayerChart:
     return alt.layer(heat, text).properties(height=height)
 
 
-def lead_time_chart(distribution: Sequence[dict[str, Any]], height: int = 200) -> alt.Chart:
-    """Churned accounts by how many days before churn they first turned red (30-day bars)."""
-    data = pd.DataFrame([{"from_days": d["from_days"], "to_days": d["to_days"],
-                          "accounts": d["accounts"],
-                          "label": f"{d['from_days']}-{d['to_days']} days"}
-                         for d in distribution],
-                        columns=["from_days", "to_days", "accounts", "label"])
-    return alt.Chart(data).mark_bar(color=BAND_COLOURS["red"], binSpacing=1).encode(
-        x=alt.X("from_days:Q", bin="binned", title="Days before churn the account first "
-                "turned red"),
-        x2="to_days:Q",
-        y=alt.Y("accounts:Q", title="Churned accounts"),
-        tooltip=[alt.Tooltip("label:N", title="lead time"), "accounts:Q"],
-    ).properties(height=height)
-
-
 def curve_chart(data: pd.DataFrame, numeric: bool, height: int = 220) -> alt.Chart:
     """Current rule vs fitted curve for one factor.
 

@@ -1,8 +1,9 @@
-"""Renewals' ROC curve and churn-by-decile chart as inline SVG markup.
+"""Renewals' ROC curve, churn-by-decile and lead-time charts as inline SVG markup.
 
 They show what :func:`calibration.charts.roc_chart` and
 :func:`calibration.charts.calibration_chart` (the Vega-Lite charts the HTML report keeps)
-show. Since Calibrate's score chart is SVG (:mod:`calibration.svg_histogram`), these two
+show, and the lead-time bars (Renewals' only other chart; no Vega version is kept).
+Since Calibrate's score chart is SVG (:mod:`calibration.svg_histogram`), these two
 were the first Vega charts of a session: the first visit of Renewals loaded ~1 MB of Vega
 and Arrow JavaScript (26 files) to draw two small line charts. As markup the browser draws
 them at once. Escaping, coordinates, ticks and the viewBox are :mod:`calibration.svg_histogram`'s.
@@ -10,9 +11,11 @@ them at once. Escaping, coordinates, ticks and the viewBox are :mod:`calibration
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from calibration.charts import BAND_COLOURS
 from calibration.svg_histogram import (
     FONT_SIZE,
     HEIGHT,
@@ -42,9 +45,11 @@ def _open(summary: str) -> list[str]:
 
 
 def _axes(x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[float], y_step: float,
-          x_title: str, y_title: str) -> list[str]:
-    """Grid, both axes with their ticks (x: position 0-100 and label; y: shares on a
-    0..last-tick axis) and titles."""
+          x_title: str, y_title: str,
+          y_label: Callable[[float, float], str] = percent) -> list[str]:
+    """Grid, both axes with their ticks (x: position 0-100 and label; y: values on a
+    0..last-tick axis, labelled by ``y_label(value, step)``: shares by default) and
+    titles."""
     top = y_ticks[-1]
     out = ['<g class="grid" stroke="currentColor" stroke-opacity="0.15">']
     out += [f'<line x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" y1="{num(PLOT.y(t, top))}" '
@@ -65,7 +70,7 @@ def _axes(x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[float], y_step
         out.append(f'<line x1="{num(PLOT.left - 5)}" x2="{num(PLOT.left)}" y1="{y}" '
                    f'y2="{y}"/><text class="y-tick" x="{num(PLOT.left - 8)}" y="{y}" '
                    f'text-anchor="end" dominant-baseline="middle" '
-                   f'stroke="none">{text(percent(tick, y_step))}</text>')
+                   f'stroke="none">{text(y_label(tick, y_step))}</text>')
     middle = (PLOT.top + PLOT.bottom) / 2
     out.append(f'<text class="x-title" x="{num((PLOT.left + PLOT.right) / 2)}" '
                f'y="{num(HEIGHT - 8)}" text-anchor="middle" font-weight="bold" '
@@ -138,5 +143,40 @@ def decile_svg(bins: Sequence[dict[str, Any]]) -> str:
         out.append(f'<g class="point"><title>{text(tip)}</title>'
                    f'<circle cx="{num(PLOT.x(score))}" cy="{num(PLOT.y(rate, top))}" '
                    'r="4"/></g>')
+    out.append("</g></svg></div>")
+    return "".join(out)
+
+
+def _count(value: float, step: float) -> str:
+    return f"{value:,.0f}"
+
+
+def lead_time_svg(distribution: Sequence[dict[str, Any]]) -> str:
+    """Churned accounts by how many days before churn they first turned red: one bar per
+    bucket (``from_days``, ``to_days``, ``accounts`` each, as
+    :func:`calibration.early_warning.lead_time` returns), a tooltip per bar."""
+    rows = [(int(d["from_days"]), int(d["to_days"]), int(d["accounts"]))
+            for d in distribution]
+    span = max([to for _, to, _ in rows], default=0) or 1
+    ticks = nice_ticks(max([n for *_, n in rows], default=0))
+    if ticks[1] - ticks[0] < 1:  # whole accounts: no tick between two counts
+        ticks = [float(t) for t in range(math.ceil(ticks[-1]) + 1)]
+    top, step = ticks[-1], ticks[1] - ticks[0]
+    summary = (f"Churned accounts by days before churn they first turned red: "
+               f"{sum(n for *_, n in rows):,} accounts in {len(rows)} buckets of days.")
+    edges = sorted({f for f, _, _ in rows} | {t for _, t, _ in rows}) or [0]
+    out = _open(summary)
+    out += _axes([(100.0 * e / span, str(e)) for e in edges], ticks, step,
+                 "Days before churn the account first turned red", "Churned accounts",
+                 y_label=_count)
+    out.append(f'<g class="bars" fill="{BAND_COLOURS["red"]}">')
+    for start, end, accounts in rows:
+        left, right = PLOT.x(100.0 * start / span), PLOT.x(100.0 * end / span)
+        y = PLOT.y(accounts, top)
+        tip = f"{start}-{end} days: {accounts:,} churned accounts"
+        out.append(f'<g class="bar"><title>{text(tip)}</title>'
+                   f'<rect x="{num(left + 0.5)}" y="{num(y)}" '
+                   f'width="{num(max(right - left - 1.0, 0.0))}" '
+                   f'height="{num(PLOT.bottom - y)}"/></g>')
     out.append("</g></svg></div>")
     return "".join(out)

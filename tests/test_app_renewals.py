@@ -63,11 +63,11 @@ def test_headline_numbers_equal_validation(evidence):
     assert list(signal["Factor"]) == [f["factor"] for f in evidence["factors"]["factors"]]
     assert np.allclose(signal["AUC alone"],
                        [f["auc"]["value"] for f in evidence["factors"]["factors"]])
-    charts = at.get("vega_lite_chart")
-    assert len(charts) == 1  # lead time (aggregated); ROC and deciles are inline SVG
+    assert len(at.get("vega_lite_chart")) == 0  # every chart on the page is inline SVG
     svgs = [m.value for m in at.markdown if m.value.startswith('<div class="hsc-svg-chart">')]
     assert svgs == [svg_lines.roc_svg(evidence["roc"]),
-                    svg_lines.decile_svg(evidence["calibration"]["bins"])]
+                    svg_lines.decile_svg(evidence["calibration"]["bins"]),
+                    svg_lines.lead_time_svg(lead["distribution"])]
     assert f"AUC {independent.auc(judged):.3f}" in svgs[0]
     odds = evidence["logit"]["value"]
     assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)

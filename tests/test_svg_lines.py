@@ -95,3 +95,41 @@ def test_empty_and_mismatched_inputs():
                      svg_lines.decile_svg([]))
     with pytest.raises(ValueError):
         svg_lines.roc_svg({"fpr": [0.0, 1.0], "tpr": [0.0]})
+
+
+def test_lead_time_bars_read_back_as_the_buckets_counted_here():
+    """Each 30-day bucket of lead days (counted here with numpy) is a bar spanning its days,
+    as tall as its accounts on the count axis, with a tooltip naming both."""
+    rng = np.random.default_rng(5)
+    days = rng.integers(0, 180, 700)
+    counts, edges = np.histogram(days, bins=np.arange(0, 181, 30))
+    buckets = [{"from_days": int(a), "to_days": int(b), "accounts": int(n)}
+               for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True)]
+    svg = parse(svg_lines.lead_time_svg(buckets))
+    bars = svg.findall(f".//{SVG}g[@class='bar']")
+    assert len(bars) == len(buckets)
+    top = max(float(t.text.replace(",", "")) for t in svg.iter(f"{SVG}text")
+              if t.get("class") == "y-tick")
+    assert top >= counts.max()
+    for bar, bucket in zip(bars, buckets, strict=True):
+        rect = bar.find(f"{SVG}rect")
+        left = float(rect.get("x")) - 0.5
+        right = left + float(rect.get("width")) + 1.0
+        assert share_x(np.array([left, right])) * 180 == pytest.approx(
+            [bucket["from_days"], bucket["to_days"]], abs=0.02)
+        height = float(rect.get("height"))
+        assert height / (PLOT.bottom - PLOT.top) * top == pytest.approx(
+            bucket["accounts"], abs=0.02)
+        assert bar.find(f"{SVG}title").text == (
+            f"{bucket['from_days']}-{bucket['to_days']} days: "
+            f"{bucket['accounts']:,} churned accounts")
+    ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "y-tick"]
+    assert all(t.replace(",", "").isdigit() for t in ticks)  # whole accounts
+
+
+def test_lead_time_chart_of_few_or_no_accounts_has_whole_ticks():
+    few = parse(svg_lines.lead_time_svg([{"from_days": 0, "to_days": 30, "accounts": 2}]))
+    assert [t.text for t in few.iter(f"{SVG}text") if t.get("class") == "y-tick"] == [
+        "0", "1", "2"]
+    empty = parse(svg_lines.lead_time_svg([]))
+    assert empty.findall(f".//{SVG}g[@class='bar']") == []
