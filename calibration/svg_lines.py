@@ -147,6 +147,18 @@ def decile_svg(bins: Sequence[dict[str, Any]]) -> str:
     return "".join(out)
 
 
+def _spaced(ticks: Sequence[tuple[float, str]], gap: float = 30.0
+            ) -> list[tuple[float, str]]:
+    """The x ticks whose labels do not overlap: from the last (the look-back) leftwards,
+    a tick is left out when it is within ``gap`` units of the one kept after it (e.g.
+    360 next to 365)."""
+    kept: list[tuple[float, str]] = []
+    for position, label in reversed(ticks):
+        if not kept or PLOT.x(kept[-1][0]) - PLOT.x(position) >= gap:
+            kept.append((position, label))
+    return kept[::-1]
+
+
 def _count(value: float, step: float) -> str:
     return f"{value:,.0f}"
 
@@ -166,7 +178,7 @@ def lead_time_svg(distribution: Sequence[dict[str, Any]]) -> str:
                f"{sum(n for *_, n in rows):,} accounts in {len(rows)} buckets of days.")
     edges = sorted({f for f, _, _ in rows} | {t for _, t, _ in rows}) or [0]
     out = _open(summary)
-    out += _axes([(100.0 * e / span, str(e)) for e in edges], ticks, step,
+    out += _axes(_spaced([(100.0 * e / span, str(e)) for e in edges]), ticks, step,
                  "Days before churn the account first turned red", "Churned accounts",
                  y_label=_count)
     out.append(f'<g class="bars" fill="{BAND_COLOURS["red"]}">')

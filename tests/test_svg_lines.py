@@ -4,6 +4,7 @@ computed here with numpy."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -133,3 +134,16 @@ def test_lead_time_chart_of_few_or_no_accounts_has_whole_ticks():
         "0", "1", "2"]
     empty = parse(svg_lines.lead_time_svg([]))
     assert empty.findall(f".//{SVG}g[@class='bar']") == []
+
+
+def test_lead_time_tick_labels_do_not_overlap():
+    """The default 365-day look-back ends in a 5-day bucket: its 360 and 365 labels would
+    print on top of each other; the last one (the look-back) is kept."""
+    buckets = [{"from_days": a, "to_days": min(a + 30, 365), "accounts": 3}
+               for a in range(0, 365, 30)]
+    svg = parse(svg_lines.lead_time_svg(buckets))
+    ticks = [(float(t.get("x")), t.text) for t in svg.iter(f"{SVG}text")
+             if t.get("class") == "x-tick"]
+    labels = [label for _, label in ticks]
+    assert labels[0] == "0" and labels[-1] == "365" and "360" not in labels
+    assert all(b[0] - a[0] >= 30 for a, b in itertools.pairwise(ticks))
