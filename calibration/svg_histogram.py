@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -188,33 +188,47 @@ def histogram_svg(hist: pd.DataFrame, cuts: pd.DataFrame, *,
                        f'height="{num(PLOT.bottom - y)}" {fill}/>')
         out.append("</g>")
     out.append("</g>")
-    out += _axes(ticks, step, x_title, y_title)
+    out += axes([(score, str(score)) for score in range(0, 101, 10)], ticks, step, x_title,
+                y_title)
     out += _cut_lines(cuts, cut_colours)
     out += _legend(names, colours, legend_title)
     out.append("</svg></div>")
     return "".join(out)
 
 
-def _axes(ticks: Sequence[float], step: float, x_title: str, y_title: str) -> list[str]:
-    """Both axes: lines, ticks every 10 points / every ``step`` of share, labels, titles."""
-    top = ticks[-1]
-    out = ['<g class="axes" fill="currentColor" stroke="currentColor">',
-           f'<line class="x-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" '
-           f'y1="{num(PLOT.bottom)}" y2="{num(PLOT.bottom)}"/>',
-           f'<line class="y-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.left)}" '
-           f'y1="{num(PLOT.top)}" y2="{num(PLOT.bottom)}"/>']
-    for score in range(0, 101, 10):
-        x = num(PLOT.x(score))
+def axes(x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[float], y_step: float,
+         x_title: str, y_title: str, *,
+         y_label: Callable[[float, float], str] | None = None, grid: bool = False
+         ) -> list[str]:
+    """Both axes with their ticks (x: position 0-100 and label; y: values on a
+    0..last-tick axis, labelled by ``y_label(value, step)``: shares by default) and
+    titles; with ``grid``, a faint line at every y tick above 0."""
+    y_label = y_label or percent
+    top = y_ticks[-1]
+    out = []
+    if grid:
+        out += ['<g class="grid" stroke="currentColor" stroke-opacity="0.15">']
+        out += [f'<line x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" '
+                f'y1="{num(PLOT.y(t, top))}" y2="{num(PLOT.y(t, top))}"/>'
+                for t in y_ticks[1:]]
+        out += ['</g>']
+    out += ['<g class="axes" fill="currentColor" stroke="currentColor">',
+            f'<line class="x-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" '
+            f'y1="{num(PLOT.bottom)}" y2="{num(PLOT.bottom)}"/>',
+            f'<line class="y-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.left)}" '
+            f'y1="{num(PLOT.top)}" y2="{num(PLOT.bottom)}"/>']
+    for position, label in x_ticks:
+        x = num(PLOT.x(position))
         out.append(f'<line x1="{x}" x2="{x}" y1="{num(PLOT.bottom)}" '
                    f'y2="{num(PLOT.bottom + 5)}"/><text class="x-tick" x="{x}" '
                    f'y="{num(PLOT.bottom + 18)}" text-anchor="middle" '
-                   f'stroke="none">{score}</text>')
-    for tick in ticks:
+                   f'stroke="none">{text(label)}</text>')
+    for tick in y_ticks:
         y = num(PLOT.y(tick, top))
         out.append(f'<line x1="{num(PLOT.left - 5)}" x2="{num(PLOT.left)}" y1="{y}" '
                    f'y2="{y}"/><text class="y-tick" x="{num(PLOT.left - 8)}" y="{y}" '
                    f'text-anchor="end" dominant-baseline="middle" '
-                   f'stroke="none">{text(percent(tick, step))}</text>')
+                   f'stroke="none">{text(y_label(tick, y_step))}</text>')
     middle = (PLOT.top + PLOT.bottom) / 2
     out.append(f'<text class="x-title" x="{num((PLOT.left + PLOT.right) / 2)}" '
                f'y="{num(HEIGHT - 8)}" text-anchor="middle" font-weight="bold" '

@@ -12,7 +12,7 @@ them at once. Escaping, coordinates, ticks and the viewBox are :mod:`calibration
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from calibration.charts import BAND_COLOURS
@@ -21,6 +21,7 @@ from calibration.svg_histogram import (
     HEIGHT,
     PLOT,
     WIDTH,
+    axes,
     nice_ticks,
     num,
     percent,
@@ -44,44 +45,6 @@ def _open(summary: str) -> list[str]:
             'style="display:block;height:auto;max-height:22rem;overflow:visible">']
 
 
-def _axes(x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[float], y_step: float,
-          x_title: str, y_title: str,
-          y_label: Callable[[float, float], str] = percent) -> list[str]:
-    """Grid, both axes with their ticks (x: position 0-100 and label; y: values on a
-    0..last-tick axis, labelled by ``y_label(value, step)``: shares by default) and
-    titles."""
-    top = y_ticks[-1]
-    out = ['<g class="grid" stroke="currentColor" stroke-opacity="0.15">']
-    out += [f'<line x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" y1="{num(PLOT.y(t, top))}" '
-            f'y2="{num(PLOT.y(t, top))}"/>' for t in y_ticks[1:]]
-    out += ['</g>', '<g class="axes" fill="currentColor" stroke="currentColor">',
-            f'<line class="x-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.right)}" '
-            f'y1="{num(PLOT.bottom)}" y2="{num(PLOT.bottom)}"/>',
-            f'<line class="y-axis" x1="{num(PLOT.left)}" x2="{num(PLOT.left)}" '
-            f'y1="{num(PLOT.top)}" y2="{num(PLOT.bottom)}"/>']
-    for position, label in x_ticks:
-        x = num(PLOT.x(position))
-        out.append(f'<line x1="{x}" x2="{x}" y1="{num(PLOT.bottom)}" '
-                   f'y2="{num(PLOT.bottom + 5)}"/><text class="x-tick" x="{x}" '
-                   f'y="{num(PLOT.bottom + 18)}" text-anchor="middle" '
-                   f'stroke="none">{text(label)}</text>')
-    for tick in y_ticks:
-        y = num(PLOT.y(tick, top))
-        out.append(f'<line x1="{num(PLOT.left - 5)}" x2="{num(PLOT.left)}" y1="{y}" '
-                   f'y2="{y}"/><text class="y-tick" x="{num(PLOT.left - 8)}" y="{y}" '
-                   f'text-anchor="end" dominant-baseline="middle" '
-                   f'stroke="none">{text(y_label(tick, y_step))}</text>')
-    middle = (PLOT.top + PLOT.bottom) / 2
-    out.append(f'<text class="x-title" x="{num((PLOT.left + PLOT.right) / 2)}" '
-               f'y="{num(HEIGHT - 8)}" text-anchor="middle" font-weight="bold" '
-               f'stroke="none">{text(x_title)}</text>')
-    out.append(f'<text class="y-title" x="14" y="{num(middle)}" text-anchor="middle" '
-               f'font-weight="bold" stroke="none" dominant-baseline="middle" '
-               f'transform="rotate(-90 14 {num(middle)})">{text(y_title)}</text>')
-    out.append("</g>")
-    return out
-
-
 def roc_svg(roc: dict[str, Any]) -> str:
     """The ROC curve (``roc["fpr"]``, ``roc["tpr"]``: shares 0-1, as
     :func:`calibration.metrics.roc_curve` returns) with the coin-flip diagonal: churned
@@ -95,8 +58,9 @@ def roc_svg(roc: dict[str, Any]) -> str:
                f"{len(fpr)} cut-offs" + (f", AUC {roc['value']:.3f}"
                                          if roc.get("value") is not None else "") + ".")
     out = _open(summary)
-    out += _axes([(100 * t, percent(t, 0.2)) for t in ticks], ticks, 0.2,
-                 "Renewed accounts flagged (false alarms)", "Churned accounts flagged (caught)")
+    out += axes([(100 * t, percent(t, 0.2)) for t in ticks], ticks, 0.2,
+                "Renewed accounts flagged (false alarms)", "Churned accounts flagged (caught)",
+                grid=True)
     out.append(f'<line class="diagonal" x1="{num(_x(0))}" y1="{num(PLOT.y(0, 1))}" '
                f'x2="{num(_x(1))}" y2="{num(PLOT.y(1, 1))}" stroke="{GUIDE}" '
                'stroke-dasharray="4 4"/>')
@@ -123,8 +87,8 @@ def decile_svg(bins: Sequence[dict[str, Any]]) -> str:
                + (f"{rows[0][1]:.1%} (mean score {rows[0][0]:.1f}) to {rows[-1][1]:.1%} "
                   f"(mean score {rows[-1][0]:.1f})" if rows else "none") + ".")
     out = _open(summary)
-    out += _axes([(s, str(s)) for s in range(0, 101, 10)], ticks, step,
-                 "Mean score of the decile", "Churn rate")
+    out += axes([(s, str(s)) for s in range(0, 101, 10)], ticks, step,
+                "Mean score of the decile", "Churn rate", grid=True)
     out.append(f'<g class="errors" stroke="{ERROR}">')
     for score, _, _, (lo, hi) in rows:
         if lo is None or hi is None:
@@ -178,9 +142,9 @@ def lead_time_svg(distribution: Sequence[dict[str, Any]]) -> str:
                f"{sum(n for *_, n in rows):,} accounts in {len(rows)} buckets of days.")
     edges = sorted({f for f, _, _ in rows} | {t for _, t, _ in rows}) or [0]
     out = _open(summary)
-    out += _axes(_spaced([(100.0 * e / span, str(e)) for e in edges]), ticks, step,
-                 "Days before churn the account first turned red", "Churned accounts",
-                 y_label=_count)
+    out += axes(_spaced([(100.0 * e / span, str(e)) for e in edges]), ticks, step,
+                "Days before churn the account first turned red", "Churned accounts",
+                y_label=_count, grid=True)
     out.append(f'<g class="bars" fill="{BAND_COLOURS["red"]}">')
     for start, end, accounts in rows:
         left, right = PLOT.x(100.0 * start / span), PLOT.x(100.0 * end / span)
