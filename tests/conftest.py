@@ -57,6 +57,25 @@ def demo_config_dict() -> dict:
     return json.loads(DEMO_CONFIG.read_text())
 
 
+def second_outcome_column(folder: Path, flip: bool = True) -> tuple[Path, Config, Config]:
+    """The demo accounts with a second outcome column ``renewal_result`` (every decision
+    the other way round with ``flip``), saved in ``folder``; the demo config and the same
+    config reading ``renewal_result`` (same fingerprint: the outcome column is not in it).
+    For caches shared by sessions, whose keys must tell the two mappings apart."""
+    import pandas as pd
+
+    path = folder / "accounts.parquet"
+    frame = pd.read_parquet(DEMO_DATA)
+    frame["renewal_result"] = (frame["outcome"].map({"churned": "renewed",
+                                                     "renewed": "churned"})
+                               if flip else frame["outcome"])
+    frame.to_parquet(path, index=False)
+    base = load_config(DEMO_CONFIG)
+    raw = base.model_dump()
+    raw["columns"]["outcome"] = "renewal_result"
+    return path, base, Config.model_validate(raw)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -5,15 +5,13 @@ that maps another outcome column (same file, same configs) got another session's
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from calibration.accounts import load_accounts
-from calibration.config import Config, load_config
 from calibration.verdicts import format_value
 from tests import independent
 from tests.apptest_support import assert_clean, run_app
-from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from tests.conftest import second_outcome_column
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -29,16 +27,8 @@ def compared(draft_id: str):
 def test_another_outcome_column_gets_its_own_comparison(isolated_drafts, tmp_path):
     from ui.state import Workspace
 
-    path = tmp_path / "accounts.parquet"
-    frame = pd.read_parquet(DEMO_DATA)
     # a second outcome column: every decision the other way round
-    frame["renewal_result"] = frame["outcome"].map({"churned": "renewed",
-                                                    "renewed": "churned"})
-    frame.to_parquet(path, index=False)
-    base = load_config(DEMO_CONFIG)
-    raw = base.model_dump()
-    raw["columns"]["outcome"] = "renewal_result"
-    flipped = Config.model_validate(raw)
+    path, base, flipped = second_outcome_column(tmp_path)
     assert flipped.fingerprint() == base.fingerprint()  # the key's part that was all
     for draft_id, config in (("sccache000001", base), ("sccache000002", flipped)):
         Workspace(draft_id=draft_id, source_name="accounts.parquet", source_path=str(path),

@@ -5,12 +5,10 @@ which offered its own outcome column to segment on."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from calibration.config import Config, load_config
 from tests.apptest_support import assert_clean, run_app
-from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from tests.conftest import second_outcome_column
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -26,14 +24,7 @@ def candidates(draft_id: str) -> list[str]:
 def test_candidates_leave_out_each_sessions_own_outcome_column(isolated_drafts, tmp_path):
     from ui.state import Workspace
 
-    path = tmp_path / "accounts.parquet"
-    frame = pd.read_parquet(DEMO_DATA)
-    frame["renewal_result"] = frame["outcome"]  # a second outcome column
-    frame.to_parquet(path, index=False)
-    base = load_config(DEMO_CONFIG)
-    raw = base.model_dump()
-    raw["columns"]["outcome"] = "renewal_result"
-    other = Config.model_validate(raw)
+    path, base, other = second_outcome_column(tmp_path, flip=False)  # a second outcome
     for draft_id, config in (("segcand000001", base), ("segcand000002", other)):
         Workspace(draft_id=draft_id, source_name="accounts.parquet", source_path=str(path),
                   baseline=config, draft=config).save()

@@ -5,12 +5,10 @@ config otherwise) got another session's drop check."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from calibration import validation
-from calibration.config import Config, load_config
-from tests.conftest import DEMO_CONFIG, DEMO_DATA
+from tests.conftest import second_outcome_column
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -18,15 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 def test_another_outcome_column_gets_its_own_drop_check(tmp_path):
     from ui import state
 
-    path = tmp_path / "accounts.parquet"
-    frame = pd.read_parquet(DEMO_DATA)
-    frame["renewal_result"] = frame["outcome"].map({"churned": "renewed",
-                                                    "renewed": "churned"})
-    frame.to_parquet(path, index=False)
-    base = load_config(DEMO_CONFIG)
-    raw = base.model_dump()
-    raw["columns"]["outcome"] = "renewal_result"
-    flipped = Config.model_validate(raw)
+    path, base, flipped = second_outcome_column(tmp_path)
     checks = []
     for draft_id, config in (("histcache0001", base), ("histcache0002", flipped)):
         ws = state.Workspace(draft_id=draft_id, source_name="accounts.parquet",
