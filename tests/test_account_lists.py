@@ -83,7 +83,7 @@ def test_markdown_rows_keep_each_account_on_one_row():
         np.array([10.0, 80.0]), np.array([0, 2]),
         names=np.array(["Acme\nCorp", "Beta | Ltd"], dtype=object),
         segments=np.array(["SMB\rEU", "Ent"], dtype=object))
-    html = MarkdownIt("gfm-like").render(account_lists.markdown_rows(frame))
+    html = MarkdownIt("commonmark").enable("table").render(account_lists.markdown_rows(frame))
     assert html.count("<tr>") == 3  # the header and one row per account
     assert "<td>5,000</td>" in html.split("</tr>")[1]  # the first account's ARR, in its row
 
