@@ -149,5 +149,31 @@ def test_a_heavy_job_waiting_for_a_heavy_job_queued_behind_it_lets_it_run_first(
     assert _idle(table) and table.resuming == 0
 
 
+def test_two_heavy_jobs_waiting_for_jobs_queued_behind_them_do_not_hold_every_worker():
+    """Two sessions' export bundles, each started before its bootstrap and waiting for it:
+    with both workers taken by waiting bundles, a bootstrap handed to the pool would never
+    start. Each bootstrap runs in the thread of the bundle waiting for it."""
+    table = jobs._Jobs()
+    checks: dict[int, jobs.Job] = {}
+    both_asked = threading.Event()
+
+    def bundle(n):
+        def work(progress):
+            assert both_asked.wait(5)
+            checks[n].wait(8)  # bounded: a deadlock shows as "no verdict", not a hang
+            return checks[n].value() if checks[n].done() else "no verdict"
+        return work
+
+    bundles = [table.start(("export-bundle", n), "bundle", bundle(n), 4, heavy=True)
+               for n in (1, 2)]
+    for n in (1, 2):
+        checks[n] = table.start(("export-bootstrap", n), "check",
+                                lambda progress, n=n: f"verdict {n}", 4, heavy=True)
+    both_asked.set()
+    assert [b.wait(20) for b in bundles] == [True, True]
+    assert [b.value() for b in bundles] == ["verdict 1", "verdict 2"]
+    assert _idle(table) and not table.heavy_queue and table.resuming == 0
+
+
 def test_release_free_memory_runs_anywhere():
     jobs.release_free_memory()  # glibc: malloc_trim; elsewhere nothing

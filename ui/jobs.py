@@ -87,13 +87,16 @@ class Job:
 
     def wait(self, seconds: float | None = None) -> bool:
         """Block up to ``seconds`` (None: until done); True if done. A heavy job waiting
-        for another job lets the next heavy job run meanwhile (the one it waits for may be
-        queued behind it) and runs on before any queued one once the wait is over."""
+        for a queued heavy job runs it in its own thread (whatever ``seconds``); waiting for
+        a running one, it lets the next heavy job run meanwhile and runs on before any
+        queued one once the wait is over."""
         if self._done.is_set():
             return True
         table = getattr(_held, "table", None)
         if table is None:
             return self._done.wait(seconds)
+        if table.run_queued_here(self):  # not started yet: run it in this worker (done)
+            return True
         table.lend_slot(waiting_for=self)
         try:
             return self._done.wait(seconds)
@@ -170,6 +173,19 @@ class _Jobs:
         finally:
             _held.table = None
             self.lend_slot()
+
+    def run_queued_here(self, job: Job) -> bool:
+        """Run ``job`` in the calling thread, whose heavy slot it takes over, if it is still
+        queued (True). A heavy job waiting for a queued one would otherwise need a free
+        worker for it: two waiting at once (two sessions' export bundles, each waiting for
+        its bootstrap) would hold both workers while their bootstraps wait for one."""
+        with self.lock:
+            entry = next((e for e in self.heavy_queue if e[0] is job), None)
+            if entry is None:
+                return False
+            self.heavy_queue.remove(entry)
+        self._run(*entry)
+        return True
 
     def lend_slot(self, waiting_for: Job | None = None) -> None:
         """This thread's heavy job is done, or waits for the job ``waiting_for``: its slot
