@@ -27,7 +27,6 @@ from calibration.accounts import AccountTable
 from calibration.decisions import Decisions
 from calibration.drops import DropPlan, drop_plan, drop_signal_from_scores
 from calibration.evidence_words import ALL_ACCOUNTS
-from calibration.scoring import assign_segments, combine, factor_points, guardrail_hits
 from ui import renewal_evidence, state
 from ui.evidence import BOOTSTRAP_RESAMPLES
 from ui.state import Evaluation
@@ -50,20 +49,14 @@ def _drop_signal(file_key: str, config_key: str, horizon: int,
                       _evaluation.table, _evaluation.judged)
     if plan.reason is not None:
         return drop_signal_from_scores(plan, lambda rows: np.empty(0))
-    if not state.row_by_row(_evaluation.table.frame, config):  # a subset could read
-        every_row = _evaluation.result.score  # an object column differently
-        return drop_signal_from_scores(plan, lambda rows: every_row[rows])
-    # the plan's rows of the columns the config reads (it reads nothing else): not every
-    # column of a fifth of the snapshots kept per data (~80 MB at 1.8M rows)
-    frame = _evaluation.table.frame[config.required_columns()].iloc[plan.rows]
-    segments = assign_segments(frame, config)
-    planned = combine(factor_points(frame, config, segments), config, segments,
-                      guardrail_hits(frame, config)).score
+    # the plan's rows of the columns the config reads (state.score_rows): not every column
+    # of a fifth of the snapshots kept per data (~80 MB at 1.8M rows)
+    planned = state.scores_of_rows(_evaluation, plan.rows)[0]
 
     def score_of(rows: np.ndarray) -> np.ndarray:
         if rows.size and np.array_equal(rows, plan.rows):
             return planned
-        return state.score_rows(_evaluation, rows)[1].score  # rare: older snapshots
+        return state.scores_of_rows(_evaluation, rows)[0]  # rare: older snapshots
 
     return drop_signal_from_scores(plan, score_of)
 

@@ -33,7 +33,6 @@ import streamlit as st
 from calibration import early_warning, metrics
 from calibration.accounts import AccountTable
 from calibration.evidence_words import ALL_ACCOUNTS
-from calibration.scoring import assign_segments, combine, factor_points, guardrail_hits
 from calibration.validation import lead_time_plan, segment_labels
 from ui import jobs, state
 from ui.evidence import BOOTSTRAP_RESAMPLES, LOOKBACK_DAYS
@@ -135,14 +134,7 @@ def _lead_time(file_key: str, config_key: str, horizon: int, choice: str, lookba
         return dict(NO_HISTORY)
     plan, rows = _lead_plan(file_key, config.columns.model_dump_json(), choice, lookback,
                             table)
-    if state.row_by_row(table.frame, config):
-        # the look-back rows of the columns the config reads only (it reads nothing else)
-        frame = table.frame[config.required_columns()].iloc[rows]
-        segments = assign_segments(frame, config)
-        band = combine(factor_points(frame, config, segments), config, segments,
-                       guardrail_hits(frame, config)).band
-    else:  # a column of Python objects could read differently in a subset: every row's
-        band = _evaluation.result.band[rows]
+    band = state.scores_of_rows(_evaluation, rows)[1]  # the columns the config reads only
     lead = early_warning.lead_time_from_bands(plan, band)
     if choice == ALL_ACCOUNTS:
         lead["red_at_judge_date"] = early_warning.red_at_judge_date(

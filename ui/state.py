@@ -240,14 +240,29 @@ def explain_rows(evaluation: Evaluation, rows: np.ndarray
                            explain=True)
 
 
+def scores_of_rows(evaluation: Evaluation, rows: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and bands of some table rows (``rows[i]`` -> element ``i``): from those rows
+    alone when that gives the every-row numbers (:func:`row_by_row`), else cut out of every
+    row's result (a column of Python objects could read differently in a subset)."""
+    if row_by_row(evaluation.table.frame, evaluation.config):
+        result = score_rows(evaluation, rows)[1]
+        return result.score, result.band
+    return evaluation.result.score[rows], evaluation.result.band[rows]
+
+
 def score_rows(evaluation: Evaluation, rows: np.ndarray, *, explain: bool = False
                ) -> tuple[FactorMatrix, ScoreResult]:
     """Points and scores of a few table rows computed from those rows alone (scoring is
     row by row, so the numbers are those of every-row scoring): one account's history
     without scoring all 1.8M snapshots. Row ``i`` of both is table row ``rows[i]``;
     ``explain`` adds contributions and sub-scores."""
-    frame = evaluation.table.frame.iloc[np.asarray(rows)]
     config = evaluation.config
+    frame = evaluation.table.frame
+    # the columns scoring reads only (Config.required_columns): a copy of those rows, not of
+    # every column
+    frame = frame[[c for c in config.required_columns() if c in frame.columns]].iloc[
+        np.asarray(rows)]
     segments = assign_segments(frame, config)
     matrix = factor_points(frame, config, segments)
     return matrix, combine(matrix, config, segments, guardrail_hits(frame, config),
