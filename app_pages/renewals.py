@@ -99,7 +99,7 @@ with left:
         st.info(f"No ROC curve: {ev['roc']['reason']}.")
     else:
         # inline SVG, not Vega-Lite: the page's first visit loads no chart library
-        components.svg_chart(svg_lines.roc_svg(ev["roc"]))
+        components.svg_chart(svg_lines.roc_svg(ev["roc"]), key="roc")
         st.caption("Each point is a score cut-off: flagging every account at or below it "
                    "catches this share of churn (up) at the cost of this share of renewals "
                    "flagged (right). The further above the dashed diagonal, the better.")
@@ -109,7 +109,7 @@ with right:
     if not bins:
         st.info(f"Not available: {ev['calibration'].get('reason')}.")
     else:
-        components.svg_chart(svg_lines.decile_svg(bins))
+        components.svg_chart(svg_lines.decile_svg(bins), key="deciles")
         monotone = ev["calibration"]["monotone"]
         steady = monotone.get("value")
         if steady is False and monotone.get("noise_only"):
@@ -206,7 +206,7 @@ def show_lead(lead: dict) -> None:
     c3.metric("Churned, never red", f"{lead['n_never_red']:,}",
               help="Churned accounts with score history that were never red in the "
                    f"{lead['lookback_days']} days before churning: missed churn.")
-    components.svg_chart(svg_lines.lead_time_svg(lead["distribution"]))
+    components.svg_chart(svg_lines.lead_time_svg(lead["distribution"]), key="lead-time")
     st.caption(evidence_words.lead_time_sentence(lead))
     red = lead.get("red_at_judge_date") or {}
     if red.get("recall") is not None:

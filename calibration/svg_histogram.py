@@ -57,8 +57,8 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 def text(value: object) -> str:
     """``value`` as SVG text or attribute content: markup characters escaped (quotes too),
-    characters XML forbids replaced by U+FFFD, line breaks as spaces (a blank line would
-    end the Markdown HTML block the page draws this in)."""
+    characters XML forbids replaced by U+FFFD, line breaks as spaces (the markup stays one
+    line)."""
     plain = _NOT_XML.sub("\ufffd", str(value))
     return escape(re.sub(r"[\t\n\r]", " ", plain), quote=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -95,6 +96,23 @@ def markdown_table(at: AppTest, first_header: str) -> pd.DataFrame:
                     for line in text.splitlines()]
             return pd.DataFrame(rows[2:], columns=rows[0])
     raise AssertionError(f"no Markdown table with the header {first_header!r}")
+
+
+def svg_charts(at: AppTest) -> dict[str, str]:
+    """The inline SVG charts drawn by :func:`ui.components.svg_chart`, in page order: the
+    call site's key -> the SVG string the component was given (its proto's JSON ``data``).
+    Fails on any other v2 component, and on a chart whose data is not a string."""
+    from ui.components import SVG_CHART_KEY
+
+    charts = {}
+    for element in at.get("bidi_component"):
+        proto = element.proto
+        assert proto.component_name == "hsc_svg_chart", proto.component_name
+        assert proto.WhichOneof("data") == "json", proto.WhichOneof("data")
+        svg = json.loads(proto.json)
+        assert isinstance(svg, str) and element.key.startswith(SVG_CHART_KEY), element.key
+        charts[element.key.removeprefix(SVG_CHART_KEY)] = svg
+    return charts
 
 
 def open_rules(at: AppTest) -> AppTest:

@@ -17,7 +17,14 @@ from calibration.accounts import load_accounts
 from calibration.config import LinearRule, load_config
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, markdown_table, metric, open_rules, run_app
+from tests.apptest_support import (
+    assert_clean,
+    markdown_table,
+    metric,
+    open_rules,
+    run_app,
+    svg_charts,
+)
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -49,8 +56,12 @@ def agreement(frame: pd.DataFrame) -> float:
 
 
 def score_charts(at) -> list[str]:
-    """The markup of the "Renewed vs churned" charts (inline SVG in a Markdown element)."""
-    return [m.value for m in at.markdown if m.value.startswith('<div class="hsc-svg-chart">')]
+    """The markup of the "Renewed vs churned" charts (inline SVG given to the chart
+    component), checking no other chart is drawn and no SVG goes through Markdown."""
+    charts = svg_charts(at)
+    assert set(charts) <= {"score-distribution"}, charts
+    assert not [m for m in at.markdown if "<svg" in m.value]
+    return list(charts.values())
 
 
 def draft_status(at) -> str:

@@ -15,6 +15,7 @@ from tests.apptest_support import (
     metric,
     run_app,
     single_snapshot_workspace,
+    svg_charts,
     until_jobs_done,
 )
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
@@ -64,11 +65,13 @@ def test_headline_numbers_equal_validation(evidence):
     assert np.allclose(signal["AUC alone"],
                        [f["auc"]["value"] for f in evidence["factors"]["factors"]])
     assert len(at.get("vega_lite_chart")) == 0  # every chart on the page is inline SVG
-    svgs = [m.value for m in at.markdown if m.value.startswith('<div class="hsc-svg-chart">')]
-    assert svgs == [svg_lines.roc_svg(evidence["roc"]),
-                    svg_lines.decile_svg(evidence["calibration"]["bins"]),
-                    svg_lines.lead_time_svg(lead["distribution"])]
-    assert f"AUC {independent.auc(judged):.3f}" in svgs[0]
+    svgs = svg_charts(at)  # drawn by the chart component, none through Markdown
+    assert svgs == {"roc": svg_lines.roc_svg(evidence["roc"]),
+                    "deciles": svg_lines.decile_svg(evidence["calibration"]["bins"]),
+                    "lead-time": svg_lines.lead_time_svg(lead["distribution"])}
+    assert list(svgs) == ["roc", "deciles", "lead-time"]
+    assert not [m for m in at.markdown if "<svg" in m.value]
+    assert f"AUC {independent.auc(judged):.3f}" in svgs["roc"]
     odds = evidence["logit"]["value"]
     assert any(f"{1 - odds:.0%}" in m.value for m in at.markdown)
     # every metric card carries plain-language help

@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
-from markdown_it import MarkdownIt
 
 from calibration import charts, svg_histogram
 
@@ -219,11 +218,7 @@ def test_hostile_strings_stay_text():
         "currentColor", "#2e9e5b"]
     assert svg.get("aria-label").startswith(shown(HOSTILE[6]) + ":")
     assert names["churned"] in find(svg, ".//svg:g[@class='bin']/svg:title")[0].text
-    # the page draws the markup as Markdown: it must be one raw HTML block (no blank line
-    # ends it early; nothing inside is read as Markdown)
-    assert "\n" not in markup
-    tokens = MarkdownIt("commonmark").parse(markup)
-    assert [t.type for t in tokens] == ["html_block"] and tokens[0].content.rstrip("\n") == markup
+    assert "\n" not in markup  # one line (the browser test draws such markup: test_attacks)
 
 
 def test_series_need_the_same_bins():

@@ -65,15 +65,16 @@ def test_change_a_weight_and_see_auc_update(app_server, browser_page):
 
 
 def test_score_chart_is_inline_svg_and_loads_no_vega(app_server, browser_page):
-    """Calibrate's "Renewed vs churned" chart reaches the page as SVG (the Markdown renderer
-    keeps the bars, tooltips and labels), a new session loads no Vega code, and a band step
-    moves the cut-off label."""
+    """Calibrate's "Renewed vs churned" chart reaches the page as SVG through the chart
+    component (bars, tooltips and labels kept; none of it through Markdown), a new session
+    loads no Vega code, and a band step moves the cut-off label in place."""
     page = browser_page
     scripts: list[str] = []
     page.on("request", lambda request: scripts.append(request.url.rsplit("/", 1)[-1])
             if request.resource_type == "script" else None)
     page.goto(app_server, wait_until="domcontentloaded")
-    chart = page.locator("[data-testid='stMarkdown'] svg[role='img']")
+    # playwright's CSS selectors reach into the component's (open) shadow root
+    chart = page.locator("[data-testid='stBidiComponentIsolated'] svg[role='img']")
     chart.wait_for(timeout=60_000)
     label = chart.get_attribute("aria-label")
     assert label.startswith("Renewed vs churned: histogram of health scores")
@@ -83,8 +84,9 @@ def test_score_chart_is_inline_svg_and_loads_no_vega(app_server, browser_page):
     assert chart.locator("g.cut text").all_text_contents() == ["red ≤ 30", "green > 70"]
     assert chart.locator("g.cut line").first.get_attribute("stroke-dasharray") == "5 3"
     width = chart.bounding_box()["width"]
-    pane = page.locator("[data-testid='stMarkdown']:has(svg[role='img'])").bounding_box()
+    pane = page.locator("[data-testid='stBidiComponentIsolated']").bounding_box()
     assert width == pytest.approx(pane["width"], abs=2)  # scaled to the pane's width
+    assert page.locator("[data-testid='stMarkdown'] svg").count() == 0
     assert page.get_by_test_id("stVegaLiteChart").count() == 0
     assert not [s for s in scripts if s.startswith(("embed.", "ArrowVegaLiteChart."))]
     band = page.get_by_test_id("stSlider").filter(has_text="Band cut-offs").get_by_role(
@@ -92,3 +94,4 @@ def test_score_chart_is_inline_svg_and_loads_no_vega(app_server, browser_page):
     band.focus()
     band.press("ArrowRight")
     chart.locator("g.cut text", has_text="red ≤ 31").wait_for(timeout=30_000)
+    assert chart.count() == 1 and chart.locator("g.bin > title").count() == 40

@@ -22,8 +22,11 @@ HTML_ALLOWLIST: set[str] = {
     # a constant script that folds the sidebar on narrow screens (no data, no user input)
     "ui/layout.py: st.html(FOLD_SIDEBAR_JS, unsafe_allow_javascript=True)",
     # the inline SVG charts (calibration/svg_histogram.py, svg_lines.py): every string in
-    # them is escaped by the builder (tests/test_svg_histogram.py, test_svg_lines.py)
-    "ui/components.py: st.markdown(svg, unsafe_allow_html=True)",
+    # them is escaped by the builder (tests/test_svg_histogram.py, test_svg_lines.py); a v2
+    # component whose constant script sets them as its box's HTML (test below; hostile
+    # names in a real browser: tests/browser/test_svg_chart.py)
+    "ui/components.py: _svg_component = st.components.v2.component(",
+    "ui/components.py: host.innerHTML = data;",
 }
 SCRIPT_NAME = '<script>alert("x")</script> Labs'
 
@@ -32,12 +35,26 @@ def test_app_code_never_renders_raw_html():
     found = []
     for path in APP_CODE:
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"unsafe_allow_html|st\.html\(|components\.v1|components\.html",
+            if re.search(r"unsafe_allow_html|st\.html\(|components\.v[12]|components\.html"
+                         r"|\.innerHTML\s*=|\.outerHTML|insertAdjacentHTML|document\.write",
                          line):
                 entry = f"{path.relative_to(ROOT)}: {line.strip()}"
                 if entry not in HTML_ALLOWLIST:
                     found.append(f"{entry} (line {number})")
     assert not found, "raw HTML in app code:\n" + "\n".join(found)
+
+
+def test_chart_component_only_puts_the_given_svg_in_its_box():
+    """The chart component's script sets the string it is given as its box's HTML and does
+    nothing else: no request, no other input, nothing sent back to Python."""
+    from ui import components
+
+    js = components.SVG_CHART_JS
+    assert components.SVG_CHART_HTML == '<div class="hsc-svg-host"></div>'
+    assert re.findall(r"\b(\w+)\s*=(?!=)", js) == ["host", "innerHTML", "hscSvg"]
+    assert re.findall(r"\.innerHTML\s*=\s*([^;]+);", js) == ["data"]
+    assert not re.search(r"fetch|XMLHttpRequest|WebSocket|import\(|eval|Function|src|href|"
+                         r"http|window|document|set(State|Trigger)Value|addEventListener", js)
 
 
 def test_streamlit_config_is_locked_down():
