@@ -14,7 +14,7 @@ from calibration import charts
 from calibration.config import ConfigError, Guardrail, config_from_dict
 from calibration.fitting import band_warnings
 from calibration.weights import apply_flat_weights, flat_weights, rebalance
-from ui import components, fragments, layout, rule_editor, state
+from ui import components, fragments, layout, rule_editor, state, weight_sliders
 from ui.fragments import then_rerun, then_rerun_app
 from ui.text import judged_when, md_escape
 
@@ -87,24 +87,22 @@ LOCKS = "lock::held"  # the factors whose weights hold (cleared with the other c
 ADD_RAIL_OPEN = "calibrate::add-rail"  # whether the Add a guardrail expander is open
 
 
-def weight_key(name: str) -> str:
-    return f"w::{name}"
-
-
-def on_weight(name: str) -> None:
-    """Move one slider: it keeps exactly the value the user chose (within what the locked
-    factors leave free); the unlocked others are rescaled in proportion."""
+def on_weight() -> None:
+    """Move one weight: it keeps exactly the value the user chose (within what the held
+    factors leave free); the others are rescaled in proportion."""
     ws = state.workspace()
+    weight_sliders.redraw()  # re-send the values even if the move is refused
+    move = weight_sliders.parse_move(weight_sliders.moved_weight(), ws.draft.factor_names)
+    if move is None:
+        return
+    name, value = move
     locked = set(st.session_state.get(LOCKS) or ()) & set(ws.draft.factor_names)
     flat = flat_weights(ws.draft)  # the true shares (the sliders only show one decimal)
-    new = rebalance(flat, name, float(st.session_state[weight_key(name)]), locked)
+    new = rebalance(flat, name, value, locked)
     if sum(new.values()) <= 0:
         st.session_state["calibrate_error"] = "At least one factor needs weight."
-        st.session_state[weight_key(name)] = round(flat[name], 1)
         return
     ws.set_draft(apply_flat_weights(ws.draft, new))
-    for factor, weight in flat_weights(ws.draft).items():
-        st.session_state[weight_key(factor)] = round(weight, 1)
 
 
 def on_bands() -> None:
@@ -149,23 +147,11 @@ def baseline_weights() -> None:
 # --------------------------------------------------------------------------- controls
 @st.fragment(key=fragments.WEIGHTS)
 def weight_controls() -> None:
-    """One slider per factor, grouped by sub-score: what a weight move changes. The locks
-    (:func:`weight_locks`), the caption and the presets stay out of the fragment, so a move
-    does not send them to the browser again (13 factors: 26 elements fewer per move)."""
-    ws = state.workspace()
-    flat = flat_weights(ws.draft)
-    for group in ws.draft.group_names():
-        members = [f for f in ws.draft.factors if f.group == group]
-        total = sum(flat[f.name] for f in members)
-        st.markdown(f"**{md_escape(group)}** · {total:.1f}%")
-        for factor in members:
-            key = weight_key(factor.name)
-            if st.session_state.get(key) is None:
-                st.session_state[key] = round(float(flat[factor.name]), 1)
-            st.slider(md_escape(factor.name), 0.0, 100.0, step=0.1, format="%.1f%%", key=key,
-                      help=md_escape(factor.description) or None,
-                      on_change=then_rerun(on_weight, *fragments.AFTER_WEIGHT),
-                      args=(factor.name,))
+    """One slider per factor, grouped by sub-score, in one browser component
+    (:mod:`ui.weight_sliders`): a move re-sends the values, not 13 widgets. The locks
+    (:func:`weight_locks`), the caption and the presets stay out of the fragment."""
+    weight_sliders.render(state.workspace().draft,
+                          then_rerun(on_weight, *fragments.AFTER_WEIGHT))
 
 
 def weight_locks() -> None:

@@ -121,3 +121,50 @@ def open_rules(at: AppTest) -> AppTest:
     at.run()
     assert_clean(at)
     return at
+
+
+# --------------------------------------------------------------------------- weights
+# Calibrate's weights are one browser component (ui/weight_sliders.py), which AppTest
+# draws as an UnknownElement: these read what it was sent and send what the browser sends.
+def weight_component(at: AppTest):
+    """The weights component of the last run (its proto: ``json`` = the data sent)."""
+    from ui.weight_sliders import COMPONENT
+
+    found = [e for e in at.get("bidi_component") if e.proto.component_name == COMPONENT]
+    assert len(found) == 1, f"{len(found)} weight components drawn"
+    return found[0]
+
+
+def weight_groups(at: AppTest) -> list[dict]:
+    """The sub-scores and factor shares the browser was sent."""
+    import json
+
+    return json.loads(weight_component(at).proto.json)["groups"]
+
+
+def weights(at: AppTest) -> dict[str, float]:
+    """Factor -> the share (percent) its slider shows."""
+    return {f["name"]: f["weight"] for g in weight_groups(at) for f in g["factors"]}
+
+
+def weight(at: AppTest, name: str) -> float:
+    """The share (percent) the slider of ``name`` shows."""
+    return weights(at)[name]
+
+
+def move_weight(at: AppTest, name: str, value: float | object) -> AppTest:
+    """Do what the browser does when the slider of ``name`` is moved to ``value``: send the
+    component's ``moved`` event, then run. ``value`` may be anything JSON (a hostile
+    browser). AppTest has no API for custom components, so this adds the event's widget
+    state to the tree's own (private ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+    component = weight_component(at)
+    states = at._tree.get_widget_states()
+    event = states.widgets.add()
+    event.id = _make_trigger_id(component.proto.id, "events")
+    event.json_trigger_value = json.dumps([{"event": "moved",
+                                            "value": {"name": name, "value": value}}])
+    return at._run(states)

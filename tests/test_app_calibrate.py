@@ -13,7 +13,16 @@ from calibration.scoring import score_frame
 from calibration.validation import validate
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, markdown_table, metric, open_rules, run_app
+from tests.apptest_support import (
+    assert_clean,
+    markdown_table,
+    metric,
+    move_weight,
+    open_rules,
+    run_app,
+    weight,
+    weight_groups,
+)
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -47,7 +56,7 @@ def test_every_run_renders_the_frame_and_baseline_metrics(demo):
 def test_moving_a_weight_updates_metrics_to_computed_values(demo):
     config, table = demo
     at = run_app()
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     assert_clean(at)
     flat = round_to_total(flat_weights(config), digits=0)
     # the UI rebalances the unlocked others proportionally: 40/30/30 -> 32/24/24
@@ -61,7 +70,7 @@ def test_moving_a_weight_updates_metrics_to_computed_values(demo):
     assert metric(at, "Correlation with renewal") == (
         f"{evidence['point_biserial_r']['value']:.3f}")
     assert metric(at, "Surprise churn (accounts)") == f"{evidence['surprise_churn']['count']:,}"
-    assert [at.slider(key=f"w::{n}").value for n in ("Active users", "Open tickets")] == [32, 24]
+    assert [weight(at, f"{n}") for n in ("Active users", "Open tickets")] == [32, 24]
     auc_delta = next(m.delta for m in at.metric if m.label == "AUC")
     assert auc_delta.startswith("+")
 
@@ -69,15 +78,15 @@ def test_moving_a_weight_updates_metrics_to_computed_values(demo):
 def test_locked_weight_holds(demo):
     at = run_app()
     at.multiselect(key="lock::held").select("CSM assessment").run()
-    at.slider(key="w::Active users").set_value(10).run()
+    move_weight(at, "Active users", 10)
     assert_clean(at)
-    assert at.slider(key="w::CSM assessment").value == 30
-    assert at.slider(key="w::Open tickets").value == 60
+    assert weight(at, "CSM assessment") == 30
+    assert weight(at, "Open tickets") == 60
     # the hold sits outside the sliders' fragment: a step does not redraw it, and it holds
     assert not at.multiselect
-    at.slider(key="w::Open tickets").set_value(40).run()
-    assert at.slider(key="w::CSM assessment").value == 30
-    assert at.slider(key="w::Active users").value == 30
+    move_weight(at, "Open tickets", 40)
+    assert weight(at, "CSM assessment") == 30
+    assert weight(at, "Active users") == 30
     at.run()
     assert at.multiselect(key="lock::held").value == ["CSM assessment"]
 
@@ -163,26 +172,26 @@ def test_unchanged_draft_shows_no_deltas(demo):
 
 def test_draft_survives_reload_and_page_switch(demo):
     at = run_app()
-    at.slider(key="w::NPS").set_value(15).run()
+    move_weight(at, "NPS", 15)
     draft_id = at.query_params["draft"]
     draft_id = draft_id[0] if isinstance(draft_id, list) else draft_id
     at.switch_page("app_pages/data.py").run()
     at.switch_page("app_pages/calibrate.py").run()
-    assert at.slider(key="w::NPS").value == 15
+    assert weight(at, "NPS") == 15
     # a browser reload = a new session with the same URL
     again = run_app(draft_id=draft_id)
-    assert again.slider(key="w::NPS").value == 15
+    assert weight(again, "NPS") == 15
     assert metric(again, "AUC") == metric(at, "AUC")
 
 
 def test_undo_and_reset(demo):
     at = run_app()
-    at.slider(key="w::NPS").set_value(15).run()
+    move_weight(at, "NPS", 15)
     at.sidebar.button[0].click().run()  # Undo
-    assert at.slider(key="w::NPS").value == 0
-    at.slider(key="w::NPS").set_value(10).run()
+    assert weight(at, "NPS") == 0
+    move_weight(at, "NPS", 10)
     at.sidebar.button[1].click().run()  # Reset draft
-    assert at.slider(key="w::NPS").value == 0
+    assert weight(at, "NPS") == 0
     assert_clean(at)
 
 
@@ -215,19 +224,20 @@ def test_new_sub_score_keeps_weights(demo):
     assert_clean(at)
     draft = at.session_state["workspace"].draft
     assert [f.group for f in draft.factors if f.name == "Active users"] == ["Usage"]
-    assert at.slider(key="w::Active users").value == 40
-    assert any(m.value.startswith("**Usage**") for m in at.markdown)
+    assert weight(at, "Active users") == 40
+    usage = {g["name"]: g for g in weight_groups(at)}["Usage"]  # a heading with its total
+    assert (usage["total"], [f["name"] for f in usage["factors"]]) == (40, ["Active users"])
 
 
 def test_one_keyboard_step_sticks_and_moves_the_auc():
     at = run_app(page="calibrate")
     before = metric(at, "AUC")
-    assert at.slider(key="w::Active users").value == 40.0
-    at.slider(key="w::Active users").set_value(40.1).run()
+    assert weight(at, "Active users") == 40.0
+    move_weight(at, "Active users", 40.1)
     assert_clean(at)
-    assert at.slider(key="w::Active users").value == pytest.approx(40.1)
-    at.slider(key="w::Active users").set_value(41.0).run()
-    assert at.slider(key="w::Active users").value == pytest.approx(41.0)
+    assert weight(at, "Active users") == pytest.approx(40.1)
+    move_weight(at, "Active users", 41.0)
+    assert weight(at, "Active users") == pytest.approx(41.0)
     assert metric(at, "AUC") != before
 
 
@@ -241,8 +251,8 @@ def test_equal_weights_show_true_values_and_rescale_in_proportion():
               baseline=config, draft=equal).save()
     at = run_app(page="calibrate", draft_id="equalweights01")
     share = round(100 / len(names), 1)
-    assert [at.slider(key=f"w::{n}").value for n in names] == [share] * len(names)
-    at.slider(key=f"w::{names[0]}").set_value(20.0).run()
+    assert [weight(at, f"{n}") for n in names] == [share] * len(names)
+    move_weight(at, f"{names[0]}", 20.0)
     assert_clean(at)
     after = flat_weights(at.session_state["workspace"].draft)
     assert after[names[0]] == pytest.approx(20.0)

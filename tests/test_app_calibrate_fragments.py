@@ -21,9 +21,12 @@ from tests.apptest_support import (
     assert_clean,
     markdown_table,
     metric,
+    move_weight,
     open_rules,
     run_app,
     svg_charts,
+    weight,
+    weights,
 )
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
@@ -74,7 +77,7 @@ def test_weight_step_reruns_its_fragments_and_everything_follows_the_draft(demo)
     assert [t.value for t in at.title] == ["Calibrate"]
     assert "same as baseline" in draft_status(at)
     assert at.sidebar.button[0].disabled  # Undo: nothing to undo yet
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     assert_clean(at)
     # only the fragments rerun: the page title (outside them) was not drawn again
     assert not at.title
@@ -86,7 +89,7 @@ def test_weight_step_reruns_its_fragments_and_everything_follows_the_draft(demo)
     now = judged(table, wanted)
     assert metric(at, "AUC") == f"{independent.auc(now):.3f}"
     # the other weight sliders were rebalanced and redrawn
-    assert [at.slider(key=f"w::{n}").value for n in ("Active users", "Open tickets")] == [32, 24]
+    assert [weight(at, f"{n}") for n in ("Active users", "Open tickets")] == [32, 24]
     # reference agreement and its change against the baseline
     card = next(m for m in at.metric if m.label == "Known accounts in the right band")
     before = agreement(judged(table, config))
@@ -106,7 +109,7 @@ def test_weight_step_reruns_its_fragments_and_everything_follows_the_draft(demo)
     at.sidebar.button[0].click().run()
     assert_clean(at)
     assert [t.value for t in at.title] == ["Calibrate"]
-    assert at.slider(key="w::Executive sponsor").value == 0
+    assert weight(at, "Executive sponsor") == 0
     assert "same as baseline" in draft_status(at)
     assert metric(at, "AUC") == f"{independent.auc(judged(table, config)):.3f}"
     assert any(c.value.startswith(f"0 of {len(now):,} judged accounts") for c in at.caption)
@@ -168,7 +171,7 @@ def test_a_refused_change_says_why(demo):
 
 def test_fragment_changes_survive_page_switch_and_reload(demo):
     at = run_app()
-    at.slider(key="w::NPS").set_value(15).run()  # fragment rerun only
+    move_weight(at, "NPS", 15)  # fragment rerun only
     at.run()  # AppTest's tree holds only the fragments that reran: bring back the band slider
     at.slider(key="band::range").set_value((35.0, 75.0)).run()
     assert not at.title
@@ -177,10 +180,10 @@ def test_fragment_changes_survive_page_switch_and_reload(demo):
     auc = metric(at, "AUC")
     at.switch_page("app_pages/data.py").run()
     at.switch_page("app_pages/calibrate.py").run()
-    assert at.slider(key="w::NPS").value == 15
+    assert weight(at, "NPS") == 15
     assert at.slider(key="band::range").value == (35.0, 75.0)
     again = run_app(draft_id=draft_id)  # a reload: a new session on the same URL
-    assert again.slider(key="w::NPS").value == 15
+    assert weight(again, "NPS") == 15
     assert again.slider(key="band::range").value == (35.0, 75.0)
     assert metric(again, "AUC") == auc
 
@@ -200,7 +203,7 @@ def test_a_step_resends_what_it_changed_and_not_the_static_parts(demo):
 
     at = run_app()
     assert static_parts(at) == {"headings": True, "presets": True, "captions": True}
-    for step in (lambda: at.slider(key="w::Executive sponsor").set_value(20).run(),
+    for step in (lambda: move_weight(at, "Executive sponsor", 20),
                  lambda: at.slider(key="band::range").set_value((40.0, 60.0)).run()):
         step()
         assert_clean(at)
@@ -241,7 +244,7 @@ def test_a_step_resends_the_numbers_not_the_static_statistics_text(demo):
     notes = [c.value for c in at.expander[0].get("caption")]
     assert at.expander[0].label == "Advanced statistics"
     assert len(notes) == 4 and notes[0].startswith("Chance that a renewed account")
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     assert_clean(at)
     wanted = at.session_state["workspace"].draft
     assert metric(at, "AUC") == f"{independent.auc(judged(table, wanted)):.3f}"
@@ -256,13 +259,13 @@ def test_the_rule_editor_runs_only_while_its_tab_is_open(demo):
     """A new session draws the weights tab, not the rule editor behind 'Scoring rules';
     opening the tab draws it for the current draft."""
     at = run_app()
-    assert [s.label for s in at.slider if s.key.startswith("w::")]  # weights tab drawn
+    assert weights(at)  # weights tab drawn
     assert not [w for w in (*at.selectbox, *at.slider, *at.radio)
                 if (w.key or "").startswith("rule::")]
     assert not any(c.value.startswith("From the data:") for c in at.caption)
-    at.slider(key="w::Executive sponsor").set_value(20).run()  # a step with the tab closed
+    move_weight(at, "Executive sponsor", 20)  # a step with the tab closed
     assert_clean(at)
     open_rules(at)
     assert at.selectbox(key="rule::selected").value == "Active users"
     assert any(c.value.startswith("From the data:") for c in at.caption)
-    assert at.slider(key="w::Executive sponsor").value == 20  # the weights tab still runs
+    assert weight(at, "Executive sponsor") == 20  # the weights tab still runs

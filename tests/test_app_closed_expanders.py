@@ -11,7 +11,7 @@ import pytest
 
 from calibration.accounts import load_accounts
 from calibration.config import load_config
-from tests.apptest_support import assert_clean, run_app
+from tests.apptest_support import assert_clean, move_weight, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 from ui.sidebar import DETAILS_OPEN, RECENT_OPEN
 
@@ -106,7 +106,7 @@ def test_advanced_statistics_follow_steps_taken_while_closed(isolated_drafts):
     config = load_config(DEMO_CONFIG)
     table = load_accounts(DEMO_DATA, config)
     at = run_app(advanced=False)
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     assert_clean(at)
     assert not [m for m in at.metric if m.label == "AUC"]
     at.session_state[ADVANCED_OPEN] = True  # the reader opens them
@@ -116,7 +116,7 @@ def test_advanced_statistics_follow_steps_taken_while_closed(isolated_drafts):
     assert flat_weights(draft)["Executive sponsor"] == pytest.approx(20)
     auc = independent.auc(independent.judged_accounts(table, draft))
     assert metric(at, "AUC") == f"{auc:.3f}"
-    at.slider(key="w::Executive sponsor").set_value(40).run()  # open: the step redraws it
+    move_weight(at, "Executive sponsor", 40)  # open: the step redraws it
     assert_clean(at)
     draft = at.session_state["workspace"].draft
     assert flat_weights(draft)["Executive sponsor"] == pytest.approx(40)

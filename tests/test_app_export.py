@@ -12,7 +12,7 @@ from calibration.compare import compare
 from calibration.config import load_config
 from calibration.weights import apply_flat_weights, flat_weights, rebalance, round_to_total
 from tests import independent
-from tests.apptest_support import assert_clean, run_app, until_jobs_done
+from tests.apptest_support import assert_clean, move_weight, run_app, until_jobs_done
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("app")
 
 def test_export_shows_comparison_of_tuned_draft():
     at = run_app()
-    at.slider(key="w::Executive sponsor").set_value(30).run()
+    move_weight(at, "Executive sponsor", 30)
     at.switch_page("app_pages/export.py").run()
     assert_clean(at)
     # the comparison (point job) or the bootstrap still runs: a progress bar says so

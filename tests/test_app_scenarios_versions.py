@@ -12,7 +12,7 @@ from calibration.accounts import load_accounts
 from calibration.config import load_config
 from calibration.store import list_versions, open_store, trail
 from tests import independent
-from tests.apptest_support import assert_clean, run_app
+from tests.apptest_support import assert_clean, move_weight, run_app
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = pytest.mark.xdist_group("app")
@@ -50,7 +50,7 @@ def test_save_compare_promote_and_delete_scenarios(backend):
     assert "Saved scenario “Gut feel copy”" in texts(at, "success")
     assert at.query_params["draft"]  # saving a scenario stored the draft
     at.switch_page("app_pages/calibrate.py").run()
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     at.switch_page("app_pages/scenarios.py").run()
     save_scenario(at, "Sponsor-heavy")
     save_scenario(at, "Sponsor-heavy")  # same name again: refused, nothing overwritten
@@ -110,7 +110,7 @@ def test_publish_list_diff_and_since(backend):
     assert "Recorded “Q3 2025” as published on 03 Dec 2025" in texts(at, "success")
     # next quarter: tune, then publish the draft
     at.switch_page("app_pages/calibrate.py").run()
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     at.switch_page("app_pages/versions.py").run()
     at.text_input(key="ver::name").input("Q4 2026")
     at.text_area(key="ver::notes").input("Sponsor matters.")

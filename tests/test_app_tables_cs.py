@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.apptest_support import assert_clean, run_app, until_jobs_done
+from tests.apptest_support import assert_clean, move_weight, run_app, until_jobs_done
 
 pytestmark = pytest.mark.xdist_group("app")
 
@@ -77,7 +77,7 @@ def test_tables_and_metrics_speak_human_on_every_page(isolated_drafts):
     at.switch_page("app_pages/scenarios.py").run()
     save_scenario(at, "Gut feel copy")
     at.switch_page("app_pages/calibrate.py").run()
-    at.slider(key="w::Executive sponsor").set_value(20).run()
+    move_weight(at, "Executive sponsor", 20)
     at.switch_page("app_pages/scenarios.py").run()
     save_scenario(at, "Sponsor-heavy")
     at.multiselect(key="sc::picked").set_value(["Gut feel copy", "Sponsor-heavy"]).run()

@@ -18,7 +18,7 @@ from calibration.store import (
     recent_drafts,
     trail,
 )
-from tests.apptest_support import APP, assert_clean, run_app
+from tests.apptest_support import APP, assert_clean, move_weight, run_app, weight
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 from ui.sidebar import DETAILS_OPEN, RECENT_OPEN
 
@@ -52,7 +52,7 @@ def test_a_visit_stores_nothing_until_something_changes(isolated_drafts):
     assert_clean(at)
     assert recent_drafts(store_of(isolated_drafts), "local") == []
     at.switch_page("app_pages/calibrate.py").run()
-    at.slider(key="w::Executive sponsor").set_value(10).run()
+    move_weight(at, "Executive sponsor", 10)
     assert_clean(at)
     [record] = recent_drafts(store_of(isolated_drafts), "local")
     assert draft_id_of(at) == record.id and len(record.id) == 32
@@ -61,7 +61,7 @@ def test_a_visit_stores_nothing_until_something_changes(isolated_drafts):
 
 def test_draft_id_stays_in_the_url_on_every_page(isolated_drafts):
     at = run_app()
-    at.slider(key="w::Executive sponsor").set_value(10).run()
+    move_weight(at, "Executive sponsor", 10)
     draft_id = draft_id_of(at)
     for page in ("accounts", "renewals", "segments", "data", "export", "calibrate"):
         at.query_params.pop("draft", None)  # what a page switch in the browser does
@@ -69,7 +69,7 @@ def test_draft_id_stays_in_the_url_on_every_page(isolated_drafts):
         assert_clean(at)
         assert draft_id_of(at) == draft_id, page
     again = run_app(draft_id=draft_id)  # a reload: a new session with the URL
-    assert again.slider(key="w::Executive sponsor").value == 10
+    assert weight(again, "Executive sponsor") == 10
 
 
 def test_resume_a_recent_draft_from_the_sidebar(isolated_drafts):
@@ -132,8 +132,8 @@ def test_exported_files_and_report_carry_the_draft_details(isolated_drafts):
 def test_second_tab_on_the_same_draft_gets_the_conflict(isolated_drafts):
     saved_workspace("sharedtab001", "Shared")
     first, second = run_app(draft_id="sharedtab001"), run_app(draft_id="sharedtab001")
-    first.slider(key="w::Executive sponsor").set_value(10).run()
-    second.slider(key="w::NPS").set_value(20).run()
+    move_weight(first, "Executive sponsor", 10)
+    move_weight(second, "NPS", 20)
     assert_clean(second)
     error = " ".join(e.value for e in second.sidebar.error)
     assert "changed in another tab just now" in error
@@ -149,20 +149,20 @@ def test_second_tab_on_the_same_draft_gets_the_conflict(isolated_drafts):
     assert {f["name"]: f["weight"] for f in copy["factors"]}["NPS"] > 0
     assert copy["name"] == "Shared (copy)"
     assert not second.sidebar.error
-    first.slider(key="w::Executive sponsor").set_value(15).run()  # first tab carries on
+    move_weight(first, "Executive sponsor", 15)  # first tab carries on
     assert not first.sidebar.error
 
 
 def test_reload_after_a_conflict_takes_the_saved_draft(isolated_drafts):
     saved_workspace("sharedtab002", "Shared")
     first, second = run_app(draft_id="sharedtab002"), run_app(draft_id="sharedtab002")
-    first.slider(key="w::Executive sponsor").set_value(10).run()
-    second.slider(key="w::NPS").set_value(20).run()
+    move_weight(first, "Executive sponsor", 10)
+    move_weight(second, "NPS", 20)
     second.button(key="draft::reload").click().run()
     assert_clean(second)
     assert not second.sidebar.error
-    assert second.slider(key="w::Executive sponsor").value == 10
-    assert second.slider(key="w::NPS").value == 0
+    assert weight(second, "Executive sponsor") == 10
+    assert weight(second, "NPS") == 0
 
 
 def test_another_users_draft_is_not_found(isolated_drafts):
@@ -176,7 +176,7 @@ def test_another_users_draft_is_not_found(isolated_drafts):
     ws = at.session_state["workspace"]
     assert ws.draft_id != theirs.id and "Bob" not in ws.draft.name
     assert draft_id_of(at) is None
-    at.slider(key="w::NPS").set_value(20).run()  # and nothing is written into Bob's draft
+    move_weight(at, "NPS", 20)  # and nothing is written into Bob's draft
     assert get_draft(store_of(isolated_drafts), theirs.id, "bob@example.com").version == 1
 
 

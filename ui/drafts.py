@@ -39,7 +39,7 @@ CONFLICT_KEY = "draft_conflict"
 AUTOSAVE_ERROR_KEY = "autosave_error"
 FLASH_KEY = "draft_flash"
 DRAFT_ID = re.compile(r"^[a-z0-9]{8,64}$")
-WIDGET_PREFIXES = ("w::", "lock::", "rule::", "band::", "rail::", "seg::", "group::",
+WIDGET_PREFIXES = ("lock::", "rule::", "band::", "rail::", "seg::", "group::",
                    "details::")
 
 

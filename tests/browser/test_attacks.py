@@ -180,3 +180,50 @@ def test_another_users_draft_id_is_not_found(server, page):
     assert get_draft(store, theirs.id, "alice@example.com").version == 1  # not written to
     store.close()
     assert page.get_by_test_id("stException").count() == 0 and not page.errors
+
+
+def test_hostile_factor_names_in_the_weight_sliders_render_as_text(server, page):
+    """Calibrate's weights are a custom component (ui/weight_sliders.py): factor names, sub-
+    score names and descriptions from a config reach the browser as data and must be set as
+    text there, never parsed as markup."""
+    from calibration.store import open_store
+    from calibration.store.drafts import DraftContent, create_draft
+    from ui.store import LOCAL_USER
+
+    url, workspace = server
+    open_data_page(page, url)  # the server has created and migrated its store by now
+    config = json.loads(DEMO_CONFIG.read_text())
+    hostile = f"<img src=http://{EVIL}/factor.png onerror=alert(1)>"
+    config["factors"][0]["name"] = hostile
+    config["factors"][0]["description"] = f"<a href=http://{EVIL}/help>help</a>"
+    group = config["factors"][0]["group"]
+    for entry in config.get("groups", []):
+        if entry["name"] == group:
+            entry["name"] = f"<b>{EVIL}</b>"
+    for factor in config["factors"]:
+        if factor["group"] == group:
+            factor["group"] = f"<b>{EVIL}</b>"
+    store = open_store(environ={"HSC_WORKSPACE_DIR": str(workspace)})
+    draft = create_draft(store, LOCAL_USER, DraftContent(
+        name="Hostile names", author="", notes="", source_name="demo",
+        source_path=str(DEMO_DATA), horizon_days=90, baseline_json=DEMO_CONFIG.read_text(),
+        draft_json=json.dumps(config)))
+    store.close()
+    page.goto(f"{url}/?draft={draft.id}", wait_until="domcontentloaded")
+    slider = page.get_by_role("slider", name=hostile)
+    slider.wait_for(timeout=90_000)
+    settle(page)
+    weights = page.locator(".hsc-weights")
+    assert hostile in weights.inner_text() and f"<b>{EVIL}</b>" in weights.inner_text()
+    assert weights.locator("img, a, b").count() == 0
+    before = slider.get_attribute("aria-valuetext")
+    slider.focus()
+    slider.press("ArrowRight")  # a move of that factor goes through the server and back
+    page.wait_for_function(
+        "([name, before]) => [...document.querySelectorAll('input[type=range]')].some("
+        "e => e.getAttribute('aria-label') === name && "
+        "e.getAttribute('aria-valuetext') !== before)", arg=[hostile, before], timeout=30_000)
+    settle(page)
+    assert f"draft={draft.id}" in page.url  # still that draft
+    assert [r for r in page.requests if EVIL in r] == []
+    assert page.get_by_test_id("stException").count() == 0 and not page.errors

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from calibration.config import ConfigError
 from calibration.configfile import import_config
-from tests.apptest_support import APP, assert_clean, run_app
+from tests.apptest_support import APP, assert_clean, move_weight, run_app, weight
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 from tests.robustness.support import run_cli
 
@@ -41,7 +41,7 @@ def test_draft_is_restored_after_a_restart(isolated_drafts):
 
     at = run_app()
     assert "draft" not in at.query_params  # nothing changed yet: nothing stored
-    at.slider(key="w::NPS").set_value(15).run()
+    move_weight(at, "NPS", 15)
     assert_clean(at)
     draft_id = draft_id_of(at)
     store = open_store(environ={"HSC_WORKSPACE_DIR": str(isolated_drafts)})
@@ -50,7 +50,7 @@ def test_draft_is_restored_after_a_restart(isolated_drafts):
     assert nps["weight"] > 0
     restart_app()
     again = run_app(draft_id=draft_id)
-    assert again.slider(key="w::NPS").value == 15
+    assert weight(again, "NPS") == 15
     assert draft_id_of(again) == draft_id
 
 

@@ -236,7 +236,7 @@ def test_a_failed_upload_leaves_the_workspace_unchanged(isolated_drafts, monkeyp
 def test_disk_full_on_the_first_visit_keeps_the_app_working(isolated_drafts, monkeypatch):
     """The workspace store cannot be created (disk full): the app still works in memory and
     says, once something changes, that the draft is not saved."""
-    from tests.apptest_support import run_app
+    from tests.apptest_support import move_weight, run_app
     from ui import store
 
     def disk_full(*_args, **_kwargs):
@@ -245,7 +245,7 @@ def test_disk_full_on_the_first_visit_keeps_the_app_working(isolated_drafts, mon
     monkeypatch.setattr(store, "open_store", disk_full)
     at = run_app()
     assert not at.exception
-    at.slider(key="w::NPS").set_value(20).run()
+    move_weight(at, "NPS", 20)
     assert not at.exception
     assert any("could not be saved" in str(e.value) for e in at.sidebar.error)
 
