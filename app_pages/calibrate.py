@@ -83,7 +83,6 @@ if advanced_box.open:
 
 # --------------------------------------------------------------------------- callbacks
 TAB = "calibrate::tab"  # the open tab of the controls pane
-LOCKS = "lock::held"  # the factors whose weights hold (cleared with the other controls)
 ADD_RAIL_OPEN = "calibrate::add-rail"  # whether the Add a guardrail expander is open
 
 
@@ -91,12 +90,13 @@ def on_weight() -> None:
     """Move one weight: it keeps exactly the value the user chose (within what the held
     factors leave free); the others are rescaled in proportion."""
     ws = state.workspace()
-    weight_sliders.redraw()  # re-send the values even if the move is refused
-    move = weight_sliders.parse_move(weight_sliders.moved_weight(), ws.draft.factor_names)
+    moved = weight_sliders.event("moved")
+    weight_sliders.acknowledge(moved)  # the browser takes the values sent, refused or not
+    move = weight_sliders.parse_move(moved, ws.draft.factor_names)
     if move is None:
         return
     name, value = move
-    locked = set(st.session_state.get(LOCKS) or ()) & set(ws.draft.factor_names)
+    locked = weight_sliders.held_factors(ws.draft)
     flat = flat_weights(ws.draft)  # the true shares (the sliders only show one decimal)
     new = rebalance(flat, name, value, locked)
     if sum(new.values()) <= 0:
@@ -148,21 +148,10 @@ def baseline_weights() -> None:
 @st.fragment(key=fragments.WEIGHTS)
 def weight_controls() -> None:
     """One slider per factor, grouped by sub-score, in one browser component
-    (:mod:`ui.weight_sliders`): a move re-sends the values, not 13 widgets. The locks
-    (:func:`weight_locks`), the caption and the presets stay out of the fragment."""
+    (:mod:`ui.weight_sliders`, with each factor's *Hold*): a move re-sends the values, not
+    13 widgets. The caption and the presets stay out of the fragment."""
     weight_sliders.render(state.workspace().draft,
                           then_rerun(on_weight, *fragments.AFTER_WEIGHT))
-
-
-def weight_locks() -> None:
-    """The factors whose weights hold while others move (a full run redraws it)."""
-    names = state.workspace().draft.factor_names
-    held = st.session_state.get(LOCKS)
-    if held and any(n not in names for n in held):  # a factor renamed or removed
-        st.session_state[LOCKS] = [n for n in held if n in names]
-    st.multiselect("Hold these weights", names, key=LOCKS, placeholder="None held",
-                   help="The weights of these factors stay as they are while you move "
-                        "the others.")
 
 
 def weight_presets() -> None:
@@ -268,8 +257,7 @@ with controls:
                                      key=TAB, on_change="rerun")
     with weights_tab:
         st.caption("Each factor's share of the score. Weights always add up to 100%: moving "
-                   "one rescales the others, except those you hold.")
-        weight_locks()
+                   "one rescales the others, except those you hold (*Hold*).")
         weight_controls()
         weight_presets()
     if rules_tab.open:

@@ -152,19 +152,37 @@ def weight(at: AppTest, name: str) -> float:
     return weights(at)[name]
 
 
-def move_weight(at: AppTest, name: str, value: float | object) -> AppTest:
-    """Do what the browser does when the slider of ``name`` is moved to ``value``: send the
-    component's ``moved`` event, then run. ``value`` may be anything JSON (a hostile
-    browser). AppTest has no API for custom components, so this adds the event's widget
-    state to the tree's own (private ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
+def weight_event(at: AppTest, name: str, value: object) -> AppTest:
+    """Do what the browser does when the weights component sends event ``name`` (``moved``
+    or ``held``) with ``value`` (anything JSON: a hostile browser), then run. AppTest has
+    no API for custom components, so this adds the event's widget state to the tree's own
+    (private ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
     import json
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
     component = weight_component(at)
     states = at._tree.get_widget_states()
-    event = states.widgets.add()
-    event.id = _make_trigger_id(component.proto.id, "events")
-    event.json_trigger_value = json.dumps([{"event": "moved",
-                                            "value": {"name": name, "value": value}}])
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(component.proto.id, "events")
+    trigger.json_trigger_value = json.dumps([{"event": name, "value": value}])
     return at._run(states)
+
+
+def move_weight(at: AppTest, name: str, value: float | object) -> AppTest:
+    """Move the slider of factor ``name`` to ``value`` percent, as the browser does (its
+    moves are numbered: the page acknowledges the last one it handled)."""
+    import json
+
+    seq = json.loads(weight_component(at).proto.json)["ack"] + 1
+    return weight_event(at, "moved", {"name": name, "value": value, "seq": seq})
+
+
+def hold_weight(at: AppTest, name: str, held: bool = True) -> AppTest:
+    """Press *Hold* of factor ``name`` (``held=False``: release it), as the browser does."""
+    return weight_event(at, "held", {"name": name, "held": held})
+
+
+def held_weights(at: AppTest) -> list[str]:
+    """The factors the component shows as held."""
+    return [f["name"] for g in weight_groups(at) for f in g["factors"] if f["held"]]

@@ -10,10 +10,20 @@ import pytest
 
 from calibration.config import load_config
 from calibration.weights import flat_weights
-from tests.apptest_support import assert_clean, move_weight, run_app, weight_component, weights
+from tests.apptest_support import (
+    assert_clean,
+    held_weights,
+    hold_weight,
+    move_weight,
+    run_app,
+    weight,
+    weight_component,
+    weight_event,
+    weights,
+)
 from tests.conftest import DEMO_CONFIG
 from ui import weight_sliders
-from ui.weight_sliders import parse_move, weights_view
+from ui.weight_sliders import parse_hold, parse_move, weights_view
 
 NAMES = ["Active users", "NPS"]
 
@@ -60,7 +70,7 @@ def test_the_component_sets_text_never_markup():
     textContent / attributes only (the browser test replays hostile names)."""
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(",
                          weight_sliders.JS)
-    assert "textContent = factor.name" in weight_sliders.JS
+    assert "if (text !== undefined) node.textContent = text;" in weight_sliders.JS
 
 
 @pytest.mark.parametrize(("name", "value"), [("<img src=x>", 10), ("NPS", "ten"),
@@ -85,12 +95,15 @@ def test_a_move_out_of_range_is_clipped():
 
 def test_a_move_that_cannot_apply_redraws_the_slider_where_it_was():
     """Every other factor held: a weight cannot move (the held ones leave it exactly its
-    share). The draft stays; the data the browser gets still changes (a new revision), so
-    its input, which shows where the user dragged it, goes back to the true share."""
+    share). The draft stays; the data the browser gets still changes (the move is
+    acknowledged), so its input, which shows where the user dragged it, goes back to the
+    true share."""
     at = run_app(page="calibrate")
     draft = at.session_state["workspace"].draft
     others = [n for n in draft.factor_names if n != "Active users"]
-    at.multiselect(key="lock::held").set_value(others).run()
+    for name in others:
+        hold_weight(at, name)
+    assert sorted(held_weights(at)) == sorted(others)
     sent_before = weight_component(at).proto.json
     move_weight(at, "Active users", 75)
     assert_clean(at)
@@ -98,3 +111,49 @@ def test_a_move_that_cannot_apply_redraws_the_slider_where_it_was():
         flat_weights(draft))
     assert weights(at)["Active users"] == 40
     assert weight_component(at).proto.json != sent_before  # re-sent: the browser redraws
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    ({"name": "NPS", "held": True}, ("NPS", True)),
+    ({"name": "NPS", "held": False}, ("NPS", False)),
+    ({"name": "NPS", "held": 1}, None),
+    ({"name": "NPS", "held": "true"}, None),
+    ({"name": "nps", "held": True}, None),
+    ({"held": True}, None),
+    ("NPS", None),
+])
+def test_parse_hold_accepts_only_what_the_component_sends(event, expected):
+    assert parse_hold(event, NAMES) == expected
+
+
+def test_holds_are_shown_kept_and_cleared_with_the_other_controls():
+    at = run_app(page="calibrate")
+    hold_weight(at, "Open tickets")
+    hold_weight(at, "<script>")  # not a factor: nothing happens
+    weight_event(at, "held", ["Open tickets", False])
+    assert_clean(at)
+    assert held_weights(at) == ["Open tickets"]
+    move_weight(at, "NPS", 10)
+    assert held_weights(at) == ["Open tickets"] and weight(at, "Open tickets") == 30
+    at.sidebar.button[1].click().run()  # Reset draft: the controls start over
+    assert held_weights(at) == []
+
+
+def test_every_handled_move_is_acknowledged_with_the_browsers_number():
+    """The browser numbers its moves and ignores values answering an older one while a
+    newer is on its way (else a fast keyboard user's slider jumps back): the page sends the
+    number of the last move it handled, applied or refused, and only a valid number."""
+    import json
+
+    at = run_app(page="calibrate")
+    ack = lambda: json.loads(weight_component(at).proto.json)["ack"]  # noqa: E731
+    assert ack() == 0
+    weight_event(at, "moved", {"name": "NPS", "value": 10, "seq": 7})
+    assert ack() == 7 and weights(at)["NPS"] == 10
+    weight_event(at, "moved", {"name": "<nope>", "value": 10, "seq": 8})  # refused, handled
+    assert ack() == 8
+    for seq in (True, -1, 2**60, "9", 9.5, None):
+        weight_event(at, "moved", {"name": "NPS", "value": 12, "seq": seq})
+        assert_clean(at)
+        assert ack() == 8
+    assert weights(at)["NPS"] == 12  # a move without a valid number still applies

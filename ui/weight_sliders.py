@@ -25,84 +25,100 @@ from calibration.weights import flat_weights
 
 COMPONENT = "hsc_weights"
 KEY = "weights::sliders"  # not "w::": the values come from the draft, nothing to reset
-REVISION = "weights::revision"  # bumped by every move, so a refused move is drawn back
+ACK = "weights::ack"  # the number of the last move handled (the browser counts its moves)
+HELD = "lock::held"  # the factors whose weights hold (cleared with the other controls)
 
 CSS = """
 .hsc-weights { font-family: var(--st-font); color: var(--st-text-color);
-           font-size: var(--st-base-font-size, 1rem); }
+               font-size: var(--st-base-font-size, 1rem); }
 .hsc-group { margin: 0.75rem 0 0.25rem; }
 .hsc-group:first-child { margin-top: 0; }
-.hsc-row { display: grid; grid-template-columns: 1fr auto; align-items: center;
-       column-gap: 0.5rem; margin: 0.1rem 0 0.35rem; font-size: 0.875rem; }
+.hsc-row { display: grid; grid-template-columns: 1fr auto auto; align-items: center;
+           column-gap: 0.5rem; margin: 0.1rem 0 0.35rem; font-size: 0.875rem; }
 .hsc-row label { overflow-wrap: anywhere; }
 .hsc-row output { font-variant-numeric: tabular-nums; }
-.hsc-row .hsc-help { cursor: help; margin-left: 0.35rem; display: inline-block; width: 1.1em;
-             height: 1.1em; line-height: 1.1em; border: 1px solid currentColor;
-             border-radius: 50%; text-align: center; font-size: 0.7rem; opacity: 0.6; }
-.hsc-row input { grid-column: 1 / span 2; width: 100%; margin: 0.2rem 0 0;
-             accent-color: var(--st-primary-color); }
-.hsc-row input:focus-visible { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
+.hsc-help { cursor: help; margin-left: 0.35rem; display: inline-block; width: 1.1em;
+            height: 1.1em; line-height: 1.1em; border: 1px solid currentColor;
+            border-radius: 50%; text-align: center; font-size: 0.7rem; opacity: 0.6; }
+.hsc-hold { font: inherit; font-size: 0.75rem; color: inherit; cursor: pointer;
+            background: transparent; border: 1px solid var(--st-border-color, #ccc);
+            border-radius: 0.5rem; padding: 0 0.5rem; line-height: 1.4; }
+.hsc-hold[aria-pressed="true"] { background: var(--st-secondary-background-color, #eee);
+                                 border-color: currentColor; font-weight: 600; }
+.hsc-row input { grid-column: 1 / span 3; width: 100%; margin: 0.2rem 0 0;
+                 accent-color: var(--st-primary-color); }
+.hsc-row :focus-visible { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
 .hsc-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
-          clip: rect(0 0 0 0); white-space: nowrap; }
+              clip: rect(0 0 0 0); white-space: nowrap; }
 """
 
 # Built once per layout (the factors, their groups and descriptions); a step only writes
-# the values, so the focused input keeps the focus and the keyboard keeps stepping.
+# the values and hold states, so the focused input keeps the focus and the keyboard keeps
+# stepping.
 JS = """
 const percent = (v) => `${Number(v).toFixed(1)}%`;
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function factorRow(root, factor, id) {
+  const row = element('div', 'hsc-row');
+  const label = element('label', '', factor.name);
+  label.htmlFor = id;
+  const out = element('output');
+  out.htmlFor = id;
+  const hold = element('button', 'hsc-hold');
+  hold.type = 'button';
+  hold.setAttribute('aria-label', `Hold ${factor.name}`);
+  hold.title = 'Held weights stay as they are while you move the others.';
+  hold.addEventListener('click', () => root.__send(
+    'held', {name: factor.name, held: hold.getAttribute('aria-pressed') !== 'true'}));
+  const input = element('input');
+  Object.assign(input, {type: 'range', id, min: 0, max: 100, step: 0.1});
+  input.setAttribute('aria-label', factor.name);
+  const show = () => {
+    out.textContent = percent(input.value);
+    input.setAttribute('aria-valuetext', percent(input.value));
+  };
+  input.addEventListener('input', show);
+  input.addEventListener('change', () => {
+    show();
+    root.__sent = (root.__sent || 0) + 1;
+    root.__send('moved', {name: factor.name, value: Number(input.value), seq: root.__sent});
+  });
+  row.append(label, out, hold, input);
+  if (factor.help) {
+    const mark = element('span', 'hsc-help', '?');
+    mark.title = factor.help;
+    mark.setAttribute('aria-hidden', 'true');
+    label.append(mark);
+    const described = element('span', 'hsc-hidden', factor.help);
+    described.id = `${id}-help`;
+    input.setAttribute('aria-describedby', described.id);
+    row.append(described);
+  }
+  return {row, parts: {input, out, hold}};
+}
 
 function build(root, data) {
   root.replaceChildren();
   const inputs = new Map();
   const totals = [];
   data.groups.forEach((group, g) => {
-    const heading = document.createElement('p');
-    heading.className = 'hsc-group';
-    const name = document.createElement('strong');
-    name.textContent = group.name;
-    const total = document.createElement('span');
-    heading.append(name, ' · ', total);
+    const heading = element('p', 'hsc-group');
+    const total = element('span');
+    heading.append(element('strong', '', group.name), ' · ', total);
     root.append(heading);
-    group.factors.forEach((factor, f) => {
-      const id = `hsc-weight-${g}-${f}`;
-      const row = document.createElement('div');
-      row.className = 'hsc-row';
-      const label = document.createElement('label');
-      label.htmlFor = id;
-      label.textContent = factor.name;
-      const out = document.createElement('output');
-      out.htmlFor = id;
-      const input = document.createElement('input');
-      Object.assign(input, {type: 'range', id, min: 0, max: 100, step: 0.1});
-      input.setAttribute('aria-label', factor.name);
-      if (factor.help) {
-        const mark = document.createElement('span');
-        mark.className = 'hsc-help';
-        mark.title = factor.help;
-        mark.textContent = '?';
-        mark.setAttribute('aria-hidden', 'true');
-        label.append(mark);
-        const described = document.createElement('span');
-        described.className = 'hsc-hidden';
-        described.id = `${id}-help`;
-        described.textContent = factor.help;
-        row.append(described);
-        input.setAttribute('aria-describedby', described.id);
-      }
-      const show = () => {
-        out.textContent = percent(input.value);
-        input.setAttribute('aria-valuetext', percent(input.value));
-      };
-      input.addEventListener('input', show);
-      input.addEventListener('change', () => {
-        show();
-        root.__send('moved', {name: factor.name, value: Number(input.value)});
-      });
-      row.prepend(label, out, input);
-      root.append(row);
-      inputs.set(factor.name, {input, out});
-    });
     totals.push(total);
+    group.factors.forEach((factor, f) => {
+      const {row, parts} = factorRow(root, factor, `hsc-weight-${g}-${f}`);
+      root.append(row);
+      inputs.set(factor.name, parts);
+    });
   });
   return {inputs, totals};
 }
@@ -116,13 +132,20 @@ export default function ({parentElement, data, setTriggerValue}) {
     root.__parts = build(root, data);
     root.__layout = layout;
   }
+  // values answering an older move than the last one sent would pull back a slider the
+  // user is still moving: wait for the answer to the last one (it follows)
+  const current = data.ack >= (root.__sent || 0);
   data.groups.forEach((group, g) => {
-    root.__parts.totals[g].textContent = percent(group.total);
+    if (current) root.__parts.totals[g].textContent = percent(group.total);
     for (const factor of group.factors) {
-      const {input, out} = root.__parts.inputs.get(factor.name);
-      if (Number(input.value) !== factor.weight) input.value = factor.weight;
-      out.textContent = percent(factor.weight);
-      input.setAttribute('aria-valuetext', percent(factor.weight));
+      const {input, out, hold} = root.__parts.inputs.get(factor.name);
+      if (current) {
+        if (Number(input.value) !== factor.weight) input.value = factor.weight;
+        out.textContent = percent(factor.weight);
+        input.setAttribute('aria-valuetext', percent(factor.weight));
+      }
+      hold.setAttribute('aria-pressed', String(factor.held));
+      hold.textContent = factor.held ? 'Held' : 'Hold';
     }
   });
 }
@@ -131,16 +154,18 @@ export default function ({parentElement, data, setTriggerValue}) {
 HTML = '<div class="hsc-weights"></div>'
 
 
-def weights_view(config: Config) -> list[dict[str, Any]]:
+def weights_view(config: Config, held: Iterable[str] = ()) -> list[dict[str, Any]]:
     """What the component shows: sub-scores in order, each with its total share and its
-    factors' shares (percent, one decimal, as the sliders step) and descriptions.
+    factors' shares (percent, one decimal, as the sliders step), descriptions and holds.
 
     Parameters
     ----------
     config : Config
         The draft whose weights are shown.
+    held : iterable of str
+        The factors whose weights hold while others move.
     """
-    flat = flat_weights(config)
+    flat, held = flat_weights(config), set(held)
     groups = []
     for group in config.group_names():
         members = [f for f in config.factors if f.group == group]
@@ -148,8 +173,14 @@ def weights_view(config: Config) -> list[dict[str, Any]]:
             "name": group,
             "total": round(sum(flat[f.name] for f in members), 1),
             "factors": [{"name": f.name, "weight": round(float(flat[f.name]), 1),
-                         "help": f.description or ""} for f in members]})
+                         "help": f.description or "", "held": f.name in held}
+                        for f in members]})
     return groups
+
+
+def _factor(event: object, factor_names: Iterable[str]) -> str | None:
+    name = event.get("name") if isinstance(event, dict) else None
+    return name if isinstance(name, str) and name in set(factor_names) else None
 
 
 def parse_move(moved: object, factor_names: Iterable[str]) -> tuple[str, float] | None:
@@ -164,33 +195,58 @@ def parse_move(moved: object, factor_names: Iterable[str]) -> tuple[str, float] 
     factor_names : iterable of str
         The draft's factors.
     """
-    if not isinstance(moved, dict):
-        return None
-    name, value = moved.get("name"), moved.get("value")
-    if not isinstance(name, str) or name not in set(factor_names):
-        return None
+    name = _factor(moved, factor_names)
+    value = moved.get("value") if name else None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return name, min(max(float(value), 0.0), 100.0)
 
 
-def moved_weight() -> object:
-    """The ``moved`` event of this rerun (inside the component's callback)."""
-    result = st.session_state.get(KEY)
-    return None if result is None else getattr(result, "moved", None)
+def parse_hold(event: object, factor_names: Iterable[str]) -> tuple[str, bool] | None:
+    """The factor and its new hold state of a ``held`` event, or None when it is not one
+    the component sends (see :func:`parse_move`)."""
+    name = _factor(event, factor_names)
+    held = event.get("held") if name else None
+    return (name, held) if isinstance(held, bool) else None
+
+
+def event(name: str) -> object:
+    """The browser's ``name`` event of this rerun (inside the component's callbacks)."""
+    return getattr(st.session_state.get(KEY), name, None)
+
+
+def held_factors(config: Config) -> set[str]:
+    """The factors of ``config`` whose weights hold (a renamed or removed factor drops)."""
+    return set(st.session_state.get(HELD) or ()) & set(config.factor_names)
+
+
+def on_hold() -> None:
+    """Hold or release one factor's weight (the component's own fragment then redraws)."""
+    from ui.state import workspace
+
+    config = workspace().draft
+    hold = parse_hold(event("held"), config.factor_names)
+    if hold is None:
+        return
+    name, held = hold
+    now = held_factors(config) - {name} | ({name} if held else set())
+    st.session_state[HELD] = [n for n in config.factor_names if n in now]
 
 
 def render(config: Config, on_move: Callable[[], None]) -> None:
-    """Draw the weights of ``config``; ``on_move`` runs when the user moves one (read it
-    with :func:`moved_weight`)."""
+    """Draw the weights of ``config``; ``on_move`` runs when the user moves one (read the
+    move with ``event("moved")``); holding a weight is handled here."""
     mount = st.components.v2.component(COMPONENT, html=HTML, css=CSS, js=JS,
                                        isolate_styles=False)
-    mount(key=KEY, data={"groups": weights_view(config),
-                         "revision": st.session_state.get(REVISION, 0)},
-          on_moved_change=on_move)
+    mount(key=KEY, data={"groups": weights_view(config, held_factors(config)),
+                         "ack": st.session_state.get(ACK, 0)},
+          on_moved_change=on_move, on_held_change=on_hold)
 
 
-def redraw() -> None:
-    """Make the next draw re-send the values even when the draft did not change (a refused
-    move: the browser's input shows the value the user tried)."""
-    st.session_state[REVISION] = st.session_state.get(REVISION, 0) + 1
+def acknowledge(moved: object) -> None:
+    """Record that the browser's move ``moved`` was handled, applied or not: the browser
+    then takes the values it is sent (a refused move's slider goes back), and ignores
+    values sent for an older move while it has sent a newer one."""
+    seq = moved.get("seq") if isinstance(moved, dict) else None
+    if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**53:
+        st.session_state[ACK] = seq

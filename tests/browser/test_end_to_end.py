@@ -64,6 +64,37 @@ def test_change_a_weight_and_see_auc_update(app_server, browser_page):
     assert not errors, errors
 
 
+def test_hold_a_weight_then_move_another(app_server, browser_page):
+    """The weights component in the browser: *Hold* keeps a factor's share while another
+    moves (the server rebalances the rest), and the focused slider keeps the keyboard."""
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app_server, wait_until="domcontentloaded")
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+
+    def shows(name: str, text: str) -> None:
+        page.wait_for_function(
+            "([name, text]) => [...document.querySelectorAll('input[type=range]')].some("
+            "e => e.getAttribute('aria-label') === name && "
+            "e.getAttribute('aria-valuetext') === text)", arg=[name, text], timeout=30_000)
+
+    hold = page.get_by_role("button", name="Hold Open tickets")
+    hold.click()
+    page.wait_for_function(
+        "() => document.querySelector('[aria-label=\"Hold Open tickets\"]')"
+        ".getAttribute('aria-pressed') === 'true'", timeout=30_000)
+    slider = page.get_by_role("slider", name="Active users")
+    slider.focus()
+    for _ in range(3):
+        slider.press("PageUp")  # +10 points a press
+    shows("Active users", "70.0%")
+    shows("Open tickets", "30.0%")  # held
+    shows("CSM assessment", "0.0%")  # took the rest of the change
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Active users"
+    assert not errors, errors
+
+
 def test_score_chart_is_inline_svg_and_loads_no_vega(app_server, browser_page):
     """Calibrate's "Renewed vs churned" chart reaches the page as SVG through the chart
     component (bars, tooltips and labels kept; none of it through Markdown), a new session
