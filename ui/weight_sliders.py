@@ -154,6 +154,13 @@ export default function ({parentElement, data, setTriggerValue}) {
 HTML = '<div class="hsc-weights"></div>'
 
 
+# Defined once, at import (Streamlit registers it again on a new runtime when it is mounted).
+# Mounted in the page, not a shadow root: its classes are prefixed, and tests and assistive
+# technology find its inputs like any other.
+_component = st.components.v2.component(COMPONENT, html=HTML, css=CSS, js=JS,
+                                        isolate_styles=False)
+
+
 def weights_view(config: Config, held: Iterable[str] = ()) -> list[dict[str, Any]]:
     """What the component shows: sub-scores in order, each with its total share and its
     factors' shares (percent, one decimal, as the sliders step), descriptions and holds.
@@ -236,9 +243,7 @@ def on_hold() -> None:
 def render(config: Config, on_move: Callable[[], None]) -> None:
     """Draw the weights of ``config``; ``on_move`` runs when the user moves one (read the
     move with ``event("moved")``); holding a weight is handled here."""
-    mount = st.components.v2.component(COMPONENT, html=HTML, css=CSS, js=JS,
-                                       isolate_styles=False)
-    mount(key=KEY, data={"groups": weights_view(config, held_factors(config)),
+    _component(key=KEY, data={"groups": weights_view(config, held_factors(config)),
                          "ack": st.session_state.get(ACK, 0)},
           on_moved_change=on_move, on_held_change=on_hold)
 
