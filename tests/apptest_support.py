@@ -101,12 +101,16 @@ def markdown_table(at: AppTest, first_header: str) -> pd.DataFrame:
 def svg_charts(at: AppTest) -> dict[str, str]:
     """The inline SVG charts drawn by :func:`ui.components.svg_chart`, in page order: the
     call site's key -> the SVG string the component was given (its proto's JSON ``data``).
-    Fails on any other v2 component, and on a chart whose data is not a string."""
+    Fails on any other v2 component (but the weights, :func:`weight_component`), and on a
+    chart whose data is not a string."""
     from ui.components import SVG_CHART_KEY
+    from ui.weight_sliders import COMPONENT as WEIGHTS
 
     charts = {}
     for element in at.get("bidi_component"):
         proto = element.proto
+        if proto.component_name == WEIGHTS:
+            continue
         assert proto.component_name == "hsc_svg_chart", proto.component_name
         assert proto.WhichOneof("data") == "json", proto.WhichOneof("data")
         svg = json.loads(proto.json)

@@ -27,6 +27,11 @@ HTML_ALLOWLIST: set[str] = {
     # names in a real browser: tests/browser/test_svg_chart.py)
     "ui/components.py: _svg_component = st.components.v2.component(",
     "ui/components.py: host.innerHTML = data;",
+    # Calibrate's weights (a v2 component): its constant script sets every name and
+    # description as text, never markup (tests/test_weight_sliders.py; hostile names in a
+    # real browser: tests/browser/test_weight_sliders_js.py, test_attacks.py)
+    "ui/weight_sliders.py: _component = st.components.v2.component(COMPONENT, html=HTML, "
+    "css=CSS, js=JS,",
 }
 SCRIPT_NAME = '<script>alert("x")</script> Labs'
 
