@@ -86,23 +86,28 @@ TAB = "calibrate::tab"  # the open tab of the controls pane
 ADD_RAIL_OPEN = "calibrate::add-rail"  # whether the Add a guardrail expander is open
 
 
-def on_weight() -> None:
-    """Move one weight: it keeps exactly the value the user chose (within what the held
-    factors leave free); the others are rescaled in proportion."""
+def on_weights() -> None:
+    """The browser's new weight actions, in order: a move keeps exactly the value the user
+    chose (within what the held factors leave free) and rescales the others in
+    proportion; a hold changes which factors hold. Moves rerun what shows the weights'
+    effect; holds alone only the weights (the component's own fragment)."""
     ws = state.workspace()
-    moved = weight_sliders.event("moved")
-    weight_sliders.acknowledge(moved)  # the browser takes the values sent, refused or not
-    move = weight_sliders.parse_move(moved, ws.draft.factor_names)
-    if move is None:
-        return
-    name, value = move
-    locked = weight_sliders.held_factors(ws.draft)
     flat = flat_weights(ws.draft)  # the true shares (the sliders only show one decimal)
-    new = rebalance(flat, name, value, locked)
-    if sum(new.values()) <= 0:
-        st.session_state["calibrate_error"] = "At least one factor needs weight."
-        return
-    ws.set_draft(apply_flat_weights(ws.draft, new))
+    moved = refused = False
+    for action in weight_sliders.new_actions(ws.draft.factor_names):
+        if isinstance(action, weight_sliders.Hold):
+            weight_sliders.hold(ws.draft, action)
+            continue
+        new = rebalance(flat, action.name, action.value, weight_sliders.held_factors(ws.draft))
+        if sum(new.values()) <= 0:
+            st.session_state["calibrate_error"] = "At least one factor needs weight."
+            refused = True
+            continue
+        flat, moved = new, True
+    if moved:  # several moves batched by the browser: one change of the draft, one undo
+        ws.set_draft(apply_flat_weights(ws.draft, flat))
+    if moved or refused:
+        st.rerun(fragments.drawn(fragments.AFTER_WEIGHT))
 
 
 def on_bands() -> None:
@@ -150,8 +155,7 @@ def weight_controls() -> None:
     """One slider per factor, grouped by sub-score, in one browser component
     (:mod:`ui.weight_sliders`, with each factor's *Hold*): a move re-sends the values, not
     13 widgets. The caption and the presets stay out of the fragment."""
-    weight_sliders.render(state.workspace().draft,
-                          then_rerun(on_weight, *fragments.AFTER_WEIGHT))
+    weight_sliders.render(state.workspace().draft, on_weights)
 
 
 def weight_presets() -> None:

@@ -156,11 +156,11 @@ def weight(at: AppTest, name: str) -> float:
     return weights(at)[name]
 
 
-def weight_event(at: AppTest, name: str, value: object) -> AppTest:
-    """Do what the browser does when the weights component sends event ``name`` (``moved``
-    or ``held``) with ``value`` (anything JSON: a hostile browser), then run. AppTest has
-    no API for custom components, so this adds the event's widget state to the tree's own
-    (private ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
+def weight_event(at: AppTest, value: object) -> AppTest:
+    """Do what the browser does when the weights component sends its ``actions`` event with
+    ``value`` (anything JSON: a hostile browser), then run. AppTest has no API for custom
+    components, so this adds the event's widget state to the tree's own (private
+    ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
     import json
 
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
@@ -169,22 +169,29 @@ def weight_event(at: AppTest, name: str, value: object) -> AppTest:
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(component.proto.id, "events")
-    trigger.json_trigger_value = json.dumps([{"event": name, "value": value}])
+    trigger.json_trigger_value = json.dumps([{"event": "actions", "value": value}])
     return at._run(states)
+
+
+def _next_seq(at: AppTest) -> int:
+    import json
+
+    return json.loads(weight_component(at).proto.json)["ack"] + 1
 
 
 def move_weight(at: AppTest, name: str, value: float | object) -> AppTest:
     """Move the slider of factor ``name`` to ``value`` percent, as the browser does (its
-    moves are numbered: the page acknowledges the last one it handled)."""
-    import json
-
-    seq = json.loads(weight_component(at).proto.json)["ack"] + 1
-    return weight_event(at, "moved", {"name": name, "value": value, "seq": seq})
+    actions are numbered: the page acknowledges the last one it handled)."""
+    return weight_event(at, {"actions": [{"kind": "move", "name": name, "value": value,
+                                          "seq": _next_seq(at)}]})
 
 
 def hold_weight(at: AppTest, name: str, held: bool = True) -> AppTest:
-    """Press *Hold* of factor ``name`` (``held=False``: release it), as the browser does."""
-    return weight_event(at, "held", {"name": name, "held": held})
+    """Press *Hold* of factor ``name`` (``held=False``: release it), as the browser does:
+    it sends every factor it now shows as held."""
+    now = [n for n in held_weights(at) if n != name] + ([name] if held else [])
+    return weight_event(at, {"actions": [{"kind": "hold", "held": now,
+                                          "seq": _next_seq(at)}]})
 
 
 def held_weights(at: AppTest) -> list[str]:

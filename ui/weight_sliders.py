@@ -4,9 +4,16 @@ grouped by sub-score, instead of one ``st.slider`` per factor.
 Moving one weight rescales the others (weights add up to 100%), so every slider changes
 on every step. Thirteen ``st.slider`` widgets re-rendered by React cost the browser
 0.06-0.1 s of a step; this component keeps its inputs and only writes their new values
-(the server still does the rebalancing: :func:`calibration.weights.rebalance`). What the
-browser sends back is one event, ``moved`` = ``{"name": factor, "value": percent}``,
-checked here like any other input (:func:`parse_move`).
+(the server still does the rebalancing: :func:`calibration.weights.rebalance`).
+
+What the browser sends is one event, ``actions``: every move (``{"kind": "move", "name",
+"value", "seq"}``) and hold (``{"kind": "hold", "held": [names], "seq"}``) the page has not
+acknowledged yet, numbered in order. The page applies those newer than the last it handled
+(:func:`new_actions`, checked like any other input: the browser is not trusted) and sends
+that number back (``ack``), with a per-session ``epoch``. So no move is lost when Streamlit
+batches or coalesces events, and the browser keeps showing what the user did until the
+page has answered their last action (values answering an older one would pull back a
+slider they are still moving); a refused move's slider then goes back.
 
 Everything shown is set as text (``textContent``, attributes), never as markup: factor
 names and descriptions come from configs and uploads.
@@ -15,7 +22,9 @@ names and descriptions come from configs and uploads.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import secrets
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -25,7 +34,9 @@ from calibration.weights import flat_weights
 
 COMPONENT = "hsc_weights"
 KEY = "weights::sliders"  # not "w::": the values come from the draft, nothing to reset
-ACK = "weights::ack"  # the number of the last move handled (the browser counts its moves)
+ACK = "weights::ack"  # the number of the last action handled (the browser counts them)
+EPOCH = "weights::epoch"  # this session's mark: a browser that meets a new one starts over
+MAX_ACTIONS = 200  # unanswered actions the browser keeps (and the page reads) at most
 HELD = "lock::held"  # the factors whose weights hold (cleared with the other controls)
 
 CSS = """
@@ -43,13 +54,16 @@ CSS = """
 .hsc-hold { font: inherit; font-size: 0.75rem; color: inherit; cursor: pointer;
             background: transparent; border: 1px solid var(--st-border-color, #ccc);
             border-radius: 0.5rem; padding: 0 0.5rem; line-height: 1.4; }
-.hsc-hold[aria-pressed="true"] { background: var(--st-secondary-background-color, #eee);
-                                 border-color: currentColor; font-weight: 600; }
+.hsc-hold[aria-pressed="true"] { background: var(--st-primary-color); color: #fff;
+                                 border-color: var(--st-primary-color); font-weight: 600; }
 .hsc-row input { grid-column: 1 / span 3; width: 100%; margin: 0.2rem 0 0;
                  accent-color: var(--st-primary-color); }
 .hsc-row :focus-visible { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
-.hsc-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
-              clip: rect(0 0 0 0); white-space: nowrap; }
+.hsc-desc { grid-column: 1 / span 3; font-size: 0.8rem; opacity: 0.8;
+            position: absolute; width: 1px; height: 1px; overflow: hidden;
+            clip: rect(0 0 0 0); white-space: nowrap; }
+.hsc-row:focus-within .hsc-desc, .hsc-row:hover .hsc-desc {
+  position: static; width: auto; height: auto; clip: auto; white-space: normal; }
 """
 
 # Built once per layout (the factors, their groups and descriptions); a step only writes
@@ -57,6 +71,8 @@ CSS = """
 # stepping.
 JS = """
 const percent = (v) => `${Number(v).toFixed(1)}%`;
+const MAX_ACTIONS = __MAX_ACTIONS__;
+const RESEND_MS = 4000;
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -65,18 +81,37 @@ function element(tag, className, text) {
   return node;
 }
 
+// Number an action, keep it until the page acknowledges it, send every unanswered one.
+function act(root, action) {
+  root.__sent += 1;
+  root.__pending.push({...action, seq: root.__sent});
+  root.__pending = root.__pending.slice(-MAX_ACTIONS);
+  send(root);
+}
+
+function send(root) {
+  clearTimeout(root.__resend);
+  root.__send('actions', {actions: root.__pending});
+  // an answer lost on the way (a reconnect): ask again rather than wait for the next move
+  root.__resend = setTimeout(() => root.__pending.length && send(root), RESEND_MS);
+}
+
 function factorRow(root, factor, id) {
   const row = element('div', 'hsc-row');
   const label = element('label', '', factor.name);
   label.htmlFor = id;
   const out = element('output');
   out.htmlFor = id;
-  const hold = element('button', 'hsc-hold');
+  const hold = element('button', 'hsc-hold', 'Hold');
   hold.type = 'button';
   hold.setAttribute('aria-label', `Hold ${factor.name}`);
   hold.title = 'Held weights stay as they are while you move the others.';
-  hold.addEventListener('click', () => root.__send(
-    'held', {name: factor.name, held: hold.getAttribute('aria-pressed') !== 'true'}));
+  hold.addEventListener('click', () => {
+    hold.setAttribute('aria-pressed', String(hold.getAttribute('aria-pressed') !== 'true'));
+    const held = [...root.__parts.inputs].filter(
+      ([, parts]) => parts.hold.getAttribute('aria-pressed') === 'true').map(([name]) => name);
+    act(root, {kind: 'hold', held});
+  });
   const input = element('input');
   Object.assign(input, {type: 'range', id, min: 0, max: 100, step: 0.1});
   input.setAttribute('aria-label', factor.name);
@@ -87,8 +122,7 @@ function factorRow(root, factor, id) {
   input.addEventListener('input', show);
   input.addEventListener('change', () => {
     show();
-    root.__sent = (root.__sent || 0) + 1;
-    root.__send('moved', {name: factor.name, value: Number(input.value), seq: root.__sent});
+    act(root, {kind: 'move', name: factor.name, value: Number(input.value)});
   });
   row.append(label, out, hold, input);
   if (factor.help) {
@@ -96,7 +130,7 @@ function factorRow(root, factor, id) {
     mark.title = factor.help;
     mark.setAttribute('aria-hidden', 'true');
     label.append(mark);
-    const described = element('span', 'hsc-hidden', factor.help);
+    const described = element('span', 'hsc-desc', factor.help);  // shown on focus / hover
     described.id = `${id}-help`;
     input.setAttribute('aria-describedby', described.id);
     row.append(described);
@@ -126,30 +160,35 @@ function build(root, data) {
 export default function ({parentElement, data, setTriggerValue}) {
   const root = parentElement.querySelector('.hsc-weights');
   root.__send = setTriggerValue;  // this render's sender (the listeners outlive it)
+  if (root.__epoch !== data.epoch) {  // a new mount or a new session: start from its count
+    root.__epoch = data.epoch;
+    root.__sent = data.ack;
+    root.__pending = [];
+  }
+  root.__pending = root.__pending.filter((action) => action.seq > data.ack);
   const layout = JSON.stringify(data.groups.map(
     (g) => [g.name, g.factors.map((f) => [f.name, f.help])]));
-  if (root.__layout !== layout) {
+  const rebuilt = root.__layout !== layout;
+  if (rebuilt) {
     root.__parts = build(root, data);
     root.__layout = layout;
   }
-  // values answering an older move than the last one sent would pull back a slider the
-  // user is still moving: wait for the answer to the last one (it follows)
-  const current = data.ack >= (root.__sent || 0);
+  // Values answering an older action than the last one sent would undo what the user did
+  // since: keep showing that until the answer to the last one comes (it follows).
+  if (root.__pending.length && !rebuilt) return;
+  clearTimeout(root.__resend);
   data.groups.forEach((group, g) => {
-    if (current) root.__parts.totals[g].textContent = percent(group.total);
+    root.__parts.totals[g].textContent = percent(group.total);
     for (const factor of group.factors) {
       const {input, out, hold} = root.__parts.inputs.get(factor.name);
-      if (current) {
-        if (Number(input.value) !== factor.weight) input.value = factor.weight;
-        out.textContent = percent(factor.weight);
-        input.setAttribute('aria-valuetext', percent(factor.weight));
-      }
+      if (Number(input.value) !== factor.weight) input.value = factor.weight;
+      out.textContent = percent(factor.weight);
+      input.setAttribute('aria-valuetext', percent(factor.weight));
       hold.setAttribute('aria-pressed', String(factor.held));
-      hold.textContent = factor.held ? 'Held' : 'Hold';
     }
   });
 }
-"""
+""".replace("__MAX_ACTIONS__", str(MAX_ACTIONS))
 
 HTML = '<div class="hsc-weights"></div>'
 
@@ -185,41 +224,98 @@ def weights_view(config: Config, held: Iterable[str] = ()) -> list[dict[str, Any
     return groups
 
 
-def _factor(event: object, factor_names: Iterable[str]) -> str | None:
-    name = event.get("name") if isinstance(event, dict) else None
-    return name if isinstance(name, str) and name in set(factor_names) else None
+@dataclass(frozen=True)
+class Move:
+    """Set ``name``'s weight to ``value`` percent (the others rebalance)."""
+
+    name: str
+    value: float
 
 
-def parse_move(moved: object, factor_names: Iterable[str]) -> tuple[str, float] | None:
-    """The factor and percentage of a ``moved`` event from the browser, or None when the
-    event is not one the component sends (unknown factor, not a finite number: the browser
-    is not trusted). Values are clipped to 0-100.
+@dataclass(frozen=True)
+class Hold:
+    """Hold exactly these factors' weights."""
+
+    held: tuple[str, ...]
+
+
+def _seq(action: dict) -> int | None:
+    seq = action.get("seq")
+    ok = isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq < 2**53
+    return seq if ok else None
+
+
+def parse_action(action: dict, factor_names: Collection[str]) -> Move | Hold | None:
+    """One action the browser sent, or None when it is not one the component sends
+    (unknown factor, a weight that is not a finite number; weights are clipped to 0-100).
 
     Parameters
     ----------
-    moved : object
-        The decoded JSON the browser sent.
-    factor_names : iterable of str
+    action : dict
+        The decoded JSON of one action.
+    factor_names : collection of str
         The draft's factors.
     """
-    name = _factor(moved, factor_names)
-    value = moved.get("value") if name else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return name, min(max(float(value), 0.0), 100.0)
+    if action.get("kind") == "move":
+        name, value = action.get("name"), action.get("value")
+        if (not isinstance(name, str) or name not in factor_names or isinstance(value, bool)
+                or not isinstance(value, int | float) or not math.isfinite(value)):
+            return None
+        return Move(name, min(max(float(value), 0.0), 100.0))
+    if action.get("kind") == "hold":
+        held = action.get("held")
+        if not isinstance(held, list) or not all(isinstance(n, str) for n in held):
+            return None
+        chosen = set(held)
+        return Hold(tuple(n for n in factor_names if n in chosen))  # unknown names drop
+    return None
 
 
-def parse_hold(event: object, factor_names: Iterable[str]) -> tuple[str, bool] | None:
-    """The factor and its new hold state of a ``held`` event, or None when it is not one
-    the component sends (see :func:`parse_move`)."""
-    name = _factor(event, factor_names)
-    held = event.get("held") if name else None
-    return (name, held) if isinstance(held, bool) else None
+def parse_actions(event: object, factor_names: Iterable[str], after: int
+                  ) -> tuple[list[Move | Hold], int | None]:
+    """The actions of an ``actions`` event numbered after ``after`` (the last handled), in
+    their order, and the highest number among them (None: nothing new). An action with a
+    valid number but unusable content is acknowledged and skipped.
+
+    Parameters
+    ----------
+    event : object
+        The decoded JSON the browser sent: ``{"actions": [...]}``.
+    factor_names : iterable of str
+        The draft's factors.
+    after : int
+        The number of the last action handled.
+    """
+    listed = event.get("actions") if isinstance(event, dict) else None
+    if not isinstance(listed, list):
+        return [], None
+    numbered = sorted(((_seq(a), a) for a in listed[-MAX_ACTIONS:] if isinstance(a, dict)),
+                      key=lambda pair: pair[0] or 0)
+    names = list(factor_names)
+    fresh = [(seq, action) for seq, action in numbered if seq is not None and seq > after]
+    if not fresh:
+        return [], None
+    parsed = [parse_action(action, names) for _, action in fresh]
+    return [a for a in parsed if a is not None], fresh[-1][0]
 
 
-def event(name: str) -> object:
-    """The browser's ``name`` event of this rerun (inside the component's callbacks)."""
-    return getattr(st.session_state.get(KEY), name, None)
+def event() -> object:
+    """The browser's ``actions`` event of this rerun (inside the component's callback)."""
+    return getattr(st.session_state.get(KEY), "actions", None)
+
+
+def new_actions(factor_names: Iterable[str]) -> list[Move | Hold]:
+    """The browser's actions this page has not handled yet (:func:`parse_actions`), now
+    acknowledged: the browser takes the values sent next, applied or refused."""
+    actions, last = parse_actions(event(), factor_names, st.session_state.get(ACK, 0))
+    if last is not None:
+        st.session_state[ACK] = last
+    return actions
+
+
+def hold(config: Config, action: Hold) -> None:
+    """Hold exactly the factors of ``action``."""
+    st.session_state[HELD] = [n for n in config.factor_names if n in action.held]
 
 
 def held_factors(config: Config) -> set[str]:
@@ -227,31 +323,10 @@ def held_factors(config: Config) -> set[str]:
     return set(st.session_state.get(HELD) or ()) & set(config.factor_names)
 
 
-def on_hold() -> None:
-    """Hold or release one factor's weight (the component's own fragment then redraws)."""
-    from ui.state import workspace
-
-    config = workspace().draft
-    hold = parse_hold(event("held"), config.factor_names)
-    if hold is None:
-        return
-    name, held = hold
-    now = held_factors(config) - {name} | ({name} if held else set())
-    st.session_state[HELD] = [n for n in config.factor_names if n in now]
-
-
-def render(config: Config, on_move: Callable[[], None]) -> None:
-    """Draw the weights of ``config``; ``on_move`` runs when the user moves one (read the
-    move with ``event("moved")``); holding a weight is handled here."""
+def render(config: Config, on_actions: Callable[[], None]) -> None:
+    """Draw the weights of ``config``; ``on_actions`` runs when the browser sends actions
+    (read them with :func:`new_actions`)."""
+    epoch = st.session_state.setdefault(EPOCH, secrets.token_hex(8))
     _component(key=KEY, data={"groups": weights_view(config, held_factors(config)),
-                         "ack": st.session_state.get(ACK, 0)},
-          on_moved_change=on_move, on_held_change=on_hold)
-
-
-def acknowledge(moved: object) -> None:
-    """Record that the browser's move ``moved`` was handled, applied or not: the browser
-    then takes the values it is sent (a refused move's slider goes back), and ignores
-    values sent for an older move while it has sent a newer one."""
-    seq = moved.get("seq") if isinstance(moved, dict) else None
-    if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**53:
-        st.session_state[ACK] = seq
+                              "ack": st.session_state.get(ACK, 0), "epoch": epoch},
+               on_actions_change=on_actions)

@@ -1,7 +1,9 @@
 """The weights component's script (ui/weight_sliders.py) on its own in chromium, driven the
 way Streamlit drives it (``default({parentElement, data, setTriggerValue})``), so each rule
-is checked without timing: values answering an older move do not pull back a slider the
-user is still moving, names are text, a refused move's slider goes back, Hold sends."""
+is checked without timing: actions are numbered and every unanswered one is sent again;
+values answering an older action do not pull back a slider the user is still moving; a new
+session (epoch) starts the count over; a refused move goes back; Hold shows at once; names
+are text."""
 
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 HOSTILE = "<img src=x onerror=\"window.pwned=1\">"
 
 
-def groups(active: float, nps: float, held: tuple[str, ...] = ()) -> list[dict]:
+def groups(active: float, other: float, held: tuple[str, ...] = ()) -> list[dict]:
     return [{"name": "Adoption", "total": active, "factors": [
                 {"name": "Active users", "weight": active, "help": "Share of seats",
                  "held": "Active users" in held}]},
-            {"name": "<b>Sentiment</b>", "total": nps, "factors": [
-                {"name": HOSTILE, "weight": nps, "help": "", "held": HOSTILE in held}]}]
+            {"name": "<b>Sentiment</b>", "total": other, "factors": [
+                {"name": HOSTILE, "weight": other, "help": "", "held": HOSTILE in held}]}]
 
 
 @pytest.fixture
@@ -41,7 +43,9 @@ def component(browser_page):
     return page
 
 
-def render(page, data: dict) -> None:
+def render(page, active: float, other: float, ack: int, epoch: str = "a",
+           held: tuple[str, ...] = ()) -> None:
+    data = {"groups": groups(active, other, held), "ack": ack, "epoch": epoch}
     page.evaluate("(data) => window.render(JSON.parse(data))", json.dumps(data))
 
 
@@ -51,49 +55,75 @@ def shown(page) -> dict[str, str]:
                          "e.value]))")
 
 
-def test_an_answer_to_an_older_move_does_not_pull_the_slider_back(component):
+def last_sent(page) -> list[dict]:
+    event, value = page.evaluate("window.sent")[-1]
+    assert event == "actions"
+    return value["actions"]
+
+
+def move(name: str, value: float, seq: int) -> dict:
+    return {"kind": "move", "name": name, "value": value, "seq": seq}
+
+
+def test_an_answer_to_an_older_action_does_not_pull_the_slider_back(component):
     page = component
-    render(page, {"groups": groups(40.0, 60.0), "ack": 0})
+    render(page, 40.0, 60.0, ack=0)
     slider = page.get_by_role("slider", name="Active users")
     slider.focus()
-    slider.press("PageUp")  # the browser's own step: 40 -> 50, sent as move 1
-    slider.press("PageUp")  # 50 -> 60, move 2
-    assert page.evaluate("window.sent") == [
-        ["moved", {"name": "Active users", "value": 50, "seq": 1}],
-        ["moved", {"name": "Active users", "value": 60, "seq": 2}]]
-    render(page, {"groups": groups(50.0, 50.0), "ack": 1})  # the answer to move 1
+    slider.press("PageUp")  # the browser's own step: 40 -> 50, action 1
+    slider.press("PageUp")  # 50 -> 60, action 2: both still unanswered, both sent
+    assert last_sent(page) == [move("Active users", 50, 1), move("Active users", 60, 2)]
+    render(page, 50.0, 50.0, ack=1)  # the answer to action 1
     assert shown(page) == {"Active users": "60", HOSTILE: "60"}  # not pulled back to 50
-    render(page, {"groups": groups(60.0, 40.0), "ack": 2})  # the answer to the last one
-    assert shown(page) == {"Active users": "60", HOSTILE: "40"}
+    slider.press("PageDown")  # 60 -> 50, action 3: action 1 is answered, 2 and 3 are not
+    assert last_sent(page) == [move("Active users", 60, 2), move("Active users", 50, 3)]
+    render(page, 50.0, 50.0, ack=3)  # the answer to the last one
+    assert shown(page) == {"Active users": "50", HOSTILE: "50"}
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == \
         "Active users"  # the slider kept the focus: the keyboard keeps stepping
 
 
+def test_a_new_session_starts_the_count_over(component):
+    """After a reconnect to a new session (server restart), the page counts from 0 again:
+    the browser must take its values, not wait for an answer to its old count."""
+    page = component
+    render(page, 40.0, 60.0, ack=0, epoch="old")
+    page.get_by_role("slider", name="Active users").focus()
+    page.keyboard.press("End")  # action 1, never answered by the old session
+    render(page, 10.0, 90.0, ack=0, epoch="new")  # e.g. Equal weights in the new session
+    assert shown(page) == {"Active users": "10", HOSTILE: "90"}
+    page.keyboard.press("PageUp")
+    assert last_sent(page) == [move("Active users", 20, 1)]  # numbered in the new count
+
+
 def test_a_refused_move_goes_back_and_names_are_text(component):
     page = component
-    render(page, {"groups": groups(40.0, 60.0), "ack": 0})
+    render(page, 40.0, 60.0, ack=0)
     slider = page.get_by_role("slider", name="Active users")
     slider.focus()
-    slider.press("End")  # 100, move 1, refused by the page: the same values, acknowledged
-    render(page, {"groups": groups(40.0, 60.0), "ack": 1})
+    slider.press("End")  # 100, action 1, refused by the page: the same values, answered
+    render(page, 40.0, 60.0, ack=1)
     assert shown(page)["Active users"] == "40"
-    assert page.get_by_role("slider", name="Active users").get_attribute(
-        "aria-valuetext") == "40.0%"
+    assert slider.get_attribute("aria-valuetext") == "40.0%"
     host = page.locator("#host")
     assert HOSTILE in host.inner_text() and "<b>Sentiment</b>" in host.inner_text()
     assert host.locator("img, b").count() == 0 and not page.evaluate("window.pwned")
 
 
-def test_hold_sends_the_new_state_and_shows_the_one_it_is_given(component):
+def test_hold_shows_at_once_and_sends_every_held_factor(component):
     page = component
-    render(page, {"groups": groups(40.0, 60.0), "ack": 0})
+    render(page, 40.0, 60.0, ack=0, held=(HOSTILE,))
     hold = page.get_by_role("button", name="Hold Active users")
     assert hold.get_attribute("aria-pressed") == "false" and hold.inner_text() == "Hold"
     hold.click()
-    assert page.evaluate("window.sent") == [["held", {"name": "Active users", "held": True}]]
-    assert hold.get_attribute("aria-pressed") == "false"  # until the page says so
-    render(page, {"groups": groups(40.0, 60.0, held=("Active users",)), "ack": 0})
-    assert hold.get_attribute("aria-pressed") == "true" and hold.inner_text() == "Held"
-    hold.click()
-    assert page.evaluate("window.sent")[-1] == ["held", {"name": "Active users",
-                                                         "held": False}]
+    assert hold.get_attribute("aria-pressed") == "true"  # before the page answers
+    assert last_sent(page) == [{"kind": "hold", "held": ["Active users", HOSTILE], "seq": 1}]
+    hold.click()  # a second press before the answer: released again, both sent in order
+    assert hold.get_attribute("aria-pressed") == "false"
+    assert last_sent(page)[-1] == {"kind": "hold", "held": [HOSTILE], "seq": 2}
+    render(page, 40.0, 60.0, ack=1, held=("Active users", HOSTILE))  # answer to the first
+    assert hold.get_attribute("aria-pressed") == "false"  # still what the user did last
+    render(page, 40.0, 60.0, ack=2, held=(HOSTILE,))
+    assert hold.get_attribute("aria-pressed") == "false"
+    assert page.get_by_role("button", name=f"Hold {HOSTILE}").get_attribute(
+        "aria-pressed") == "true"
