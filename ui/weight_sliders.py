@@ -54,15 +54,15 @@ CSS = """
 .hsc-hold { font: inherit; font-size: 0.75rem; color: inherit; cursor: pointer;
             background: transparent; border: 1px solid var(--st-border-color, #ccc);
             border-radius: 0.5rem; padding: 0 0.5rem; line-height: 1.4; }
-.hsc-hold[aria-pressed="true"] { background: var(--st-primary-color); color: #fff;
-                                 border-color: var(--st-primary-color); font-weight: 600; }
+.hsc-hold[aria-pressed="true"] { background: var(--st-secondary-background-color, #eee);
+                                 border: 2px solid currentColor; font-weight: 700; }
 .hsc-row input { grid-column: 1 / span 3; width: 100%; margin: 0.2rem 0 0;
                  accent-color: var(--st-primary-color); }
 .hsc-row :focus-visible { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
 .hsc-desc { grid-column: 1 / span 3; font-size: 0.8rem; opacity: 0.8;
             position: absolute; width: 1px; height: 1px; overflow: hidden;
             clip: rect(0 0 0 0); white-space: nowrap; }
-.hsc-row:focus-within .hsc-desc, .hsc-row:hover .hsc-desc {
+.hsc-row:focus-within .hsc-desc {
   position: static; width: auto; height: auto; clip: auto; white-space: normal; }
 """
 
@@ -130,7 +130,7 @@ function factorRow(root, factor, id) {
     mark.title = factor.help;
     mark.setAttribute('aria-hidden', 'true');
     label.append(mark);
-    const described = element('span', 'hsc-desc', factor.help);  // shown on focus / hover
+    const described = element('span', 'hsc-desc', factor.help);  // shown on focus
     described.id = `${id}-help`;
     input.setAttribute('aria-describedby', described.id);
     row.append(described);
