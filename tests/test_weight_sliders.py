@@ -45,6 +45,7 @@ def sent(at) -> dict:
     ({"kind": "move", "name": "NPS", "value": True}, None),
     ({"kind": "move", "name": "NPS", "value": math.nan}, None),
     ({"kind": "move", "name": "NPS", "value": -math.inf}, None),
+    ({"kind": "move", "name": "NPS", "value": 10**400}, None),  # no float overflow
     ({"kind": "move", "name": "NPS"}, None),
     ({"kind": "hold", "held": ["NPS", "Active users"]}, Hold(("Active users", "NPS"))),
     ({"kind": "hold", "held": []}, Hold(())),
@@ -205,3 +206,17 @@ def test_each_session_has_its_own_epoch_and_count():
     move_weight(first, "NPS", 10)
     assert sent(first)["epoch"] == epoch and sent(first)["ack"] == 1
     assert sent(second)["ack"] == 0
+
+
+def test_every_answer_reaches_the_browser_even_with_nothing_new():
+    """Streamlit calls the component's script only when its data changed; an event that
+    brings nothing new (a resend the page had handled) still gets a new answer, so a
+    browser that waits for one is never left waiting."""
+    at = run_app(page="calibrate")
+    event = {"actions": [{"kind": "move", "name": "NPS", "value": 10, "seq": 1}]}
+    weight_event(at, event)
+    first = sent(at)
+    weight_event(at, event)  # the same action again: nothing new to apply
+    second = sent(at)
+    assert (second["ack"], second["groups"]) == (first["ack"], first["groups"])
+    assert second != first

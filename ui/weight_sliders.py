@@ -37,6 +37,7 @@ KEY = "weights::sliders"  # not "w::": the values come from the draft, nothing t
 ACK = "weights::ack"  # the number of the last action handled (the browser counts them)
 EPOCH = "weights::epoch"  # this session's mark: a browser that meets a new one starts over
 MAX_ACTIONS = 200  # unanswered actions the browser keeps (and the page reads) at most
+ANSWERS = "weights::answers"  # counts the page's answers: each one differs from the last
 HELD = "lock::held"  # the factors whose weights hold (cleared with the other controls)
 
 CSS = """
@@ -93,7 +94,8 @@ function send(root) {
   clearTimeout(root.__resend);
   root.__send('actions', {actions: root.__pending});
   // an answer lost on the way (a reconnect): ask again rather than wait for the next move
-  root.__resend = setTimeout(() => root.__pending.length && send(root), RESEND_MS);
+  root.__resend = setTimeout(
+    () => root.isConnected && root.__pending.length && send(root), RESEND_MS);
 }
 
 function factorRow(root, factor, id) {
@@ -165,6 +167,8 @@ export default function ({parentElement, data, setTriggerValue}) {
     root.__sent = data.ack;
     root.__pending = [];
   }
+  // a new mount of the same session: never number an action the page has handled already
+  root.__sent = Math.max(root.__sent, data.ack);
   root.__pending = root.__pending.filter((action) => action.seq > data.ack);
   const layout = JSON.stringify(data.groups.map(
     (g) => [g.name, g.factors.map((f) => [f.name, f.help])]));
@@ -175,8 +179,8 @@ export default function ({parentElement, data, setTriggerValue}) {
   }
   // Values answering an older action than the last one sent would undo what the user did
   // since: keep showing that until the answer to the last one comes (it follows).
-  if (root.__pending.length && !rebuilt) return;
-  clearTimeout(root.__resend);
+  if (root.__pending.length && !rebuilt) return cleanup(root);
+  if (!root.__pending.length) clearTimeout(root.__resend);  // else the resend stays due
   data.groups.forEach((group, g) => {
     root.__parts.totals[g].textContent = percent(group.total);
     for (const factor of group.factors) {
@@ -187,6 +191,16 @@ export default function ({parentElement, data, setTriggerValue}) {
       hold.setAttribute('aria-pressed', String(factor.held));
     }
   });
+  return cleanup(root);
+}
+
+// Streamlit calls this when the component leaves the page: no resend from a removed
+// component (it would rerun whatever page is open, and replay a stale move later).
+function cleanup(root) {
+  return () => {
+    clearTimeout(root.__resend);
+    root.__pending = [];
+  };
 }
 """.replace("__MAX_ACTIONS__", str(MAX_ACTIONS))
 
@@ -259,7 +273,8 @@ def parse_action(action: dict, factor_names: Collection[str]) -> Move | Hold | N
     if action.get("kind") == "move":
         name, value = action.get("name"), action.get("value")
         if (not isinstance(name, str) or name not in factor_names or isinstance(value, bool)
-                or not isinstance(value, int | float) or not math.isfinite(value)):
+                or not isinstance(value, int | float) or abs(value) > 1e308  # no overflow
+                or not math.isfinite(value)):
             return None
         return Move(name, min(max(float(value), 0.0), 100.0))
     if action.get("kind") == "hold":
@@ -308,6 +323,9 @@ def new_actions(factor_names: Iterable[str]) -> list[Move | Hold]:
     """The browser's actions this page has not handled yet (:func:`parse_actions`), now
     acknowledged: the browser takes the values sent next, applied or refused."""
     actions, last = parse_actions(event(), factor_names, st.session_state.get(ACK, 0))
+    # Streamlit calls the script only when its data changed: every answer must reach it,
+    # even one that handled nothing new (it tells the browser what the page has seen)
+    st.session_state[ANSWERS] = st.session_state.get(ANSWERS, 0) + 1
     if last is not None:
         st.session_state[ACK] = last
     return actions
@@ -328,5 +346,6 @@ def render(config: Config, on_actions: Callable[[], None]) -> None:
     (read them with :func:`new_actions`)."""
     epoch = st.session_state.setdefault(EPOCH, secrets.token_hex(8))
     _component(key=KEY, data={"groups": weights_view(config, held_factors(config)),
-                              "ack": st.session_state.get(ACK, 0), "epoch": epoch},
+                              "ack": st.session_state.get(ACK, 0), "epoch": epoch,
+                              "answer": st.session_state.get(ANSWERS, 0)},
                on_actions_change=on_actions)

@@ -31,12 +31,13 @@ def component(browser_page):
     """A page with the component's markup and style, its script loaded as a module, and a
     ``render(data)`` that calls it as Streamlit does; what it sends lands in ``window.sent``."""
     page = browser_page
+    page.clock.install()  # the resend timer runs on the test's clock
     page.set_content(f"<style>{CSS}</style><div id='host'>{HTML}</div>")
     page.evaluate("""async (js) => {
         const url = URL.createObjectURL(new Blob([js], {type: 'text/javascript'}));
         const mod = await import(url);
         window.sent = [];
-        window.render = (data) => mod.default({
+        window.render = (data) => window.cleanup = mod.default({
             parentElement: document.getElementById('host'), data,
             setTriggerValue: (event, value) => window.sent.push([event, value])});
     }""", JS)
@@ -127,3 +128,46 @@ def test_hold_shows_at_once_and_sends_every_held_factor(component):
     assert hold.get_attribute("aria-pressed") == "false"
     assert page.get_by_role("button", name=f"Hold {HOSTILE}").get_attribute(
         "aria-pressed") == "true"
+
+
+def test_an_unanswered_action_is_resent_until_answered_and_never_after_unmount(component):
+    page = component
+    render(page, 40.0, 60.0, ack=0)
+    page.get_by_role("slider", name="Active users").focus()
+    page.keyboard.press("PageUp")  # action 1, no answer
+    assert len(page.evaluate("window.sent")) == 1
+    page.clock.run_for(4100)
+    assert page.evaluate("window.sent").count(page.evaluate("window.sent")[0]) == 2  # again
+    render(page, 50.0, 50.0, ack=1)  # answered: no more resends
+    page.clock.run_for(10_000)
+    assert len(page.evaluate("window.sent")) == 2
+    page.keyboard.press("PageUp")  # action 2, then the component leaves the page
+    page.evaluate("window.cleanup()")
+    page.clock.run_for(10_000)
+    assert len(page.evaluate("window.sent")) == 3  # sent once, never again
+
+
+def test_a_new_mount_numbers_after_what_the_page_has_handled(component):
+    """A new mount starts from the page's count (ack 2 here), and when the page then handles
+    actions another mount of the same session sent (ack 3: a page switch while an action
+    was on its way), the next action is 4, not 3 (which the page would ignore)."""
+    page = component
+    render(page, 40.0, 60.0, ack=2)
+    render(page, 40.0, 60.0, ack=3)
+    page.get_by_role("slider", name="Active users").focus()
+    page.keyboard.press("PageUp")
+    assert last_sent(page) == [move("Active users", 50, 4)]
+
+
+def test_a_rebuilt_layout_keeps_resending_what_is_unanswered(component):
+    page = component
+    render(page, 40.0, 60.0, ack=0)
+    page.get_by_role("slider", name="Active users").focus()
+    page.keyboard.press("PageUp")  # action 1, no answer
+    logins = {"name": "New", "total": 0.0, "factors": [
+        {"name": "Logins", "weight": 0.0, "help": "", "held": False}]}
+    data = {"groups": [*groups(40.0, 60.0), logins], "ack": 0, "epoch": "a"}
+    page.evaluate("(data) => window.render(JSON.parse(data))", json.dumps(data))
+    assert "Logins" in shown(page)
+    page.clock.run_for(4100)
+    assert len(page.evaluate("window.sent")) == 2  # still asks for its answer
