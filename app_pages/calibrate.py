@@ -96,7 +96,7 @@ def on_weights() -> None:
     moved = refused = False
     for action in weight_sliders.new_actions(ws.draft.factor_names):
         if isinstance(action, weight_sliders.Hold):
-            weight_sliders.hold(ws.draft, action)
+            weight_sliders.hold(action)
             continue
         new = rebalance(flat, action.name, action.value, weight_sliders.held_factors(ws.draft))
         if sum(new.values()) <= 0:

@@ -139,11 +139,14 @@ def weight_component(at: AppTest):
     return found[0]
 
 
+def weight_data(at: AppTest) -> dict:
+    """The data the weights component was sent: ``groups``, ``ack``, ``epoch``, ``answer``."""
+    return json.loads(weight_component(at).proto.json)
+
+
 def weight_groups(at: AppTest) -> list[dict]:
     """The sub-scores and factor shares the browser was sent."""
-    import json
-
-    return json.loads(weight_component(at).proto.json)["groups"]
+    return weight_data(at)["groups"]
 
 
 def weights(at: AppTest) -> dict[str, float]:
@@ -161,8 +164,6 @@ def weight_event(at: AppTest, value: object) -> AppTest:
     ``value`` (anything JSON: a hostile browser), then run. AppTest has no API for custom
     components, so this adds the event's widget state to the tree's own (private
     ``_tree`` / ``_run``, as ``ElementTree.run`` does)."""
-    import json
-
     from streamlit.components.v2.bidi_component.main import _make_trigger_id
 
     component = weight_component(at)
@@ -174,9 +175,7 @@ def weight_event(at: AppTest, value: object) -> AppTest:
 
 
 def _next_seq(at: AppTest) -> int:
-    import json
-
-    return json.loads(weight_component(at).proto.json)["ack"] + 1
+    return weight_data(at)["ack"] + 1
 
 
 def move_weight(at: AppTest, name: str, value: float | object) -> AppTest:

@@ -4,7 +4,6 @@ batched, replayed, hostile or refused."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -19,7 +18,7 @@ from tests.apptest_support import (
     move_weight,
     run_app,
     weight,
-    weight_component,
+    weight_data,
     weight_event,
     weights,
 )
@@ -28,10 +27,6 @@ from ui import weight_sliders
 from ui.weight_sliders import Hold, Move, parse_action, parse_actions, weights_view
 
 NAMES = ["Active users", "NPS"]
-
-
-def sent(at) -> dict:
-    return json.loads(weight_component(at).proto.json)
 
 
 @pytest.mark.parametrize(("action", "expected"), [
@@ -150,7 +145,7 @@ def test_moves_batched_in_one_event_all_apply_in_order_as_one_change():
     assert flat_weights(at.session_state["workspace"].draft) == pytest.approx(expected)
     assert (weight(at, "NPS"), weight(at, "CSAT")) == (round(expected["NPS"], 1), 10)
     assert len(at.session_state["workspace"].history) == history + 1
-    assert sent(at)["ack"] == 2
+    assert weight_data(at)["ack"] == 2
     weight_event(at, {"actions": [first, second]})  # the same event again: handled already
     assert flat_weights(at.session_state["workspace"].draft) == pytest.approx(expected)
     assert len(at.session_state["workspace"].history) == history + 1
@@ -173,15 +168,16 @@ def test_a_move_that_cannot_apply_redraws_the_slider_where_it_was():
     at = run_app(page="calibrate")
     draft = at.session_state["workspace"].draft
     others = [n for n in draft.factor_names if n != "Active users"]
-    weight_event(at, {"actions": [{"kind": "hold", "held": others, "seq": sent(at)["ack"] + 1}]})
+    seq = weight_data(at)["ack"] + 1
+    weight_event(at, {"actions": [{"kind": "hold", "held": others, "seq": seq}]})
     assert sorted(held_weights(at)) == sorted(others)
-    before = sent(at)
+    before = weight_data(at)
     move_weight(at, "Active users", 75)
     assert_clean(at)
     assert flat_weights(at.session_state["workspace"].draft) == pytest.approx(
         flat_weights(draft))
     assert weights(at)["Active users"] == 40
-    assert sent(at)["ack"] == before["ack"] + 1  # re-sent: the browser takes the values
+    assert weight_data(at)["ack"] == before["ack"] + 1  # re-sent: the browser takes the values
 
 
 def test_holds_are_shown_kept_and_cleared_with_the_other_controls():
@@ -201,11 +197,11 @@ def test_each_session_has_its_own_epoch_and_count():
     """A browser that meets a new session (a reload, a server restart) starts counting from
     that session's acknowledgement, told apart by the session's epoch."""
     first, second = run_app(page="calibrate"), run_app(page="calibrate")
-    assert sent(first)["epoch"] != sent(second)["epoch"]
-    epoch = sent(first)["epoch"]
+    assert weight_data(first)["epoch"] != weight_data(second)["epoch"]
+    epoch = weight_data(first)["epoch"]
     move_weight(first, "NPS", 10)
-    assert sent(first)["epoch"] == epoch and sent(first)["ack"] == 1
-    assert sent(second)["ack"] == 0
+    assert weight_data(first)["epoch"] == epoch and weight_data(first)["ack"] == 1
+    assert weight_data(second)["ack"] == 0
 
 
 def test_every_answer_reaches_the_browser_even_with_nothing_new():
@@ -215,8 +211,8 @@ def test_every_answer_reaches_the_browser_even_with_nothing_new():
     at = run_app(page="calibrate")
     event = {"actions": [{"kind": "move", "name": "NPS", "value": 10, "seq": 1}]}
     weight_event(at, event)
-    first = sent(at)
+    first = weight_data(at)
     weight_event(at, event)  # the same action again: nothing new to apply
-    second = sent(at)
+    second = weight_data(at)
     assert (second["ack"], second["groups"]) == (first["ack"], first["groups"])
     assert second != first

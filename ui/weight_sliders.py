@@ -304,10 +304,10 @@ def parse_actions(event: object, factor_names: Iterable[str], after: int
     listed = event.get("actions") if isinstance(event, dict) else None
     if not isinstance(listed, list):
         return [], None
-    numbered = sorted(((_seq(a), a) for a in listed[-MAX_ACTIONS:] if isinstance(a, dict)),
-                      key=lambda pair: pair[0] or 0)
+    numbered = ((_seq(a), a) for a in listed[-MAX_ACTIONS:] if isinstance(a, dict))
+    fresh = sorted(((seq, a) for seq, a in numbered if seq is not None and seq > after),
+                   key=lambda pair: pair[0])
     names = list(factor_names)
-    fresh = [(seq, action) for seq, action in numbered if seq is not None and seq > after]
     if not fresh:
         return [], None
     parsed = [parse_action(action, names) for _, action in fresh]
@@ -331,9 +331,9 @@ def new_actions(factor_names: Iterable[str]) -> list[Move | Hold]:
     return actions
 
 
-def hold(config: Config, action: Hold) -> None:
-    """Hold exactly the factors of ``action``."""
-    st.session_state[HELD] = [n for n in config.factor_names if n in action.held]
+def hold(action: Hold) -> None:
+    """Hold exactly the factors of ``action`` (the draft's, in its order: :func:`parse_action`)."""
+    st.session_state[HELD] = list(action.held)
 
 
 def held_factors(config: Config) -> set[str]:

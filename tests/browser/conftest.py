@@ -89,3 +89,12 @@ def browser_page(browser):
         for context in browser.contexts:
             if context not in before:
                 context.close()
+
+
+def shows(page, factor: str, value: str) -> bool:
+    """Wait until the weight slider shows ``value`` (a rerun may still be on its way)."""
+    page.wait_for_function(
+        "([name, value]) => [...document.querySelectorAll('input[type=range]')].some("
+        "e => e.getAttribute('aria-label') === name && "
+        "e.getAttribute('aria-valuetext') === value)", arg=[factor, value], timeout=30_000)
+    return True

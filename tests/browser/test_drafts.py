@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, shows
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -30,15 +30,6 @@ def nudge(page, factor: str) -> str:
         "e => e.getAttribute('aria-label') === name && "
         "e.getAttribute('aria-valuetext') !== before)", arg=[factor, before], timeout=30_000)
     return slider.get_attribute("aria-valuetext")
-
-
-def shows(page, factor: str, value: str) -> bool:
-    """Wait until the weight slider shows ``value`` (a rerun may still be on its way)."""
-    page.wait_for_function(
-        "([name, value]) => [...document.querySelectorAll('input[type=range]')].some("
-        "e => e.getAttribute('aria-label') === name && "
-        "e.getAttribute('aria-valuetext') === value)", arg=[factor, value], timeout=30_000)
-    return True
 
 
 def draft_id(page) -> str:

@@ -11,7 +11,7 @@ from calibration.config import load_config
 from calibration.scoring import score_frame
 from calibration.validation import validate
 from calibration.weights import apply_flat_weights, flat_weights, round_to_total
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, shows
 from tests.conftest import DEMO_CONFIG, DEMO_DATA
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -73,12 +73,6 @@ def test_hold_a_weight_then_move_another(app_server, browser_page):
     page.goto(app_server, wait_until="domcontentloaded")
     page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
 
-    def shows(name: str, text: str) -> None:
-        page.wait_for_function(
-            "([name, text]) => [...document.querySelectorAll('input[type=range]')].some("
-            "e => e.getAttribute('aria-label') === name && "
-            "e.getAttribute('aria-valuetext') === text)", arg=[name, text], timeout=30_000)
-
     hold = page.get_by_role("button", name="Hold Open tickets")
     hold.click()
     page.wait_for_function(
@@ -88,9 +82,9 @@ def test_hold_a_weight_then_move_another(app_server, browser_page):
     slider.focus()
     for _ in range(3):
         slider.press("PageUp")  # +10 points a press
-    shows("Active users", "70.0%")
-    shows("Open tickets", "30.0%")  # held
-    shows("CSM assessment", "0.0%")  # took the rest of the change
+    shows(page, "Active users", "70.0%")
+    shows(page, "Open tickets", "30.0%")  # held
+    shows(page, "CSM assessment", "0.0%")  # took the rest of the change
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Active users"
     assert not errors, errors
 
