@@ -1,10 +1,12 @@
 """Browser benchmark (``make bench-ui``): what a leader feels at 100,000 accounts.
 
 Generates the demo accounts at scale (``data/generate_demo.py``, cached in ``.bench/``),
-starts the real app on them (``HSC_DEMO_DATA``) and a bare one-slider Streamlit app (the
-framework's floor on this machine, measured in the same run), drives both with Debian's
-chromium through playwright and prints JSON: median and p90 seconds per interaction, the
-ratio to the floor, and the server's memory.
+starts the real app on them (``HSC_DEMO_DATA``) and two floor apps measured in the same run:
+a bare one-slider Streamlit app (the framework's floor on this machine: ``x_floor``) and a
+range input in a browser component whose callback reruns two named fragments, one with a
+metric (the framework's floor for the path Calibrate's weights take: ``x_component_floor``).
+It drives them with Debian's chromium through playwright and prints JSON: median and p90
+seconds per interaction, the ratios to the floors, and the server's memory.
 
 An interaction is timed from the keyboard step (or click) until the page has *settled*: the
 server has sent ``script_finished`` for the rerun (full or fragment) and the page's DOM has
@@ -46,6 +48,49 @@ BARE_APP = '''import streamlit as st
 
 value = st.slider("Bare slider", 0, 100, 50, key="bare")
 st.metric("Value", f"{value * 3}")
+'''
+# The same framework path Calibrate's weight step takes, with nothing of the app: a range
+# input in a browser component (st.components.v2) whose callback reruns two named fragments,
+# the component's own (its new value back) and one showing a metric. Its settle time is the
+# framework's floor for that path (component event, callback, keyed fragment reruns).
+COMPONENT_APP = '''import streamlit as st
+
+JS = """export default function ({parentElement, data, setTriggerValue}) {
+  let input = parentElement.querySelector("input");
+  if (!input) {
+    input = document.createElement("input");
+    Object.assign(input, {type: "range", min: 0, max: 100, step: 1});
+    input.setAttribute("aria-label", "Component slider");
+    input.addEventListener("input", () => input.__send("moved", Number(input.value)));
+    parentElement.append(input);
+  }
+  input.__send = setTriggerValue;
+  input.value = data.value;
+}"""
+slider = st.components.v2.component("bench_floor_slider", html="", js=JS)
+st.session_state.setdefault("value", 50)
+
+
+def moved():
+    st.session_state["value"] = int(st.session_state["component"].moved)
+    st.session_state["answers"] = st.session_state.get("answers", 0) + 1
+    st.rerun(["slider", "shown"])
+
+
+@st.fragment(key="slider")
+def controls():
+    slider(key="component", data={"value": st.session_state["value"],
+                                  "answer": st.session_state.get("answers", 0)},
+           on_moved_change=moved)
+
+
+@st.fragment(key="shown")
+def shown():
+    st.metric("Value", f"{st.session_state['value'] * 3}")
+
+
+controls()
+shown()
 '''
 # Records the last DOM change (epoch ms), the first change of a metric card's text and the
 # first metric card added (a page's first numbers: metric cards are new nodes after a page
@@ -194,9 +239,15 @@ class Tab:
         return timing
 
     def press(self, locator, key: str, quiet: float) -> dict[str, float | None]:
-        """One key press on a focused widget."""
-        locator.focus()
-        return self._timed(lambda: locator.press(key), quiet)
+        """One key press on a focused widget: the element is found before the clock starts
+        (a locator's query runs over the whole page, and a big page's query is no part of
+        what the user waits for)."""
+        handle = locator.element_handle()
+        handle.focus()
+        try:
+            return self._timed(lambda: handle.press(key), quiet)
+        finally:
+            handle.dispose()
 
     def click(self, locator, quiet: float) -> dict[str, float | None]:
         """One click (navigation, a stepper button)."""
@@ -253,7 +304,11 @@ class Samples:
         self.add(f"{name} (server CPU)", timing.get("server_cpu"))
         self.add(f"{name} (browser CPU)", timing.get("browser_cpu"))
 
-    def summary(self, floor: float | None = None) -> dict[str, dict[str, Any]]:
+    def summary(self, floor: float | None = None, component: float | None = None
+                ) -> dict[str, dict[str, Any]]:
+        """Median and p90 per interaction; ``x_floor``: the median over the bare app's step
+        (the issue's ratio); ``x_component_floor``: over the component app's step (the part
+        of a weight step that is not the framework's own path)."""
         out = {}
         for name, values in self.data.items():
             ordered = sorted(values)
@@ -262,22 +317,36 @@ class Samples:
                      "n": len(ordered)}
             if floor:
                 entry["x_floor"] = round(statistics.median(ordered) / floor, 1)
+            if component and " step" in name:
+                entry["x_component_floor"] = round(statistics.median(ordered) / component, 1)
             out[name] = entry
         return out
 
 
 # --------------------------------------------------------------------------- scenarios
-def bench_floor(browser, url: str, steps: int, quiet: float, samples: Samples) -> None:
-    """The bare one-slider app: new session and single key steps."""
+def bench_floor(browser, url: str, steps: int, quiet: float, samples: Samples,
+                name: str = "Bare slider", step: str = "slider step") -> None:
+    """A floor app (bare one-slider, or the component path): new session and key steps."""
     tab = Tab(browser, url)
     try:
-        samples.add_timing("new session", tab.open(quiet))
-        slider = tab.page.get_by_role("slider", name="Bare slider")
+        samples.add_timing("new session" if step == "slider step" else f"new session ({step})",
+                           tab.open(quiet))
+        slider = tab.page.get_by_role("slider", name=name)
         for i in range(steps):
-            samples.add_timing("slider step", tab.press(slider, ("ArrowRight", "ArrowLeft")[i % 2],
-                                                        quiet))
+            samples.add_timing(step, tab.press(slider, ("ArrowRight", "ArrowLeft")[i % 2],
+                                               quiet))
     finally:
         tab.close()
+
+
+def bench_floors(browser, urls: tuple[str, str], steps: int, quiet: float,
+                 samples: Samples) -> None:
+    """Both floor apps, one after the other."""
+    bench_floor(browser, urls[0], steps, quiet, samples)
+    bench_floor(browser, urls[1], steps, quiet, samples, "Component slider", COMPONENT_STEP)
+
+
+COMPONENT_STEP = "component step"
 
 
 def open_tab(tab: Tab, name: str) -> None:
@@ -399,20 +468,25 @@ def run(args) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP, encoding="utf-8")
+        component = Path(tmp) / "component_app.py"
+        component.write_text(COMPONENT_APP, encoding="utf-8")
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         env = {"HSC_DEMO_DATA": str(data), "HSC_DRAFTS_DIR": str(Path(tmp) / "drafts")}
         bare_url, bare_process = start_server(bare, {})
+        component_url, component_process = start_server(component, {})
+        floors = (bare_url, component_url)
         app_url, app_process = start_server(ROOT / "app.py", env)
-        Tab.pids.update({bare_url: bare_process.pid, app_url: app_process.pid})
+        Tab.pids.update({bare_url: bare_process.pid, component_url: component_process.pid,
+                         app_url: app_process.pid})
         try:
             memory["server_started"] = rss_mb(app_process.pid)
-            bench_floor(browser, bare_url, args.steps * 2, args.quiet, floor)
+            bench_floors(browser, floors, args.steps * 2, args.quiet, floor)
             for rep in range(args.reps):
                 print(f"session {rep + 1}/{args.reps} ...", file=sys.stderr)
                 one_session(browser, app_url, rep, args, app, factors)
                 if rep == 0:
                     memory["after_one_session"] = rss_mb(app_process.pid)
-                bench_floor(browser, bare_url, args.steps, args.quiet, floor)
+                bench_floors(browser, floors, args.steps, args.quiet, floor)
             memory["after_all_sessions"] = rss_mb(app_process.pid)
             if args.concurrent:
                 print(f"{args.concurrent} sessions at once ...", file=sys.stderr)
@@ -422,14 +496,17 @@ def run(args) -> dict[str, Any]:
             browser.close()
             stop_server(app_process)
             stop_server(bare_process)
+            stop_server(component_process)
     floor_step = statistics.median(floor.data["slider step"])
+    component_step = statistics.median(floor.data[COMPONENT_STEP])
     return {
         "accounts": int(shape["account_id"].nunique()), "rows": len(shape),
         "data": str(data), "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg(),
                                        "python": platform.python_version()},
         "method": "seconds from key press/click until script_finished and a quiet DOM "
                   f"({args.quiet}s); 'metrics changed' = first metric text change",
-        "floor": floor.summary(), "app": app.summary(floor_step), "memory": memory,
+        "floor": floor.summary(floor_step),
+        "app": app.summary(floor_step, component_step), "memory": memory,
     }
 
 
