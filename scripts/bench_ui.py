@@ -247,6 +247,9 @@ class Samples:
 
 
 # --------------------------------------------------------------------------- scenarios
+COMPONENT_STEP = "component step"  # the component floor app's key step (x_component_floor)
+
+
 def bench_floor(browser, url: str, steps: int, quiet: float, samples: Samples,
                 name: str = "Bare slider", step: str = "slider step") -> None:
     """A floor app (bare one-slider, or the component path): new session and key steps."""
@@ -267,9 +270,6 @@ def bench_floors(browser, urls: tuple[str, str], steps: int, quiet: float,
     """Both floor apps, one after the other."""
     bench_floor(browser, urls[0], steps, quiet, samples)
     bench_floor(browser, urls[1], steps, quiet, samples, "Component slider", COMPONENT_STEP)
-
-
-COMPONENT_STEP = "component step"
 
 
 def open_tab(tab: Tab, name: str) -> None:
